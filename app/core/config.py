@@ -1,0 +1,94 @@
+"""The one settings object: environment variables (REFGRAPH_*) and an optional TOML file."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from app.domain.tiers import DEFAULT_LADDER, TierLadder
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ROLES = ("admin", "storefront", "growth", "auditor")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REFGRAPH_", extra="ignore")
+
+    graph_url: str = "embedded:./refgraph-data"
+    graph_name: str = "refgraph"
+    neo4j_user: str | None = None
+    neo4j_password: SecretStr | None = None
+    neo4j_database: str | None = None
+    # Stronger than Redis' default: every acknowledged write is on disk before the reply.
+    embedded_appendfsync: str = "always"
+    api_keys: dict[str, str] = Field(default_factory=dict)
+    tier_ladder: TierLadder = DEFAULT_LADDER
+    cypher_dir: Path = PROJECT_ROOT / "cypher"
+    migrations_dir: Path = PROJECT_ROOT / "migrations"
+    config_file: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def parse_api_keys(cls, value: Any) -> Any:
+        """`REFGRAPH_API_KEYS=key=role,key=role` is the documented form; a dict passes through."""
+        if not isinstance(value, str):
+            return value
+        keys: dict[str, str] = {}
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            key, sep, role = item.rpartition("=")
+            if not sep or not key:
+                raise ValueError("REFGRAPH_API_KEYS entries must look like key=role")
+            keys[key] = role
+        return keys
+
+    @field_validator("api_keys")
+    @classmethod
+    def known_roles(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted({role for role in value.values() if role not in ROLES})
+        if unknown:
+            raise ValueError(f"unknown roles {unknown}; roles are {list(ROLES)}")
+        return value
+
+    @field_validator("embedded_appendfsync")
+    @classmethod
+    def fsync_policy(cls, value: str) -> str:
+        if value not in ("always", "everysec", "no"):
+            raise ValueError("embedded_appendfsync is one of always, everysec, no")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlFileSource(settings_cls))
+
+
+class TomlFileSource(PydanticBaseSettingsSource):
+    """Values from the TOML file named by REFGRAPH_CONFIG_FILE (lowest priority after env)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        import os
+
+        path = os.environ.get("REFGRAPH_CONFIG_FILE")
+        if not path:
+            return {}
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)

@@ -1,0 +1,194 @@
+"""Members and their counters: input, storage and output models, and the pure rules that
+compare a retried registration with what is stored."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.domain.tiers import TierLadder
+
+# External ids travel in URL paths: no whitespace, no slash, bounded length.
+MemberId = Annotated[str, StringConstraints(pattern=r"^[^\s/]{1,128}$")]
+EpochMs = Annotated[int, Field(ge=0, le=253_402_300_799_999)]  # up to year 9999
+MAX_ATTRIBUTES_BYTES = 8192
+# Per-level counters are kept for this many levels below a member; deeper levels still
+# count in the downline totals.
+TRACKED_LEVELS = 10
+
+
+class MemberCreate(BaseModel):
+    """A registration as the storefront sends it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: MemberId
+    inviter_id: MemberId | None = None
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    joined_at: EpochMs | None = None
+    attributes: dict[str, Any] | None = None
+
+    def attributes_json(self) -> str | None:
+        if self.attributes is None:
+            return None
+        encoded = json.dumps(self.attributes, sort_keys=True, separators=(",", ":"))
+        if len(encoded.encode()) > MAX_ATTRIBUTES_BYTES:
+            raise ValueError(f"attributes must encode to at most {MAX_ATTRIBUTES_BYTES} bytes")
+        return encoded
+
+
+class PaidMark(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    paid_at: EpochMs | None = None
+
+
+class NewMemberRow(BaseModel):
+    """What the store writes for one registration (times resolved, attributes encoded)."""
+
+    id: str
+    inviter_id: str | None
+    name: str | None
+    joined_at: int
+    attributes_json: str | None
+
+
+class PaidRow(BaseModel):
+    id: str
+    paid_at: int
+
+
+class MemberRecord(BaseModel):
+    """A member as stored, with her maintained counters."""
+
+    id: str
+    inviter_id: str | None
+    name: str | None
+    joined_at: int
+    paid_at: int | None
+    attributes_json: str | None
+    depth: int
+    tier: str
+    tier_since: int
+    downline_total: int
+    downline_paid: int
+    levels_total: list[int]
+    levels_paid: list[int]
+
+    @property
+    def direct_total(self) -> int:
+        return self.levels_total[0]
+
+    @property
+    def direct_paid(self) -> int:
+        return self.levels_paid[0]
+
+    @property
+    def attributes(self) -> dict[str, Any] | None:
+        return None if self.attributes_json is None else json.loads(self.attributes_json)
+
+
+class Member(BaseModel):
+    """A member as clients see her."""
+
+    id: str
+    inviter_id: str | None
+    name: str | None
+    joined_at: int
+    paid_at: int | None
+    tier: str
+    attributes: dict[str, Any] | None = None
+
+    @classmethod
+    def from_record(cls, record: MemberRecord) -> Member:
+        return cls(
+            id=record.id,
+            inviter_id=record.inviter_id,
+            name=record.name,
+            joined_at=record.joined_at,
+            paid_at=record.paid_at,
+            tier=record.tier,
+            attributes=record.attributes,
+        )
+
+
+class TierChange(BaseModel):
+    member_id: str
+    seq: int
+    tier: str
+    previous: str
+    at: int
+
+
+class TierStatus(BaseModel):
+    member_id: str
+    tier: str
+    paid_direct_invites: int
+    next_tier: str | None
+    invites_to_next: int | None
+    since: int
+
+
+class LevelCount(BaseModel):
+    depth: int
+    total: int
+    paid: int
+
+
+class DownlineCounts(BaseModel):
+    member_id: str
+    direct_total: int
+    direct_paid: int
+    downline_total: int
+    downline_paid: int
+    levels: list[LevelCount]
+
+
+class Upline(BaseModel):
+    member_id: str
+    path: list[str]
+
+
+def registration_conflicts(stored: MemberRecord, request: NewMemberRow, *, joined_at_given: bool) -> list[str]:
+    """Fields where a repeated registration differs from the stored one (empty: a safe retry).
+    A default `joined_at` (now) differs on every retry, so it only counts when the client set it."""
+    differences = []
+    if stored.inviter_id != request.inviter_id:
+        differences.append("inviter_id")
+    if stored.name != request.name:
+        differences.append("name")
+    if stored.attributes_json != request.attributes_json:
+        differences.append("attributes")
+    if joined_at_given and stored.joined_at != request.joined_at:
+        differences.append("joined_at")
+    return differences
+
+
+def tier_status(record: MemberRecord, ladder: TierLadder) -> TierStatus:
+    nxt = ladder.next_step(record.direct_paid)
+    return TierStatus(
+        member_id=record.id,
+        tier=record.tier,
+        paid_direct_invites=record.direct_paid,
+        next_tier=nxt.tier if nxt else None,
+        invites_to_next=nxt.min_paid_invites - record.direct_paid if nxt else None,
+        since=record.tier_since,
+    )
+
+
+def downline_counts(record: MemberRecord, max_depth: int) -> DownlineCounts:
+    return DownlineCounts(
+        member_id=record.id,
+        direct_total=record.direct_total,
+        direct_paid=record.direct_paid,
+        downline_total=record.downline_total,
+        downline_paid=record.downline_paid,
+        levels=[
+            LevelCount(depth=depth + 1, total=total, paid=paid)
+            for depth, (total, paid) in enumerate(
+                zip(record.levels_total[:max_depth], record.levels_paid[:max_depth], strict=True)
+            )
+        ],
+    )

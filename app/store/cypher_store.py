@@ -1,0 +1,92 @@
+"""The operations of the port, written once over named queries. A backend adapter supplies
+only how a named query is run (`_read`, `_write`) and how schema work is done."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from app.domain.members import TRACKED_LEVELS, MemberRecord, NewMemberRow, PaidRow, TierChange
+from app.domain.tiers import TierLadder
+from app.store.catalogue import Backend, QueryCatalogue
+from app.store.migrations import Migration
+from app.store.port import ForestRow
+
+Record = dict[str, Any]
+
+
+class CypherStore(ABC):
+    backend: Backend
+
+    def __init__(self, catalogue: QueryCatalogue) -> None:
+        self.queries = catalogue
+
+    @abstractmethod
+    def _read(self, name: str, params: Record) -> list[Record]: ...
+
+    @abstractmethod
+    def _write(self, name: str, params: Record) -> list[Record]: ...
+
+    @abstractmethod
+    def apply_migration(self, migration: Migration) -> None: ...
+
+    @abstractmethod
+    def iter_forest(self) -> Iterator[ForestRow]: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def register_members(self, rows: Sequence[NewMemberRow], ladder: TierLadder) -> list[str]:
+        if not rows:
+            return []
+        result = self._write(
+            "register_members",
+            {
+                "rows": [row.model_dump() for row in rows],
+                "zero_levels": [0] * TRACKED_LEVELS,
+                "base_tier": ladder.base_tier,
+            },
+        )
+        return [record["id"] for record in result]
+
+    def mark_paid(self, rows: Sequence[PaidRow], ladder: TierLadder) -> list[str]:
+        if not rows:
+            return []
+        result = self._write(
+            "mark_paid",
+            {"rows": [row.model_dump() for row in rows], "ladder": ladder.as_params()},
+        )
+        return [member_id for record in result for member_id in record["marked"]]
+
+    def get_members(self, ids: Sequence[str]) -> list[MemberRecord]:
+        if not ids:
+            return []
+        return [MemberRecord(**record) for record in self._read("get_members", {"ids": list(ids)})]
+
+    def tier_at(self, member_id: str, as_of: int) -> TierChange | None:
+        rows = self._read("tier_at", {"id": member_id, "as_of": as_of})
+        return TierChange(**rows[0]) if rows else None
+
+    def tier_history(self, member_id: str) -> list[TierChange]:
+        return [TierChange(**row) for row in self._read("tier_history", {"id": member_id})]
+
+    def upline(self, member_id: str, limit: int) -> list[str] | None:
+        rows = self._read("upline", {"id": member_id, "limit": limit})
+        return list(rows[0]["path"]) if rows else None
+
+    def downline_by_traversal(self, member_id: str) -> tuple[int, int]:
+        row = self._read("downline_by_traversal", {"id": member_id})
+        return (row[0]["total"], row[0]["paid"]) if row else (0, 0)
+
+    def member_count(self) -> int:
+        return int(self._read("member_count", {})[0]["members"])
+
+    def ping(self) -> None:
+        self._read("ping", {})
+
+    def applied_migrations(self) -> set[str]:
+        return {row["name"] for row in self._read("applied_migrations", {})}
+
+    def record_migration(self, name: str, applied_at: int) -> None:
+        self._write("record_migration", {"name": name, "applied_at": applied_at})

@@ -1,0 +1,75 @@
+"""Opens the store that REFGRAPH_GRAPH_URL names:
+`embedded:PATH` (the default), `falkordb://[:password@]host:port`, or
+`neo4j://…` / `neo4j+s://…` / `bolt://…` / `bolt+s://…`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from falkordb import FalkorDB
+
+from app.core.config import Settings
+from app.core.errors import InvalidInput
+from app.store.catalogue import Backend, QueryCatalogue
+from app.store.cypher_store import CypherStore
+from app.store.embedded import EmbeddedEngine
+from app.store.falkordb_store import FalkorDBStore
+from app.store.migrations import apply_migrations
+from app.store.neo4j_store import Neo4jStore
+
+NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
+
+
+def backend_of(url: str) -> Backend:
+    scheme = url.split(":", 1)[0]
+    if scheme in ("embedded", "falkordb"):
+        return Backend.FALKORDB
+    if scheme in NEO4J_SCHEMES:
+        return Backend.NEO4J
+    raise InvalidInput(
+        f"REFGRAPH_GRAPH_URL {scheme!r} is not a known scheme; use embedded:PATH, "
+        "falkordb://host:port, neo4j://host:port or bolt://host:port"
+    )
+
+
+def open_store(settings: Settings, *, exclusive: bool = False, migrate: bool = True) -> CypherStore:
+    """`exclusive`: the caller must own an embedded folder (the server); other commands share
+    a running server's engine through its socket."""
+    url = settings.graph_url
+    backend = backend_of(url)
+    catalogue = QueryCatalogue(settings.cypher_dir, backend)
+    store: CypherStore
+    if url.startswith("embedded:"):
+        engine = EmbeddedEngine(Path(url.removeprefix("embedded:")), settings.embedded_appendfsync)
+        engine.open(exclusive=exclusive)
+        client = FalkorDB(unix_socket_path=engine.client_socket())
+        store = FalkorDBStore(client, settings.graph_name, catalogue, engine if engine.owned else None)
+    elif backend is Backend.FALKORDB:
+        parts = urlsplit(url)
+        client = FalkorDB(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 6379,
+            password=unquote(parts.password) if parts.password else None,
+        )
+        store = FalkorDBStore(client, settings.graph_name, catalogue)
+    else:
+        parts = urlsplit(url)
+        user = unquote(parts.username) if parts.username else settings.neo4j_user
+        password = (
+            unquote(parts.password)
+            if parts.password
+            else (settings.neo4j_password.get_secret_value() if settings.neo4j_password else None)
+        )
+        database = parts.path.strip("/") or settings.neo4j_database
+        bare = urlunsplit((parts.scheme, f"{parts.hostname}:{parts.port or 7687}", "", "", ""))
+        auth = (user or "neo4j", password) if password else None
+        store = Neo4jStore.connect(bare, auth, database, catalogue)
+    try:
+        store.ping()
+        if migrate:
+            apply_migrations(store, settings.migrations_dir)
+    except BaseException:
+        store.close()
+        raise
+    return store

@@ -1,0 +1,113 @@
+"""The FalkorDB adapter: named queries through the `falkordb` client (never the Bolt port),
+results reshaped into plain records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import redis
+from falkordb import FalkorDB
+
+from app.core.errors import StoreUnavailable
+from app.store.catalogue import Backend, QueryCatalogue
+from app.store.cypher_store import CypherStore, Record
+from app.store.embedded import EmbeddedEngine
+from app.store.migrations import Migration
+from app.store.port import ForestRow
+
+FOREST_PAGE = 20_000
+# Schema errors that mean "already done": a migration re-applied after a crash between
+# applying it and recording it.
+ALREADY_DONE = ("already indexed", "already exists", "constraint already")
+
+
+class StoreQueryError(RuntimeError):
+    """The engine refused a query: a bug in a query or a migration, never bad user input."""
+
+
+class FalkorDBStore(CypherStore):
+    backend = Backend.FALKORDB
+
+    def __init__(
+        self,
+        client: FalkorDB,
+        graph_name: str,
+        catalogue: QueryCatalogue,
+        engine: EmbeddedEngine | None = None,
+    ) -> None:
+        super().__init__(catalogue)
+        self.client = client
+        self.graph_name = graph_name
+        self.graph = client.select_graph(graph_name)
+        self.engine = engine
+
+    def _read(self, name: str, params: Record) -> list[Record]:
+        return self._run(name, params, read_only=True)
+
+    def _write(self, name: str, params: Record) -> list[Record]:
+        return self._run(name, params, read_only=False)
+
+    def _run(self, name: str, params: Record, *, read_only: bool) -> list[Record]:
+        query = self.queries[name]
+        try:
+            result = (
+                self.graph.ro_query(query, params) if read_only else self.graph.query(query, params)
+            )
+        except redis.ConnectionError as error:
+            raise StoreUnavailable(f"the FalkorDB engine did not answer: {error}") from error
+        except redis.ResponseError as error:
+            raise StoreQueryError(f"query {name!r} failed on FalkorDB: {error}") from error
+        columns = [column[1] for column in result.header]
+        return [dict(zip(columns, _plain(row), strict=True)) for row in result.result_set]
+
+    def ping(self) -> None:
+        # A write-mode query creates the graph's key: read-only queries on a graph that has
+        # never been written fail with "empty key".
+        self._write("ping", {})
+
+    def iter_forest(self) -> Iterator[ForestRow]:
+        ceiling = self._read("node_id_ceiling", {})[0]["ceiling"]
+        for start in range(0, ceiling, FOREST_PAGE):
+            page = self._read("forest_rows", {"from_node": start, "to_node": start + FOREST_PAGE})
+            yield from (ForestRow(**record) for record in page)
+
+    def apply_migration(self, migration: Migration) -> None:
+        try:
+            if migration.kind == "constraint":
+                args = migration.body.split()
+                self.client.connection.execute_command(
+                    "GRAPH.CONSTRAINT", "CREATE", self.graph_name, *args
+                )
+            else:
+                for statement in migration.statements():
+                    self._run_schema(statement)
+        except redis.ResponseError as error:
+            if not any(marker in str(error).lower() for marker in ALREADY_DONE):
+                raise StoreQueryError(f"migration {migration.name} failed: {error}") from error
+
+    def _run_schema(self, statement: str) -> None:
+        try:
+            self.graph.query(statement)
+        except redis.ResponseError as error:
+            if not any(marker in str(error).lower() for marker in ALREADY_DONE):
+                raise
+
+    def drop_everything(self) -> None:
+        """Deletes the whole graph (tests and `generate --reset` only)."""
+        try:
+            self.graph.delete()
+        except redis.ResponseError as error:
+            if "empty key" not in str(error).lower() and "invalid graph" not in str(error).lower():
+                raise
+        self.graph = self.client.select_graph(self.graph_name)
+
+    def close(self) -> None:
+        self.client.connection.close()
+        if self.engine is not None:
+            self.engine.stop()
+
+
+def _plain(row: list[Any]) -> list[Any]:
+    # The client returns maps as OrderedDict; callers expect plain dicts.
+    return [dict(value) if isinstance(value, dict) else value for value in row]

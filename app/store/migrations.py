@@ -1,0 +1,51 @@
+"""Numbered schema migrations, one folder per backend, applied in order and recorded in the
+graph as (:Migration {name}) so that applying them again changes nothing."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.store.catalogue import Backend
+
+if TYPE_CHECKING:
+    from app.store.port import GraphStore
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    kind: str  # "cypher": statements separated by ';'; "constraint": GRAPH.CONSTRAINT args
+    body: str
+
+    def statements(self) -> list[str]:
+        return [part.strip() for part in self.body.split(";\n") if _has_code(part)]
+
+
+def _has_code(text: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("//") for line in text.splitlines())
+
+
+def migrations_for(directory: Path, backend: Backend) -> list[Migration]:
+    folder = directory / backend.value
+    found = [
+        Migration(name=path.stem, kind=path.suffix.lstrip("."), body=path.read_text())
+        for path in sorted(folder.iterdir())
+        if path.suffix in (".cypher", ".constraint")
+    ]
+    return sorted(found, key=lambda m: m.name)
+
+
+def apply_migrations(store: GraphStore, directory: Path) -> list[str]:
+    """Applies the migrations not yet recorded; returns the names applied now."""
+    done = store.applied_migrations()
+    applied = []
+    for migration in migrations_for(directory, store.backend):
+        if migration.name in done:
+            continue
+        store.apply_migration(migration)
+        store.record_migration(migration.name, int(time.time() * 1000))
+        applied.append(migration.name)
+    return applied

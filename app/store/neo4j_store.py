@@ -1,0 +1,83 @@
+"""The Neo4j 5 adapter: named queries through the official driver. Reads run as read
+transactions (a cluster serves them from secondaries), writes as managed write transactions
+(retried on transient errors), and the driver's bookmarks make a read see the writes this
+process made before it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import neo4j
+from neo4j import GraphDatabase, RoutingControl
+from neo4j.exceptions import ConstraintError, ServiceUnavailable, SessionExpired
+
+from app.core.errors import StoreUnavailable
+from app.store.catalogue import Backend, QueryCatalogue
+from app.store.cypher_store import CypherStore, Record
+from app.store.migrations import Migration
+from app.store.port import ForestRow
+
+# A concurrent writer can win a unique-id race between our check and our commit; every write
+# statement is idempotent, so running it again resolves the race (the id now exists).
+CONSTRAINT_RETRIES = 5
+
+
+class Neo4jStore(CypherStore):
+    backend = Backend.NEO4J
+
+    def __init__(self, driver: neo4j.Driver, database: str | None, catalogue: QueryCatalogue) -> None:
+        super().__init__(catalogue)
+        self.driver = driver
+        self.database = database
+
+    @classmethod
+    def connect(
+        cls,
+        url: str,
+        auth: tuple[str, str] | None,
+        database: str | None,
+        catalogue: QueryCatalogue,
+    ) -> Neo4jStore:
+        driver = GraphDatabase.driver(url, auth=auth, max_connection_pool_size=64)
+        return cls(driver, database, catalogue)
+
+    def _read(self, name: str, params: Record) -> list[Record]:
+        return self._run(name, params, RoutingControl.READ)
+
+    def _write(self, name: str, params: Record) -> list[Record]:
+        for attempt in range(CONSTRAINT_RETRIES):
+            try:
+                return self._run(name, params, RoutingControl.WRITE)
+            except ConstraintError:
+                if attempt == CONSTRAINT_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _run(self, name: str, params: Record, routing: RoutingControl) -> list[Record]:
+        try:
+            records, _, _ = self.driver.execute_query(
+                self.queries[name], params, routing_=routing, database_=self.database
+            )
+        except (ServiceUnavailable, SessionExpired) as error:
+            raise StoreUnavailable(f"Neo4j did not answer: {error}") from error
+        return [record.data() for record in records]
+
+    def iter_forest(self) -> Iterator[ForestRow]:
+        # Streamed in one auto-commit read: the driver pulls records in batches.
+        with self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS
+        ) as session:
+            for record in session.run(self.queries["forest_rows"]):
+                yield ForestRow(**record.data())
+
+    def apply_migration(self, migration: Migration) -> None:
+        for statement in migration.statements():
+            self.driver.execute_query(statement, database_=self.database)
+
+    def drop_everything(self) -> None:
+        """Deletes every node and relationship (tests and `generate --reset` only)."""
+        with self.driver.session(database=self.database) as session:
+            session.run(self.queries["delete_all_nodes"]).consume()
+
+    def close(self) -> None:
+        self.driver.close()

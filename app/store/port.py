@@ -1,0 +1,68 @@
+"""The one interface the services use to reach the graph. Both backends implement it with
+the same named queries; only the adapters know a dialect or a driver."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from app.domain.members import MemberRecord, NewMemberRow, PaidRow, TierChange
+from app.domain.tiers import TierLadder
+from app.store.catalogue import Backend
+from app.store.migrations import Migration
+
+
+class ForestRow(BaseModel):
+    """A member as `verify` sees her: stored counters next to her real edges."""
+
+    id: str
+    inviter_id: str | None
+    paid_at: int | None
+    depth: int | None
+    tier: str | None
+    downline_total: int | None
+    downline_paid: int | None
+    levels_total: list[int] | None
+    levels_paid: list[int] | None
+    edge_targets: list[str]
+
+
+class GraphStore(Protocol):
+    backend: Backend
+
+    def register_members(self, rows: Sequence[NewMemberRow], ladder: TierLadder) -> list[str]:
+        """Creates the rows whose id is new and whose inviter exists (at the ladder's base
+        tier); returns their ids."""
+        ...
+
+    def mark_paid(self, rows: Sequence[PaidRow], ladder: TierLadder) -> list[str]:
+        """Marks the rows paid that were not; returns their ids."""
+        ...
+
+    def get_members(self, ids: Sequence[str]) -> list[MemberRecord]: ...
+
+    def tier_at(self, member_id: str, as_of: int) -> TierChange | None: ...
+
+    def tier_history(self, member_id: str) -> list[TierChange]: ...
+
+    def upline(self, member_id: str, limit: int) -> list[str] | None:
+        """Ids from the inviter up to the root; None when the member does not exist."""
+        ...
+
+    def downline_by_traversal(self, member_id: str) -> tuple[int, int]: ...
+
+    def iter_forest(self) -> Iterator[ForestRow]: ...
+
+    def member_count(self) -> int: ...
+
+    def ping(self) -> None: ...
+
+    def applied_migrations(self) -> set[str]: ...
+
+    def apply_migration(self, migration: Migration) -> None: ...
+
+    def record_migration(self, name: str, applied_at: int) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,2 @@
+MATCH (x:Migration)
+RETURN x.name AS name

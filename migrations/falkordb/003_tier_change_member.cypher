@@ -1,0 +1,1 @@
+CREATE INDEX FOR (t:TierChange) ON (t.member_id)

@@ -1,0 +1,1 @@
+CREATE INDEX FOR (x:Migration) ON (x.name)
