@@ -1,0 +1,76 @@
+"""The dependencies routes declare: settings, the store, the clock and the caller's role."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.core.config import Settings
+from app.domain.tiers import TierLadder
+from app.store.port import GraphStore
+
+bearer = HTTPBearer(auto_error=False, description="An API key from REFGRAPH_API_KEYS")
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_store(request: Request) -> GraphStore:
+    store: GraphStore = request.app.state.store
+    return store
+
+
+def get_ladder(settings: Annotated[Settings, Depends(get_settings)]) -> TierLadder:
+    return settings.tier_ladder
+
+
+def get_now() -> int:
+    return int(time.time() * 1000)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[GraphStore, Depends(get_store)]
+LadderDep = Annotated[TierLadder, Depends(get_ladder)]
+NowDep = Annotated[int, Depends(get_now)]
+
+
+def get_role(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> str:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "an Authorization: Bearer <key> header is required")
+    presented = credentials.credentials.encode()
+    role = None
+    # Every configured key is compared, in constant time, so timing says nothing of which
+    # key or how much of it matched.
+    for key, key_role in settings.api_keys.items():
+        if hmac.compare_digest(key.encode(), presented):
+            role = key_role
+    if role is None:
+        raise HTTPException(401, "the API key is not valid")
+    return role
+
+
+RoleDep = Annotated[str, Depends(get_role)]
+
+
+def require_roles(*roles: str) -> Callable[[str], str]:
+    def check(role: RoleDep) -> str:
+        if role not in roles:
+            raise HTTPException(403, f"role {role} may not do this; allowed: {', '.join(roles)}")
+        return role
+
+    return check
+
+
+Writers = Depends(require_roles("admin", "storefront"))
+MemberReaders = Depends(require_roles("admin", "storefront", "growth", "auditor"))
+NetworkReaders = Depends(require_roles("admin", "growth", "auditor"))

@@ -1,0 +1,50 @@
+"""The app factory. The store is opened by the lifespan, or handed in (tests, benchmarks)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from app.api.problems import install_problem_handlers
+from app.api.routes import health, members
+from app.core.config import Settings
+from app.store.factory import open_store
+from app.store.port import GraphStore
+
+
+def operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if store is not None:
+            app.state.store = store
+            yield
+            return
+        opened = open_store(settings, exclusive=True)
+        app.state.store = opened
+        try:
+            yield
+        finally:
+            opened.close()
+
+    app = FastAPI(
+        title="Referral Graph",
+        version="0.1.0",
+        description="A community's referral network: members, invitations, downline counts "
+        "and tiers. Every /v1 route needs `Authorization: Bearer <key>`.",
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
+    app.state.settings = settings
+    if store is not None:
+        app.state.store = store
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(members.router)
+    return app

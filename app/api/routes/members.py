@@ -1,0 +1,106 @@
+"""Members, their tiers, downline counts and upline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Query, Response
+
+from app.api.deps import LadderDep, MemberReaders, NetworkReaders, NowDep, StoreDep, Writers
+from app.api.problems import problem_responses
+from app.domain.members import (
+    TRACKED_LEVELS,
+    DownlineCounts,
+    EpochMs,
+    Member,
+    MemberCreate,
+    PaidMark,
+    TierStatus,
+    Upline,
+)
+from app.services import members as service
+
+router = APIRouter(prefix="/v1/members", tags=["members"])
+MemberIdPath = Annotated[str, Path(description="The member's external id")]
+
+
+@router.post(
+    "",
+    status_code=201,
+    dependencies=[Writers],
+    responses={200: {"model": Member, "description": "Already registered (a retry)"}}
+    | problem_responses(401, 403, 409, 422),
+)
+def register_member(
+    request: MemberCreate, store: StoreDep, ladder: LadderDep, now: NowDep, response: Response
+) -> Member:
+    """Registers a member (201); the same registration again returns her with 200."""
+    member, created = service.register_member(store=store, ladder=ladder, request=request, now=now)
+    if not created:
+        response.status_code = 200
+    return member
+
+
+@router.post(
+    "/{member_id}/paid",
+    dependencies=[Writers],
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def mark_paid(
+    member_id: MemberIdPath,
+    store: StoreDep,
+    ladder: LadderDep,
+    now: NowDep,
+    mark: Annotated[PaidMark | None, Body()] = None,
+) -> Member:
+    """Marks a member paid (now, or at `paid_at`); marking her again changes nothing."""
+    paid_at = mark.paid_at if mark else None
+    return service.mark_member_paid(
+        store=store, ladder=ladder, member_id=member_id, paid_at=paid_at, now=now
+    )
+
+
+@router.get("/{member_id}", dependencies=[MemberReaders], responses=problem_responses(401, 403, 404))
+def get_member(member_id: MemberIdPath, store: StoreDep) -> Member:
+    return service.get_member(store=store, member_id=member_id)
+
+
+@router.get(
+    "/{member_id}/tier", dependencies=[MemberReaders], responses=problem_responses(401, 403, 404, 422)
+)
+def get_tier(
+    member_id: MemberIdPath,
+    store: StoreDep,
+    ladder: LadderDep,
+    as_of: Annotated[EpochMs | None, Query(description="Answer from the history at this moment")] = None,
+) -> TierStatus:
+    """Current tier from maintained counters, or the tier held at `as_of` from the history."""
+    return service.get_tier_status(store=store, ladder=ladder, member_id=member_id, as_of=as_of)
+
+
+@router.get(
+    "/{member_id}/downline/counts",
+    dependencies=[NetworkReaders],
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_downline_counts(
+    member_id: MemberIdPath,
+    store: StoreDep,
+    max_depth: Annotated[int, Query(ge=1, le=TRACKED_LEVELS)] = TRACKED_LEVELS,
+) -> DownlineCounts:
+    """Direct and whole-downline totals, and a per-level histogram, all from counters."""
+    return service.get_downline_counts(store=store, member_id=member_id, max_depth=max_depth)
+
+
+@router.get(
+    "/{member_id}/upline",
+    dependencies=[NetworkReaders],
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_upline(
+    member_id: MemberIdPath,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_UPLINE)] = 100,
+) -> Upline:
+    """Ids from the member's inviter up to the root of her tree (at most `limit`)."""
+    return service.get_upline(store=store, member_id=member_id, limit=limit)

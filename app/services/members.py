@@ -1,0 +1,138 @@
+"""Member use cases: register, mark paid, and the reads the storefront lives on."""
+
+from __future__ import annotations
+
+from app.core.errors import Conflict, InvalidInput, NotFound
+from app.domain.members import (
+    TRACKED_LEVELS,
+    DownlineCounts,
+    Member,
+    MemberCreate,
+    MemberRecord,
+    NewMemberRow,
+    PaidRow,
+    TierStatus,
+    Upline,
+    downline_counts,
+    registration_conflicts,
+    tier_status,
+)
+from app.domain.tiers import TierLadder
+from app.store.port import GraphStore
+
+MAX_UPLINE = 1000
+
+
+def register_member(
+    *, store: GraphStore, ladder: TierLadder, request: MemberCreate, now: int
+) -> tuple[Member, bool]:
+    """Returns the member and whether this call created her. A retry of the same registration
+    returns the stored member; the same id with another inviter or payload is a Conflict."""
+    try:
+        attributes_json = request.attributes_json()
+    except ValueError as error:
+        raise InvalidInput(str(error), field="attributes") from error
+    if request.inviter_id is not None and request.inviter_id == request.id:
+        raise InvalidInput(f"member {request.id} cannot invite herself", field="inviter_id")
+    row = NewMemberRow(
+        id=request.id,
+        inviter_id=request.inviter_id,
+        name=request.name,
+        joined_at=request.joined_at if request.joined_at is not None else now,
+        attributes_json=attributes_json,
+    )
+    # Two tries: an inviter registered concurrently between our write and our check.
+    for _ in range(2):
+        if store.register_members([row], ladder):
+            return Member.from_record(_member_record(store, row.id)), True
+        stored = store.get_members([row.id])
+        if stored:
+            differences = registration_conflicts(
+                stored[0], row, joined_at_given=request.joined_at is not None
+            )
+            if differences:
+                raise Conflict(
+                    f"member {row.id} is already registered with a different "
+                    + ", ".join(differences),
+                    member_id=row.id,
+                    conflicting_fields=differences,
+                )
+            return Member.from_record(stored[0]), False
+        if row.inviter_id is not None and not store.get_members([row.inviter_id]):
+            raise InvalidInput(
+                f"inviter {row.inviter_id} is not a member", field="inviter_id"
+            )
+    raise Conflict(f"registration of {row.id} kept racing with other writes; retry it")
+
+
+def mark_member_paid(
+    *, store: GraphStore, ladder: TierLadder, member_id: str, paid_at: int | None, now: int
+) -> Member:
+    """Idempotent: marking a paid member again returns her unchanged, unless the request names
+    another paid time (a Conflict)."""
+    record = _member_record(store, member_id)
+    when = paid_at if paid_at is not None else now
+    if record.paid_at is None:
+        if when < record.joined_at:
+            raise InvalidInput(
+                f"paid_at {when} is before member {member_id} joined ({record.joined_at})",
+                field="paid_at",
+            )
+        store.mark_paid([PaidRow(id=member_id, paid_at=when)], ladder)
+        record = _member_record(store, member_id)
+    if paid_at is not None and record.paid_at != paid_at:
+        raise Conflict(
+            f"member {member_id} is already paid at {record.paid_at}",
+            member_id=member_id,
+            conflicting_fields=["paid_at"],
+        )
+    return Member.from_record(record)
+
+
+def get_member(*, store: GraphStore, member_id: str) -> Member:
+    return Member.from_record(_member_record(store, member_id))
+
+
+def get_tier_status(
+    *, store: GraphStore, ladder: TierLadder, member_id: str, as_of: int | None = None
+) -> TierStatus:
+    record = _member_record(store, member_id)
+    if as_of is None:
+        return tier_status(record, ladder)
+    if as_of < record.joined_at:
+        raise InvalidInput(
+            f"member {member_id} joined at {record.joined_at}, after as_of {as_of}", field="as_of"
+        )
+    change = store.tier_at(member_id, as_of)
+    paid = store.paid_direct_invites_at(member_id, as_of)
+    nxt = ladder.next_step(paid)
+    return TierStatus(
+        member_id=member_id,
+        tier=change.tier if change else ladder.base_tier,
+        paid_direct_invites=paid,
+        next_tier=nxt.tier if nxt else None,
+        invites_to_next=nxt.min_paid_invites - paid if nxt else None,
+        since=change.at if change else record.joined_at,
+    )
+
+
+def get_downline_counts(*, store: GraphStore, member_id: str, max_depth: int) -> DownlineCounts:
+    if not 1 <= max_depth <= TRACKED_LEVELS:
+        raise InvalidInput(f"max_depth must be between 1 and {TRACKED_LEVELS}", field="max_depth")
+    return downline_counts(_member_record(store, member_id), max_depth)
+
+
+def get_upline(*, store: GraphStore, member_id: str, limit: int) -> Upline:
+    if not 1 <= limit <= MAX_UPLINE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_UPLINE}", field="limit")
+    path = store.upline(member_id, limit)
+    if path is None:
+        raise NotFound(f"member {member_id} does not exist", member_id=member_id)
+    return Upline(member_id=member_id, path=path)
+
+
+def _member_record(store: GraphStore, member_id: str) -> MemberRecord:
+    found = store.get_members([member_id])
+    if not found:
+        raise NotFound(f"member {member_id} does not exist", member_id=member_id)
+    return found[0]
