@@ -1,0 +1,167 @@
+"""`refgraph`: serve, migrate, import, generate, verify, bench."""
+
+from __future__ import annotations
+
+import runpy
+import secrets
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from app.api.main import create_app
+from app.core.config import PROJECT_ROOT, ROLES, Settings, load_settings
+from app.core.errors import RefgraphError
+from app.services.generator import generate_network
+from app.services.importer import ImportReport, import_members
+from app.services.verify import verify_store
+from app.store.factory import open_store
+from app.store.migrations import apply_migrations
+from app.store.port import GraphStore
+
+cli = typer.Typer(help="Referral Graph: a community's referral network as a property graph.")
+console = Console(stderr=True)
+DEMO_MEMBERS = 5000
+
+
+@cli.command()
+def serve(
+    demo: Annotated[bool, typer.Option(help="Load a generated demo network and print demo keys")] = False,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Run the HTTP API (migrating the graph first)."""
+    settings = load_settings()
+    if demo and not settings.api_keys:
+        keys = {f"demo-{role}-{secrets.token_urlsafe(12)}": role for role in ROLES}
+        settings = settings.model_copy(update={"api_keys": keys})
+    store = open_store(settings, exclusive=True)
+    try:
+        if demo:
+            _load_demo(settings, store)
+            for key, role in settings.api_keys.items():
+                console.print(f"[bold]{role:<10}[/bold] Authorization: Bearer {key}")
+        uvicorn.run(
+            create_app(settings, store=store),
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level="info",
+        )
+    finally:
+        store.close()
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply the schema migrations not yet applied (also done at every start)."""
+    settings = load_settings()
+    store = open_store(settings, migrate=False)
+    try:
+        applied = apply_migrations(store, settings.migrations_dir)
+        console.print(f"applied: {', '.join(applied) if applied else 'nothing (up to date)'}")
+    finally:
+        store.close()
+
+
+@cli.command()
+def verify() -> None:
+    """Recount every counter by traversal and check the forest; exit 1 on any mismatch."""
+    settings = load_settings()
+    store = open_store(settings)
+    try:
+        report = verify_store(store=store, ladder=settings.tier_ladder)
+    finally:
+        store.close()
+    for problem in report.problems:
+        typer.echo(problem)
+    console.print(f"{report.members_checked} members checked, {len(report.problems)} problems")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@cli.command()
+def generate(
+    members: Annotated[int, typer.Option(min=1, help="How many members")],
+    out: Annotated[Path, typer.Option(help="CSV file to write")],
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same network)")] = 7,
+) -> None:
+    """Write a synthetic network shaped like a real community, in the import format."""
+    stats = generate_network(members=members, out=out, seed=seed)
+    console.print(stats.model_dump_json(indent=2))
+
+
+@cli.command(name="import")
+def import_file(
+    source: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or JSONL file")],
+    batch_size: Annotated[int, typer.Option(min=1, max=50_000)] = 5000,
+) -> None:
+    """Import members (CSV header id,inviter_id,joined_at,paid_at,name, or JSONL). Re-running
+    skips rows already imported; rows that break an invariant are reported by line."""
+    settings = load_settings()
+    store = open_store(settings)
+    try:
+        report = _import_with_progress(settings, store, source, batch_size)
+    finally:
+        store.close()
+    for problem in report.problems:
+        typer.echo(f"line {problem.line}: {problem.id or '-'}: {problem.reason}")
+    console.print(
+        f"{report.rows_read} rows: {report.created} created, {report.skipped} already there, "
+        f"{report.marked_paid} marked paid, {len(report.problems)} problems"
+    )
+    raise typer.Exit(0 if not report.problems else 2)
+
+
+@cli.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(ctx: typer.Context) -> None:
+    """Run the core benchmark (scripts/bench_core.py; --help there for its options)."""
+    script = PROJECT_ROOT / "scripts" / "bench_core.py"
+    sys.argv = [str(script), *ctx.args]
+    runpy.run_path(str(script), run_name="__main__")
+
+
+def _import_with_progress(
+    settings: Settings, store: GraphStore, source: Path, batch_size: int
+) -> ImportReport:
+    with Progress(
+        TextColumn("[bold]importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("rows", total=None)
+        return import_members(
+            store=store,
+            ladder=settings.tier_ladder,
+            source=source,
+            batch_size=batch_size,
+            progress=lambda done: progress.update(task, completed=done),
+        )
+
+
+def _load_demo(settings: Settings, store: GraphStore) -> None:
+    if store.member_count() > 0:
+        console.print("demo: the graph already holds members; leaving it as it is")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "demo.csv"
+        generate_network(members=DEMO_MEMBERS, out=path, seed=7)
+        report = _import_with_progress(settings, store, path, 5000)
+    console.print(f"demo: {report.created} members loaded")
+
+
+def main() -> None:
+    try:
+        cli()
+    except RefgraphError as error:
+        console.print(f"[red]error:[/red] {error.detail}")
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""The embedded engine's promises: one owner per folder, sharing for CLI commands, recovery
+from a crashed owner or engine, and nothing acknowledged lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from app.core.errors import EngineBusy, StoreUnavailable
+from app.domain.members import NewMemberRow
+from app.domain.tiers import DEFAULT_LADDER
+from app.store.cypher_store import CypherStore
+from app.store.embedded import EmbeddedEngine
+from app.store.factory import open_store
+from tests.conftest import make_settings
+from tests.engines import ROOT
+
+OWNER_SCRIPT = """
+import sys, time
+from pathlib import Path
+from app.store.embedded import EmbeddedEngine
+EmbeddedEngine(Path(sys.argv[1])).open(exclusive=True)
+print("owned", flush=True)
+time.sleep(600)
+"""
+
+
+def open_embedded(data_dir: Path, *, exclusive: bool = True) -> CypherStore:
+    return open_store(make_settings(graph_url=f"embedded:{data_dir}"), exclusive=exclusive)
+
+
+def spawn_owner(data_dir: Path) -> subprocess.Popen[str]:
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER_SCRIPT, str(data_dir)], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    assert owner.stdout is not None and owner.stdout.readline().strip() == "owned"
+    return owner
+
+
+def row(member_id: str, inviter_id: str | None = None) -> NewMemberRow:
+    return NewMemberRow(id=member_id, inviter_id=inviter_id, name=None, joined_at=1, attributes_json=None)
+
+
+def run_verify(data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REFGRAPH_GRAPH_URL": f"embedded:{data_dir}"}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "verify"], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+
+
+def test_a_live_owner_keeps_the_folder_and_commands_share_its_engine(data_dir: Path) -> None:
+    owner = spawn_owner(data_dir)
+    try:
+        with pytest.raises(EngineBusy, match=f"in use by live process {owner.pid}"):
+            open_embedded(data_dir)
+        shared = open_embedded(data_dir, exclusive=False)
+        assert shared.register_members([row("via-socket")], DEFAULT_LADDER) == ["via-socket"]
+        shared.close()
+        assert run_verify(data_dir).returncode == 0
+    finally:
+        owner.send_signal(signal.SIGTERM)
+        owner.wait()
+
+
+def test_kill_9_of_the_owner_leaves_an_engine_the_next_owner_adopts(data_dir: Path) -> None:
+    owner = spawn_owner(data_dir)
+    store = open_embedded(data_dir, exclusive=False)
+    store.register_members([row("before-crash")], DEFAULT_LADDER)
+    store.close()
+    engine_pid = EmbeddedEngine(data_dir).engine_pid()
+    owner.kill()
+    owner.wait()
+    adopted = open_embedded(data_dir)
+    try:
+        assert EmbeddedEngine(data_dir).engine_pid() == engine_pid
+        assert [m.id for m in adopted.get_members(["before-crash"])] == ["before-crash"]
+    finally:
+        adopted.close()
+    assert EmbeddedEngine(data_dir).engine_pid() is None  # stopped with its owner
+
+
+@pytest.mark.slow
+def test_kill_9_of_the_engine_during_writes_loses_nothing_acknowledged(data_dir: Path) -> None:
+    store = open_embedded(data_dir)
+    acknowledged: list[str] = []
+    failures: list[Exception] = []
+
+    def stream() -> None:
+        count = 0
+        while True:
+            member_id = f"m{count}"
+            inviter = f"m{(count - 1) // 3}" if count else None
+            try:
+                created = store.register_members([row(member_id, inviter)], DEFAULT_LADDER)
+            except StoreUnavailable as error:
+                failures.append(error)
+                return
+            acknowledged.extend(created)
+            count += 1
+
+    writer = threading.Thread(target=stream)
+    writer.start()
+    time.sleep(1.5)
+    engine = EmbeddedEngine(data_dir)
+    pid = engine.engine_pid()
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    writer.join(timeout=60)
+    assert failures and len(acknowledged) > 50
+    store.close()
+
+    restarted = open_embedded(data_dir)
+    try:
+        present = {m.id for m in restarted.get_members(acknowledged)}
+        assert present == set(acknowledged)
+    finally:
+        restarted.close()
+    result = run_verify(data_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_truncated_append_only_file_loses_only_its_torn_tail(data_dir: Path) -> None:
+    store = open_embedded(data_dir)
+    store.register_members([row("root")], DEFAULT_LADDER)
+    for k in range(20):
+        store.register_members([row(f"k{k}", "root")], DEFAULT_LADDER)
+    store.close()
+    [incr] = (data_dir / "appendonlydir").glob("*.incr.aof")
+    with incr.open("r+b") as handle:
+        handle.truncate(incr.stat().st_size - 7)
+    reopened = open_embedded(data_dir)
+    try:
+        survivors = {m.id for m in reopened.get_members([f"k{k}" for k in range(20)])}
+        assert survivors == {f"k{k}" for k in range(19)}
+    finally:
+        reopened.close()
+    assert run_verify(data_dir).returncode == 0
