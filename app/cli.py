@@ -31,7 +31,9 @@ DEMO_MEMBERS = 5000
 
 @cli.command()
 def serve(
-    demo: Annotated[bool, typer.Option(help="Load a generated demo network and print demo keys")] = False,
+    demo: Annotated[
+        bool, typer.Option(help="Load a generated demo network and print demo keys")
+    ] = False,
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
 ) -> None:

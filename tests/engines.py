@@ -29,7 +29,8 @@ def neo4j_url() -> str:
     if local.returncode == 0 and local.stdout.strip():
         return local.stdout.strip().splitlines()[-1]
     reasons.append(
-        "scripts/neo4j-local url: " + (local.stderr.strip() or local.stdout.strip() or "not running")
+        "scripts/neo4j-local url: "
+        + (local.stderr.strip() or local.stdout.strip() or "not running")
     )
     message = "no Neo4j 5 engine reachable; " + "; ".join(reasons)
     if os.environ.get("REFGRAPH_REQUIRE_NEO4J") == "1":

@@ -60,9 +60,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RefgraphError)
     def domain_error(request: Request, error: RefgraphError) -> JSONResponse:
-        status = next(
-            (code for cls, code in STATUS_OF.items() if isinstance(error, cls)), 500
-        )
+        status = next((code for cls, code in STATUS_OF.items() if isinstance(error, cls)), 500)
         return problem_response(request, status, error.title, error.detail, **error.extra)
 
     @app.exception_handler(RequestValidationError)

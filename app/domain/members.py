@@ -151,7 +151,9 @@ class Upline(BaseModel):
     path: list[str]
 
 
-def registration_conflicts(stored: MemberRecord, request: NewMemberRow, *, joined_at_given: bool) -> list[str]:
+def registration_conflicts(
+    stored: MemberRecord, request: NewMemberRow, *, joined_at_given: bool
+) -> list[str]:
     """Fields where a repeated registration differs from the stored one (empty: a safe retry).
     A default `joined_at` (now) differs on every retry, so it only counts when the client set it."""
     differences = []

@@ -3,6 +3,8 @@ direct invites earns on it. Pure rules: no I/O."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
@@ -27,7 +29,7 @@ class TierLadder(BaseModel):
         if self.steps[0].min_paid_invites != 0:
             raise ValueError("the first tier must start at 0 paid invites (every member holds one)")
         thresholds = [step.min_paid_invites for step in self.steps]
-        if any(b <= a for a, b in zip(thresholds, thresholds[1:], strict=False)):
+        if any(b <= a for a, b in pairwise(thresholds)):
             raise ValueError("tier thresholds must be strictly increasing")
         names = [step.tier for step in self.steps]
         if len(set(names)) != len(names):

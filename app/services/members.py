@@ -59,9 +59,7 @@ def register_member(
                 )
             return Member.from_record(stored[0]), False
         if row.inviter_id is not None and not store.get_members([row.inviter_id]):
-            raise InvalidInput(
-                f"inviter {row.inviter_id} is not a member", field="inviter_id"
-            )
+            raise InvalidInput(f"inviter {row.inviter_id} is not a member", field="inviter_id")
     raise Conflict(f"registration of {row.id} kept racing with other writes; retry it")
 
 

@@ -69,7 +69,9 @@ class CypherStore(ABC):
         return TierChange(**rows[0]) if rows else None
 
     def paid_direct_invites_at(self, member_id: str, as_of: int) -> int:
-        return int(self._read("paid_direct_invites_at", {"id": member_id, "as_of": as_of})[0]["paid"])
+        return int(
+            self._read("paid_direct_invites_at", {"id": member_id, "as_of": as_of})[0]["paid"]
+        )
 
     def tier_history(self, member_id: str) -> list[TierChange]:
         return [TierChange(**row) for row in self._read("tier_history", {"id": member_id})]

@@ -44,7 +44,9 @@ def open_store(settings: Settings, *, exclusive: bool = False, migrate: bool = T
         engine = EmbeddedEngine(Path(url.removeprefix("embedded:")), settings.embedded_appendfsync)
         engine.open(exclusive=exclusive)
         client = FalkorDB(unix_socket_path=engine.client_socket())
-        store = FalkorDBStore(client, settings.graph_name, catalogue, engine if engine.owned else None)
+        store = FalkorDBStore(
+            client, settings.graph_name, catalogue, engine if engine.owned else None
+        )
     elif backend is Backend.FALKORDB:
         parts = urlsplit(url)
         client = FalkorDB(

@@ -25,7 +25,9 @@ CONSTRAINT_RETRIES = 5
 class Neo4jStore(CypherStore):
     backend = Backend.NEO4J
 
-    def __init__(self, driver: neo4j.Driver, database: str | None, catalogue: QueryCatalogue) -> None:
+    def __init__(
+        self, driver: neo4j.Driver, database: str | None, catalogue: QueryCatalogue
+    ) -> None:
         super().__init__(catalogue)
         self.driver = driver
         self.database = database

@@ -41,7 +41,9 @@ def test_role_matrix(network: TestClient, role: str) -> None:
     [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic dGVzdA=="},
      {"Authorization": f"Bearer {ROLE_KEYS['admin']}x"}],
 )  # fmt: skip
-def test_missing_or_wrong_key_is_401_on_every_route(network: TestClient, headers: dict[str, str]) -> None:
+def test_missing_or_wrong_key_is_401_on_every_route(
+    network: TestClient, headers: dict[str, str]
+) -> None:
     for method, path, body, _ in ROUTES:
         response = network.request(method, path, json=body, headers=headers)
         assert response.status_code == 401, (path, headers)

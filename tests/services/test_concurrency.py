@@ -42,7 +42,10 @@ def test_sixteen_clients_registering_one_id_make_one_member(store: CypherStore) 
     [root, other] = store.get_members(["root", "other"])
     assert root.downline_total + other.downline_total == 1
     for record in (root, other):
-        assert store.downline_by_traversal(record.id) == (record.downline_total, record.downline_paid)
+        assert store.downline_by_traversal(record.id) == (
+            record.downline_total,
+            record.downline_paid,
+        )
 
 
 def test_concurrent_writes_under_one_root_lose_no_update(store: CypherStore) -> None:

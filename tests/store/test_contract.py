@@ -74,7 +74,12 @@ def test_mark_paid_counts_once_and_crosses_tiers_with_history(store: CypherStore
     marked = store.mark_paid([PaidRow(id=f"i{k}", paid_at=100 + k) for k in range(1, 6)], LADDER)
     assert sorted(marked) == [f"i{k}" for k in range(1, 6)]
     [boss] = store.get_members(["boss"])
-    assert (boss.direct_paid, boss.downline_paid, boss.tier, boss.tier_since) == (6, 6, "phoenix", 104)
+    assert (boss.direct_paid, boss.downline_paid, boss.tier, boss.tier_since) == (
+        6,
+        6,
+        "phoenix",
+        104,
+    )
     history = store.tier_history("boss")
     assert [(c.previous, c.tier, c.at, c.seq) for c in history] == [
         ("bee", "butterfly", 101, 1),
@@ -96,7 +101,10 @@ def test_traversal_agrees_with_counters(store: CypherStore) -> None:
     store.register_members([member("side", "c1")], LADDER)
     store.mark_paid([PaidRow(id="side", paid_at=5), PaidRow(id="c4", paid_at=6)], LADDER)
     for record in store.get_members([*ids, "side"]):
-        assert store.downline_by_traversal(record.id) == (record.downline_total, record.downline_paid)
+        assert store.downline_by_traversal(record.id) == (
+            record.downline_total,
+            record.downline_paid,
+        )
 
 
 def test_forest_export_lists_every_member_with_its_edges(store: CypherStore) -> None:
@@ -111,7 +119,9 @@ def test_migrations_are_idempotent(store: CypherStore) -> None:
     assert store.applied_migrations()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text(min_size=1, max_size=40))
 def test_any_text_round_trips_as_a_parameter(store: CypherStore, text: str) -> None:
     """Names are user input: whatever the characters, they are data, never Cypher."""

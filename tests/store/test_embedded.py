@@ -38,20 +38,29 @@ def open_embedded(data_dir: Path, *, exclusive: bool = True) -> CypherStore:
 
 def spawn_owner(data_dir: Path) -> subprocess.Popen[str]:
     owner = subprocess.Popen(
-        [sys.executable, "-c", OWNER_SCRIPT, str(data_dir)], stdout=subprocess.PIPE, text=True, cwd=ROOT
+        [sys.executable, "-c", OWNER_SCRIPT, str(data_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     assert owner.stdout is not None and owner.stdout.readline().strip() == "owned"
     return owner
 
 
 def row(member_id: str, inviter_id: str | None = None) -> NewMemberRow:
-    return NewMemberRow(id=member_id, inviter_id=inviter_id, name=None, joined_at=1, attributes_json=None)
+    return NewMemberRow(
+        id=member_id, inviter_id=inviter_id, name=None, joined_at=1, attributes_json=None
+    )
 
 
 def run_verify(data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REFGRAPH_GRAPH_URL": f"embedded:{data_dir}"}
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", "verify"], env=env, capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "app.cli", "verify"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
 
 

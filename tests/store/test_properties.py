@@ -39,7 +39,11 @@ class ForestMachine(RuleBasedStateMachine):
     def register(self, member_id: str, inviter_id: str | None) -> None:
         self.clock += 1
         row = NewMemberRow(
-            id=member_id, inviter_id=inviter_id, name=None, joined_at=self.clock, attributes_json=None
+            id=member_id,
+            inviter_id=inviter_id,
+            name=None,
+            joined_at=self.clock,
+            attributes_json=None,
         )
         created = self.store.register_members([row], LADDER)
         valid = member_id not in self.inviter and (inviter_id is None or inviter_id in self.inviter)

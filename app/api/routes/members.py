@@ -28,8 +28,10 @@ MemberIdPath = Annotated[str, Path(description="The member's external id")]
     "",
     status_code=201,
     dependencies=[Writers],
-    responses={200: {"model": Member, "description": "Already registered (a retry)"}}
-    | problem_responses(401, 403, 409, 422),
+    responses={
+        200: {"model": Member, "description": "Already registered (a retry)"},
+        **problem_responses(401, 403, 409, 422),
+    },
 )
 def register_member(
     request: MemberCreate, store: StoreDep, ladder: LadderDep, now: NowDep, response: Response
@@ -60,19 +62,25 @@ def mark_paid(
     )
 
 
-@router.get("/{member_id}", dependencies=[MemberReaders], responses=problem_responses(401, 403, 404))
+@router.get(
+    "/{member_id}", dependencies=[MemberReaders], responses=problem_responses(401, 403, 404)
+)
 def get_member(member_id: MemberIdPath, store: StoreDep) -> Member:
     return service.get_member(store=store, member_id=member_id)
 
 
 @router.get(
-    "/{member_id}/tier", dependencies=[MemberReaders], responses=problem_responses(401, 403, 404, 422)
+    "/{member_id}/tier",
+    dependencies=[MemberReaders],
+    responses=problem_responses(401, 403, 404, 422),
 )
 def get_tier(
     member_id: MemberIdPath,
     store: StoreDep,
     ladder: LadderDep,
-    as_of: Annotated[EpochMs | None, Query(description="Answer from the history at this moment")] = None,
+    as_of: Annotated[
+        EpochMs | None, Query(description="Answer from the history at this moment")
+    ] = None,
 ) -> TierStatus:
     """Current tier from maintained counters, or the tier held at `as_of` from the history."""
     return service.get_tier_status(store=store, ladder=ladder, member_id=member_id, as_of=as_of)

@@ -11,7 +11,9 @@ from tests.conftest import auth
 ADMIN = auth("admin")
 
 
-def register(client: TestClient, member_id: str, inviter_id: str | None = None, **extra: Any) -> Any:
+def register(
+    client: TestClient, member_id: str, inviter_id: str | None = None, **extra: Any
+) -> Any:
     body = {"id": member_id, "inviter_id": inviter_id, "joined_at": 1000, **extra}
     return client.post("/v1/members", json=body, headers=ADMIN)
 
@@ -56,7 +58,9 @@ def test_invalid_registrations_are_422_and_change_nothing(client: TestClient) ->
     assert_problem(register(client, "lost", "nobody"), 422, "inviter nobody is not a member")
     assert_problem(client.post("/v1/members", json={"id": "a b"}, headers=ADMIN), 422, "body.id")
     assert_problem(
-        client.post("/v1/members", json={"id": "x", "joined_at": -5}, headers=ADMIN), 422, "joined_at"
+        client.post("/v1/members", json={"id": "x", "joined_at": -5}, headers=ADMIN),
+        422,
+        "joined_at",
     )
     assert_problem(
         client.post("/v1/members", json={"id": "x", "colour": "red"}, headers=ADMIN), 422, "colour"
@@ -76,9 +80,14 @@ def test_mark_paid_is_idempotent_and_checks_times(client: TestClient) -> None:
     paid = client.post("/v1/members/kid/paid", json={"paid_at": 5000}, headers=ADMIN)
     assert paid.status_code == 200 and paid.json()["paid_at"] == 5000
     assert client.post("/v1/members/kid/paid", headers=ADMIN).json()["paid_at"] == 5000
-    assert client.post("/v1/members/kid/paid", json={"paid_at": 5000}, headers=ADMIN).status_code == 200
+    assert (
+        client.post("/v1/members/kid/paid", json={"paid_at": 5000}, headers=ADMIN).status_code
+        == 200
+    )
     assert_problem(
-        client.post("/v1/members/kid/paid", json={"paid_at": 6000}, headers=ADMIN), 409, "already paid"
+        client.post("/v1/members/kid/paid", json={"paid_at": 6000}, headers=ADMIN),
+        409,
+        "already paid",
     )
     assert_problem(client.post("/v1/members/ghost/paid", headers=ADMIN), 404, "ghost")
     counts = client.get("/v1/members/root/downline/counts", headers=ADMIN).json()
@@ -122,7 +131,9 @@ def test_downline_counts_and_histogram(client: TestClient) -> None:
         ],
     }  # fmt: skip
     assert len(client.get("/v1/members/r/downline/counts", headers=ADMIN).json()["levels"]) == 10
-    assert_problem(client.get("/v1/members/r/downline/counts?max_depth=11", headers=ADMIN), 422, "max_depth")
+    assert_problem(
+        client.get("/v1/members/r/downline/counts?max_depth=11", headers=ADMIN), 422, "max_depth"
+    )
     assert_problem(client.get("/v1/members/zz/downline/counts", headers=ADMIN), 404, "zz")
 
 
