@@ -23,15 +23,19 @@ def neo4j_url() -> str:
         return _testcontainers_neo4j()
     except Exception as error:  # no Docker engine is the usual case here
         reasons.append(f"testcontainers: {type(error).__name__}: {error}")
-    local = subprocess.run(
-        [str(ROOT / "scripts" / "neo4j-local"), "url"], capture_output=True, text=True
-    )
-    if local.returncode == 0 and local.stdout.strip():
-        return local.stdout.strip().splitlines()[-1]
-    reasons.append(
-        "scripts/neo4j-local url: "
-        + (local.stderr.strip() or local.stdout.strip() or "not running")
-    )
+    try:
+        local = subprocess.run(
+            [str(ROOT / "scripts" / "neo4j-local"), "url"], capture_output=True, text=True
+        )
+    except OSError as error:
+        reasons.append(f"scripts/neo4j-local: {error}")
+    else:
+        if local.returncode == 0 and local.stdout.strip():
+            return local.stdout.strip().splitlines()[-1]
+        reasons.append(
+            "scripts/neo4j-local url: "
+            + (local.stderr.strip() or local.stdout.strip() or "not running")
+        )
     message = "no Neo4j 5 engine reachable; " + "; ".join(reasons)
     if os.environ.get("REFGRAPH_REQUIRE_NEO4J") == "1":
         pytest.fail(message, pytrace=False)

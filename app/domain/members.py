@@ -10,8 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.domain.tiers import TierLadder
 
-# External ids travel in URL paths: no whitespace, no slash, bounded length.
-MemberId = Annotated[str, StringConstraints(pattern=r"^[^\s/]{1,128}$")]
+# External ids travel in URL paths: no whitespace, no slash, no control character, bounded.
+MemberId = Annotated[str, StringConstraints(pattern=r"^[^\s/\x00-\x1f\x7f]{1,128}$")]
+# Free text may hold anything printable; control characters (NUL above all, which ends a
+# FalkorDB query header) are refused.
+DisplayName = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
 EpochMs = Annotated[int, Field(ge=0, le=253_402_300_799_999)]  # up to year 9999
 MAX_ATTRIBUTES_BYTES = 8192
 # Per-level counters are kept for this many levels below a member; deeper levels still
@@ -26,7 +29,7 @@ class MemberCreate(BaseModel):
 
     id: MemberId
     inviter_id: MemberId | None = None
-    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    name: DisplayName | None = None
     joined_at: EpochMs | None = None
     attributes: dict[str, Any] | None = None
 

@@ -9,7 +9,7 @@ from typing import Any
 import redis
 from falkordb import FalkorDB
 
-from app.core.errors import StoreUnavailable
+from app.core.errors import InvalidInput, StoreUnavailable
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.cypher_store import CypherStore, Record
 from app.store.embedded import EmbeddedEngine
@@ -50,6 +50,9 @@ class FalkorDBStore(CypherStore):
 
     def _run(self, name: str, params: Record, *, read_only: bool) -> list[Record]:
         query = self.queries[name]
+        if _holds_nul(params):
+            # The client sends parameters in a text header that a NUL would cut short.
+            raise InvalidInput("text sent to the graph may not contain a NUL character")
         try:
             result = (
                 self.graph.ro_query(query, params) if read_only else self.graph.query(query, params)
@@ -111,3 +114,13 @@ class FalkorDBStore(CypherStore):
 def _plain(row: list[Any]) -> list[Any]:
     # The client returns maps as OrderedDict; callers expect plain dicts.
     return [dict(value) if isinstance(value, dict) else value for value in row]
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False

@@ -34,7 +34,9 @@ class GraphStore(Protocol):
 
     def register_members(self, rows: Sequence[NewMemberRow], ladder: TierLadder) -> list[str]:
         """Creates the rows whose id is new and whose inviter exists (at the ladder's base
-        tier); returns their ids."""
+        tier); returns their ids. Each id at most once per batch, and no row whose inviter is
+        in the same batch (that row is refused: the engines evaluate a clause for every row
+        before the next clause, so the inviter is not yet there)."""
         ...
 
     def mark_paid(self, rows: Sequence[PaidRow], ladder: TierLadder) -> list[str]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.core.errors import InvalidInput
 from app.domain.members import TRACKED_LEVELS, NewMemberRow, PaidRow
 from app.domain.tiers import TierLadder, TierStep
+from app.store.catalogue import Backend
 from app.store.cypher_store import CypherStore
 from app.store.migrations import apply_migrations
 from tests.engines import ROOT
@@ -122,9 +126,9 @@ def test_migrations_are_idempotent(store: CypherStore) -> None:
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(text=st.text(min_size=1, max_size=40))
+@given(text=st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=40))
 def test_any_text_round_trips_as_a_parameter(store: CypherStore, text: str) -> None:
-    """Names are user input: whatever the characters, they are data, never Cypher."""
+    """Names are user input: whatever printable characters, they are data, never Cypher."""
     member_id = f"m{abs(hash(text))}"
     store.register_members(
         [NewMemberRow(id=member_id, inviter_id=None, name=text, joined_at=1, attributes_json=None)],
@@ -136,3 +140,9 @@ def test_any_text_round_trips_as_a_parameter(store: CypherStore, text: str) -> N
 @pytest.mark.parametrize("bad_id", ["", "a/b"])
 def test_lookups_of_odd_ids_find_nothing(store: CypherStore, bad_id: str) -> None:
     assert store.get_members([bad_id]) == []
+
+
+def test_a_nul_never_reaches_the_engine(store: CypherStore) -> None:
+    refused = store.backend is Backend.FALKORDB  # Neo4j carries it as data: nothing to refuse
+    with pytest.raises(InvalidInput, match="NUL") if refused else nullcontext():
+        assert store.get_members(["a\x00b"]) == []

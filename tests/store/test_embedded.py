@@ -76,6 +76,7 @@ def test_a_live_owner_keeps_the_folder_and_commands_share_its_engine(data_dir: P
     finally:
         owner.send_signal(signal.SIGTERM)
         owner.wait()
+        open_embedded(data_dir).close()  # adopts the engine the owner left, and stops it
 
 
 def test_kill_9_of_the_owner_leaves_an_engine_the_next_owner_adopts(data_dir: Path) -> None:

@@ -65,6 +65,8 @@ def test_invalid_registrations_are_422_and_change_nothing(client: TestClient) ->
     assert_problem(
         client.post("/v1/members", json={"id": "x", "colour": "red"}, headers=ADMIN), 422, "colour"
     )
+    assert_problem(register(client, "nul", name="a\x00b"), 422, "body.name")
+    assert_problem(client.post("/v1/members", json={"id": "a\x00"}, headers=ADMIN), 422, "body.id")
     big = {"blob": "x" * 9000}
     assert_problem(register(client, "big", attributes=big), 422, "attributes")
     for member_id in ("solo", "lost", "x", "big"):

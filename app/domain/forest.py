@@ -1,0 +1,545 @@
+"""The invitation forest as pure data: planning an import into waves the store can register,
+and recounting every maintained counter from the edges (what `verify` compares with the
+stored ones). No I/O; every walk is iterative so a chain of any length is safe, and the
+per-member data of a whole forest is kept in flat arrays so a million members fit."""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from app.domain.members import TRACKED_LEVELS
+from app.domain.tiers import TierLadder
+
+# States of a node while depths are resolved; a resolved depth is >= 0.
+UNRESOLVED = -1
+BLOCKED = -2  # rejected, in a cycle, or below one of those
+_ON_PATH = -3
+# A stored counter that is absent (or a levels list of the wrong length).
+MISSING = -1
+# Per-level counts are packed as int32 (half the memory of the other counters, which the
+# engines store as int64): a member count never comes near 2**31, and a stored value that
+# does is kept aside as it was (`Forest.odd_levels`).
+LEVELS_TYPECODE = "i"
+_LEVEL_RANGE = (-(2**31), 2**31 - 1)
+_MISSING_LEVELS = [MISSING] * TRACKED_LEVELS
+# A cycle of thousands of ids would make every one of its reports enormous.
+CYCLE_IDS_SHOWN = 12
+
+
+class ProblemKind(StrEnum):
+    MALFORMED = "malformed"
+    SELF_INVITE = "self_invite"
+    CYCLE = "cycle"
+    DUPLICATE = "duplicate"
+    INVITER_REJECTED = "inviter_rejected"
+    INVITER_MISSING = "inviter_missing"
+    CONFLICT = "conflict"
+    NOT_CREATED = "not_created"
+
+
+class ImportProblem(BaseModel):
+    """One rejected line of an import file."""
+
+    line: int
+    id: str | None
+    kind: ProblemKind
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """A well-formed import line. `joined_at` None: the importer uses the import time."""
+
+    line: int
+    id: str
+    inviter_id: str | None
+    joined_at: int | None
+    paid_at: int | None
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPlan:
+    """Rows to register, wave by wave: no row shares a wave with her inviter's row."""
+
+    waves: list[list[ImportRow]]
+    problems: list[ImportProblem]
+
+    @property
+    def accepted(self) -> int:
+        return sum(len(wave) for wave in self.waves)
+
+
+def plan_import(
+    rows: Sequence[ImportRow], *, malformed: Mapping[str, int] | None = None
+) -> ImportPlan:
+    """Groups `rows` into waves by their depth inside the file and rejects self-invites,
+    inviter cycles, repeated ids (the first row defines the id) and rows whose inviter's row
+    is rejected. `malformed` maps ids of lines the parser already rejected to their line, so
+    their invitees are reported against that line (and a later row repeating the id is a
+    duplicate). A row whose inviter is not in the file goes in wave 0."""
+    malformed = malformed or {}
+    defining: dict[str, int] = {}
+    depth = [UNRESOLVED] * len(rows)
+    problems: list[ImportProblem] = []
+    for index, row in enumerate(rows):
+        first = _first_line(row, defining, rows, malformed)
+        if first is not None:
+            depth[index] = BLOCKED
+            problems.append(
+                _problem(
+                    row, ProblemKind.DUPLICATE, f"duplicate id {row.id!r}, first at line {first}"
+                )
+            )
+            continue
+        defining[row.id] = index
+        if row.inviter_id == row.id:
+            depth[index] = BLOCKED
+            problems.append(
+                _problem(row, ProblemKind.SELF_INVITE, f"member {row.id!r} invites herself")
+            )
+
+    parent = array("q", [-1]) * len(rows)
+    for index, row in enumerate(rows):
+        if row.inviter_id is None or depth[index] == BLOCKED:
+            continue
+        inviter = defining.get(row.inviter_id)
+        if inviter is not None:
+            parent[index] = inviter
+        elif row.inviter_id in malformed:
+            depth[index] = BLOCKED
+            problems.append(_inviter_rejected(row, malformed[row.inviter_id]))
+
+    originally_blocked = bytearray(d == BLOCKED for d in depth)
+    cycles = resolve_depths(parent, depth)
+    on_cycle = bytearray(len(rows))
+    for cycle in cycles:
+        ids = [rows[node].id for node in cycle]
+        for position, node in enumerate(cycle):
+            on_cycle[node] = 1
+            problems.append(
+                _problem(
+                    rows[node],
+                    ProblemKind.CYCLE,
+                    "in an inviter cycle: " + _cycle_text(ids, position),
+                )
+            )
+    for index, row in enumerate(rows):
+        if depth[index] == BLOCKED and not originally_blocked[index] and not on_cycle[index]:
+            problems.append(_inviter_rejected(row, rows[parent[index]].line))
+
+    problems.sort(key=lambda problem: problem.line)
+    return ImportPlan(waves=_waves(rows, depth), problems=problems)
+
+
+def _first_line(
+    row: ImportRow,
+    defining: Mapping[str, int],
+    rows: Sequence[ImportRow],
+    malformed: Mapping[str, int],
+) -> int | None:
+    """The line of an earlier row with the same id, if any (valid or malformed)."""
+    first = defining.get(row.id)
+    if first is not None:
+        return rows[first].line
+    bad_line = malformed.get(row.id)
+    return bad_line if bad_line is not None and bad_line < row.line else None
+
+
+def _problem(row: ImportRow, kind: ProblemKind, reason: str) -> ImportProblem:
+    return ImportProblem(line=row.line, id=row.id, kind=kind, reason=reason)
+
+
+def _inviter_rejected(row: ImportRow, inviter_line: int) -> ImportProblem:
+    return _problem(
+        row,
+        ProblemKind.INVITER_REJECTED,
+        f"inviter {row.inviter_id!r} rejected at line {inviter_line}",
+    )
+
+
+def _cycle_text(ids: Sequence[str], start: int) -> str:
+    """The cycle from `start`, each id invited by the next: "a → b → c → a". Only the ids
+    shown are gathered, so naming every member of a long cycle stays linear."""
+    size = len(ids)
+    shown = [ids[(start + step) % size] for step in range(min(size, CYCLE_IDS_SHOWN))]
+    if size <= CYCLE_IDS_SHOWN:
+        return " → ".join([*shown, shown[0]])
+    return " → ".join(shown) + f" → … ({size} members in the cycle)"
+
+
+def _waves(rows: Sequence[ImportRow], depth: Sequence[int]) -> list[list[ImportRow]]:
+    waves: list[list[ImportRow]] = [[] for _ in range(max(depth, default=-1) + 1)]
+    for row, wave in zip(rows, depth, strict=True):
+        if wave >= 0:
+            waves[wave].append(row)
+    return waves
+
+
+def resolve_depths(parent: Sequence[int], depth: list[int]) -> list[list[int]]:
+    """Fills every UNRESOLVED entry of `depth` with the node's distance from the top of its
+    chain (`parent` -1: a top), or BLOCKED when the chain meets a BLOCKED node or loops.
+    Returns the loops found, each listed from a node to her parent and onwards. O(N): every
+    node is walked once, and a walk stops at the first node already settled."""
+    cycles: list[list[int]] = []
+    path: list[int] = []
+    for start in range(len(parent)):
+        if depth[start] != UNRESOLVED:
+            continue
+        node = start
+        while depth[node] == UNRESOLVED:
+            depth[node] = _ON_PATH
+            path.append(node)
+            node = parent[node]
+            if node < 0:
+                break
+        if node < 0:
+            base = -1
+        elif depth[node] == _ON_PATH:
+            loop_start = path.index(node)
+            cycles.append(path[loop_start:])
+            for member in path[loop_start:]:
+                depth[member] = BLOCKED
+            del path[loop_start:]
+            base = BLOCKED
+        else:
+            base = depth[node]
+        if base == BLOCKED:
+            for member in path:
+                depth[member] = BLOCKED
+        else:
+            for offset, member in enumerate(reversed(path), start=base + 1):
+                depth[member] = offset
+        path.clear()
+    return cycles
+
+
+class ForestRow(Protocol):
+    """A member with her stored counters and her real edges (the store's `ForestRow` has
+    this shape; the domain names only the shape so it never imports the store)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def inviter_id(self) -> str | None: ...
+    @property
+    def paid_at(self) -> int | None: ...
+    @property
+    def depth(self) -> int | None: ...
+    @property
+    def tier(self) -> str | None: ...
+    @property
+    def downline_total(self) -> int | None: ...
+    @property
+    def downline_paid(self) -> int | None: ...
+    @property
+    def levels_total(self) -> list[int] | None: ...
+    @property
+    def levels_paid(self) -> list[int] | None: ...
+    @property
+    def edge_targets(self) -> list[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Counters:
+    """The maintained counters of one member (recounted, or stored: None when absent)."""
+
+    depth: int | None
+    downline_total: int | None
+    downline_paid: int | None
+    levels_total: list[int] | None
+    levels_paid: list[int] | None
+
+
+class Forest:
+    """Every member as the store holds her, packed: ids, her parent by INVITED_BY edge,
+    paid flag, stored counters and tier, and the structural problems found while loading.
+    Build it with `load_forest`."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.index: dict[str, int] = {}
+        self.paid = bytearray()
+        self.tiers: list[str | None] = []
+        self.stored_depth = array("q")
+        self.stored_total = array("q")
+        self.stored_paid = array("q")
+        self.stored_levels_total = array(LEVELS_TYPECODE)
+        self.stored_levels_paid = array(LEVELS_TYPECODE)
+        # Stored levels lists that are absent or of the wrong length, kept as they were for
+        # the report (they are MISSING in the arrays).
+        self.odd_levels: dict[int, tuple[list[int] | None, list[int] | None]] = {}
+        self.parent = array("q")
+        self.depth: list[int] = []
+        self.cycles: list[list[int]] = []
+        self.problems: list[str] = []
+        # Normal case: one edge, to her inviter_id (or none and no inviter_id); only the
+        # inviter id is kept. Anything else keeps the edge targets for the checks.
+        self._inviter_ids: list[str | None] = []
+        self._odd_edges: dict[int, list[str]] = {}
+        self._tier_names: dict[str, str] = {}
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def add(self, row: ForestRow) -> None:
+        if row.id in self.index:
+            self.problems.append(f"member {row.id}: the id is held by more than one node")
+            return
+        position = len(self.ids)
+        self.index[row.id] = position
+        self.ids.append(row.id)
+        self.paid.append(row.paid_at is not None)
+        # Tier names repeat a million times: keep one string per name.
+        self.tiers.append(
+            None if row.tier is None else self._tier_names.setdefault(row.tier, row.tier)
+        )
+        self.stored_depth.append(_stored(row.depth))
+        self.stored_total.append(_stored(row.downline_total))
+        self.stored_paid.append(_stored(row.downline_paid))
+        self._add_levels(position, row.levels_total, row.levels_paid)
+        self._inviter_ids.append(row.inviter_id)
+        expected_edges = [] if row.inviter_id is None else [row.inviter_id]
+        if row.edge_targets != expected_edges or row.inviter_id == row.id:
+            self._odd_edges[position] = list(row.edge_targets)
+
+    def _add_levels(self, position: int, total: list[int] | None, paid: list[int] | None) -> None:
+        packable_total, packable_paid = _packable(total), _packable(paid)
+        if not (packable_total and packable_paid):
+            self.odd_levels[position] = (total, paid)
+        self.stored_levels_total.extend(total if total and packable_total else _MISSING_LEVELS)
+        self.stored_levels_paid.extend(paid if paid and packable_paid else _MISSING_LEVELS)
+
+    def finish(self) -> None:
+        """Resolves parents (by edge), depths and cycles, and lists the edge problems."""
+        self.parent = array("q", [-1]) * self.size
+        for position, inviter_id in enumerate(self._inviter_ids):
+            edges = self._odd_edges.get(position)
+            if edges is None:
+                self._set_parent_by_inviter(position, inviter_id)
+            else:
+                self._check_odd_edges(position, inviter_id, edges)
+        self.depth = [UNRESOLVED] * self.size
+        self.cycles = resolve_depths(self.parent, self.depth)
+        for cycle in self.cycles:
+            ids = [self.ids[node] for node in cycle]
+            # Started at the smallest id: the same cycle reads the same on every backend,
+            # whatever order the members streamed in.
+            self.problems.append(
+                "members in an INVITED_BY cycle: " + _cycle_text(ids, ids.index(min(ids)))
+            )
+        self._inviter_ids = []
+        self._odd_edges = {}
+
+    def _set_parent_by_inviter(self, position: int, inviter_id: str | None) -> None:
+        if inviter_id is None:
+            return
+        inviter = self.index.get(inviter_id)
+        if inviter is None:
+            self.problems.append(
+                f"member {self.ids[position]}: inviter_id {inviter_id} is not a member"
+            )
+        else:
+            self.parent[position] = inviter
+
+    def _check_odd_edges(self, position: int, inviter_id: str | None, edges: list[str]) -> None:
+        member_id = self.ids[position]
+        if inviter_id is not None and inviter_id not in self.index:
+            self.problems.append(f"member {member_id}: inviter_id {inviter_id} is not a member")
+        if len(edges) > 1:
+            self.problems.append(
+                f"member {member_id}: {len(edges)} INVITED_BY edges (to {', '.join(sorted(edges))})"
+            )
+        if member_id in edges:
+            self.problems.append(f"member {member_id}: INVITED_BY edge to herself")
+        if not edges:
+            self.problems.append(
+                f"member {member_id}: inviter_id {inviter_id} but no INVITED_BY edge"
+            )
+        elif inviter_id not in edges:
+            self.problems.append(
+                f"member {member_id}: inviter_id {inviter_id} but INVITED_BY edge to "
+                + ", ".join(sorted(edges))
+            )
+        # Counters follow edges (that is what registration walks): prefer the edge that agrees
+        # with inviter_id; a self-edge carries no downline.
+        targets = [target for target in edges if target != member_id and target in self.index]
+        chosen = inviter_id if inviter_id in targets else (targets[0] if targets else None)
+        if chosen is not None:
+            self.parent[position] = self.index[chosen]
+
+    def stored(self, position: int) -> Counters:
+        if position in self.odd_levels:
+            total, paid = self.odd_levels[position]
+        else:
+            total = _levels_at(self.stored_levels_total, position)
+            paid = _levels_at(self.stored_levels_paid, position)
+        return Counters(
+            depth=_shown(self.stored_depth[position]),
+            downline_total=_shown(self.stored_total[position]),
+            downline_paid=_shown(self.stored_paid[position]),
+            levels_total=total,
+            levels_paid=paid,
+        )
+
+
+def _stored(value: int | None) -> int:
+    return MISSING if value is None else value
+
+
+def _shown(value: int) -> int | None:
+    return None if value == MISSING else value
+
+
+def _packable(levels: list[int] | None) -> bool:
+    return (
+        levels is not None
+        and len(levels) == TRACKED_LEVELS
+        and min(levels) >= _LEVEL_RANGE[0]
+        and max(levels) <= _LEVEL_RANGE[1]
+    )
+
+
+def _levels_at(levels: array[int], position: int) -> list[int]:
+    start = position * TRACKED_LEVELS
+    return levels[start : start + TRACKED_LEVELS].tolist()
+
+
+def load_forest(rows: Iterable[ForestRow]) -> Forest:
+    """Streams the rows into a packed Forest (one pass; no row is kept)."""
+    forest = Forest()
+    for row in rows:
+        forest.add(row)
+    forest.finish()
+    return forest
+
+
+class ForestRecount:
+    """The counters every member should hold, recounted from the edges. Members on or below
+    an INVITED_BY cycle have none (their depth is undefined); `forest_problems` names the
+    cycle."""
+
+    def __init__(self, forest: Forest) -> None:
+        size = forest.size
+        self.forest = forest
+        self.depth = array("q", forest.depth)
+        self.downline_total = array("q", [0]) * size
+        self.downline_paid = array("q", [0]) * size
+        self.levels_total = array(LEVELS_TYPECODE, [0]) * (size * TRACKED_LEVELS)
+        self.levels_paid = array(LEVELS_TYPECODE, [0]) * (size * TRACKED_LEVELS)
+
+    def get(self, member_id: str) -> Counters | None:
+        position = self.forest.index.get(member_id)
+        return None if position is None else self.at(position)
+
+    def at(self, position: int) -> Counters | None:
+        if self.depth[position] < 0:
+            return None
+        return Counters(
+            depth=self.depth[position],
+            downline_total=self.downline_total[position],
+            downline_paid=self.downline_paid[position],
+            levels_total=_levels_at(self.levels_total, position),
+            levels_paid=_levels_at(self.levels_paid, position),
+        )
+
+    def __iter__(self) -> Iterator[tuple[str, Counters]]:
+        for position, member_id in enumerate(self.forest.ids):
+            counters = self.at(position)
+            if counters is not None:
+                yield member_id, counters
+
+
+def recount(forest: Forest | Iterable[ForestRow]) -> ForestRecount:
+    """Downline totals, paid totals and per-level counts (distance 1 = direct invitees) for
+    every member, in O(N x TRACKED_LEVELS) at worst: members are folded into their parent
+    deepest first, so each subtree is complete when it is added to the level above."""
+    if not isinstance(forest, Forest):
+        forest = load_forest(forest)
+    counts = ForestRecount(forest)
+    parent, paid, depth = forest.parent, forest.paid, forest.depth
+    total, paid_total = counts.downline_total, counts.downline_paid
+    levels_total, levels_paid = counts.levels_total, counts.levels_paid
+    # height: how many levels below a member are non-empty; a leaf (most members) has none,
+    # so her levels need no copying.
+    height = array("q", [0]) * forest.size
+    width = TRACKED_LEVELS
+    for node in sorted(
+        (n for n in range(forest.size) if depth[n] > 0), key=depth.__getitem__, reverse=True
+    ):
+        up = parent[node]
+        is_paid = paid[node]
+        total[up] += total[node] + 1
+        paid_total[up] += paid_total[node] + is_paid
+        into, source = up * width, node * width
+        levels_total[into] += 1
+        levels_paid[into] += is_paid
+        below = height[node]
+        for k in range(min(below, width - 1)):
+            levels_total[into + k + 1] += levels_total[source + k]
+            levels_paid[into + k + 1] += levels_paid[source + k]
+        if below + 1 > height[up]:
+            height[up] = below + 1
+    return counts
+
+
+def forest_problems(forest: Forest | Iterable[ForestRow]) -> list[str]:
+    """Members with several INVITED_BY edges, an edge to herself, an edge that disagrees with
+    her inviter_id, an inviter_id that is not a member; ids on more than one node; cycles."""
+    if not isinstance(forest, Forest):
+        forest = load_forest(forest)
+    return list(forest.problems)
+
+
+COUNTER_FIELDS = ("depth", "downline_total", "downline_paid", "levels_total", "levels_paid")
+
+
+def counter_mismatches(forest: Forest, counts: ForestRecount, ladder: TierLadder) -> Iterator[str]:
+    """One line per stored counter (or tier) that differs from the recount. Whole arrays are
+    compared first, so a healthy forest costs a few C-speed comparisons, not a Python loop."""
+    pairs = (
+        (forest.stored_depth, counts.depth),
+        (forest.stored_total, counts.downline_total),
+        (forest.stored_paid, counts.downline_paid),
+        (forest.stored_levels_total, counts.levels_total),
+        (forest.stored_levels_paid, counts.levels_paid),
+    )
+    counters_agree = all(stored == expected for stored, expected in pairs)
+    tier_for: dict[int, str] = {}
+    below_cycles = 0
+    for position, member_id in enumerate(forest.ids):
+        if counts.depth[position] < 0:
+            below_cycles += 1
+            continue
+        if not counters_agree:
+            yield from _member_mismatches(forest, counts, position)
+        direct_paid = counts.levels_paid[position * TRACKED_LEVELS]
+        expected_tier = tier_for.get(direct_paid)
+        if expected_tier is None:
+            expected_tier = tier_for[direct_paid] = ladder.tier_for(direct_paid)
+        if forest.tiers[position] != expected_tier:
+            yield (
+                f"member {member_id}: tier stored {forest.tiers[position]}, expected "
+                f"{expected_tier} for {direct_paid} paid direct invites"
+            )
+    if below_cycles:
+        yield f"{below_cycles} members on or below an INVITED_BY cycle were not recounted"
+
+
+def _member_mismatches(forest: Forest, counts: ForestRecount, position: int) -> Iterator[str]:
+    stored = forest.stored(position)
+    expected = counts.at(position)
+    if expected is None:
+        return
+    member_id = forest.ids[position]
+    for field in COUNTER_FIELDS:
+        held, recounted = getattr(stored, field), getattr(expected, field)
+        if held != recounted:
+            yield f"member {member_id}: {field} stored {held}, recounted {recounted}"

@@ -1,0 +1,355 @@
+"""Import members from a CSV or JSONL file: parse and validate line by line, plan the rows
+into waves (inviters before invitees, invariant breakers rejected), register wave by wave
+in batches, then mark the paid ones. Re-running an import skips what is already there and
+finishes what a crashed run left undone (rows registered but not yet marked paid)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from app.core.errors import InvalidInput
+from app.domain.forest import ImportProblem, ImportRow, ProblemKind, plan_import
+from app.domain.members import (
+    MemberCreate,
+    MemberRecord,
+    NewMemberRow,
+    PaidMark,
+    PaidRow,
+    registration_conflicts,
+)
+from app.domain.tiers import TierLadder
+from app.store.port import GraphStore
+
+COLUMNS = ("id", "inviter_id", "joined_at", "paid_at", "name")
+CSV_SUFFIXES = {".csv"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+_INTEGER = re.compile(r"-?\d+")
+
+# A line as read: its number, and its fields by column name or why it could not be read.
+RawLine = tuple[int, dict[str, Any] | str]
+T = TypeVar("T")
+
+
+class ImportReport(BaseModel):
+    rows_read: int = 0
+    created: int = 0
+    skipped: int = 0
+    marked_paid: int = 0
+    problems: list[ImportProblem] = []
+
+
+class MalformedRow(ValueError):
+    """A line that breaks a validation rule; the message says which."""
+
+
+def import_members(
+    *,
+    store: GraphStore,
+    ladder: TierLadder,
+    source: Path,
+    batch_size: int = 5000,
+    progress: Callable[[int], None] | None = None,
+    now: int | None = None,
+) -> ImportReport:
+    """`now` (epoch ms) stands in for an empty joined_at, as the API does; default: the clock."""
+    if batch_size < 1:
+        raise InvalidInput("batch_size must be at least 1", field="batch_size")
+    run = _ImportRun(
+        store=store,
+        ladder=ladder,
+        batch_size=batch_size,
+        progress=progress or (lambda _done: None),
+        now=now if now is not None else int(time.time() * 1000),
+    )
+    return run.execute(source)
+
+
+@dataclass
+class _ImportRun:
+    store: GraphStore
+    ladder: TierLadder
+    batch_size: int
+    progress: Callable[[int], None]
+    now: int
+    report: ImportReport = field(default_factory=ImportReport)
+    # Rows of this file the store refused, by id: their invitees name the line.
+    refused: dict[str, int] = field(default_factory=dict)
+    # (paid_at, id) of members to mark paid once every wave is registered.
+    to_mark: list[tuple[int, str]] = field(default_factory=list)
+    done: int = 0
+
+    def execute(self, source: Path) -> ImportReport:
+        rows, malformed = self._parse(source)
+        plan = plan_import(rows, malformed=malformed)
+        del rows  # the waves hold every row still needed
+        self.report.problems.extend(plan.problems)
+        self._advance(self.report.rows_read - plan.accepted)
+        for wave in plan.waves:
+            for batch in _batches(wave, self.batch_size):
+                self._register(batch)
+        self._mark_paid()
+        self.report.problems.sort(key=lambda problem: problem.line)
+        return self.report
+
+    def _advance(self, rows: int) -> None:
+        self.done += rows
+        self.progress(self.done)
+
+    def _parse(self, source: Path) -> tuple[list[ImportRow], dict[str, int]]:
+        rows: list[ImportRow] = []
+        malformed: dict[str, int] = {}
+        for line, fields in _raw_lines(source):
+            self.report.rows_read += 1
+            try:
+                if isinstance(fields, str):
+                    raise MalformedRow(fields)
+                rows.append(_import_row(line, fields, self.now))
+            except MalformedRow as error:
+                member_id = _readable_id(fields)
+                if member_id is not None:
+                    malformed.setdefault(member_id, line)
+                self.report.problems.append(
+                    ImportProblem(
+                        line=line, id=member_id, kind=ProblemKind.MALFORMED, reason=str(error)
+                    )
+                )
+        return rows, malformed
+
+    def _register(self, batch: Sequence[ImportRow]) -> None:
+        new_rows = [self._new_member(row) for row in batch]
+        created = set(self.store.register_members(new_rows, self.ladder))
+        self.report.created += len(created)
+        not_created = [row.id for row in batch if row.id not in created]
+        stored = {member.id: member for member in self.store.get_members(not_created)}
+        queued_before = len(self.to_mark)
+        for row in batch:
+            if row.id in created:
+                self._queue_paid(row, None)
+            elif row.id in stored:
+                self._settle_existing(row, stored[row.id])
+            else:
+                self._refuse(row)
+        # A row waiting for its paid mark is done once marked.
+        self._advance(len(batch) - (len(self.to_mark) - queued_before))
+
+    def _queue_paid(self, row: ImportRow, stored_paid_at: int | None) -> None:
+        if row.paid_at is not None and stored_paid_at is None:
+            self.to_mark.append((row.paid_at, row.id))
+
+    def _new_member(self, row: ImportRow) -> NewMemberRow:
+        return NewMemberRow(
+            id=row.id,
+            inviter_id=row.inviter_id,
+            name=row.name,
+            joined_at=row.joined_at if row.joined_at is not None else self.now,
+            attributes_json=None,
+        )
+
+    def _settle_existing(self, row: ImportRow, stored: MemberRecord) -> None:
+        differences = registration_conflicts(
+            stored, self._new_member(row), joined_at_given=row.joined_at is not None
+        )
+        if differences:
+            self._problem(
+                row,
+                ProblemKind.CONFLICT,
+                f"member {row.id!r} is already registered with a different "
+                + ", ".join(differences),
+            )
+            return
+        self.report.skipped += 1
+        if row.paid_at is not None and stored.paid_at not in (None, row.paid_at):
+            self._problem(
+                row,
+                ProblemKind.CONFLICT,
+                f"member {row.id!r} is already paid at {stored.paid_at}, not {row.paid_at}",
+            )
+        self._queue_paid(row, stored.paid_at)
+
+    def _refuse(self, row: ImportRow) -> None:
+        self.refused[row.id] = row.line
+        if row.inviter_id is None:
+            # Only a concurrent writer can make a root row fail and then vanish.
+            self._problem(row, ProblemKind.NOT_CREATED, f"member {row.id!r} was not created; retry")
+        elif row.inviter_id in self.refused:
+            self._problem(
+                row,
+                ProblemKind.INVITER_REJECTED,
+                f"inviter {row.inviter_id!r} rejected at line {self.refused[row.inviter_id]}",
+            )
+        else:
+            self._problem(
+                row, ProblemKind.INVITER_MISSING, f"inviter {row.inviter_id!r} is not a member"
+            )
+
+    def _problem(self, row: ImportRow, kind: ProblemKind, reason: str) -> None:
+        self.report.problems.append(
+            ImportProblem(line=row.line, id=row.id, kind=kind, reason=reason)
+        )
+
+    def _mark_paid(self) -> None:
+        # Marking in paid_at order across the whole file keeps tier histories in time order.
+        self.to_mark.sort()
+        for batch in _batches(self.to_mark, self.batch_size):
+            rows = [PaidRow(id=member_id, paid_at=paid_at) for paid_at, member_id in batch]
+            self.report.marked_paid += len(self.store.mark_paid(rows, self.ladder))
+            self._advance(len(batch))
+
+
+def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _raw_lines(source: Path) -> Iterator[RawLine]:
+    suffix = source.suffix.lower()
+    try:
+        if suffix in CSV_SUFFIXES:
+            yield from _csv_lines(source)
+        elif suffix in JSONL_SUFFIXES:
+            yield from _jsonl_lines(source)
+        else:
+            raise InvalidInput(
+                f"{source.name}: unknown file type {suffix!r}; use .csv, .jsonl or .ndjson",
+                field="source",
+            )
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{source.name} is not UTF-8 text: {error}", field="source") from error
+
+
+def _csv_lines(source: Path) -> Iterator[RawLine]:
+    # newline="" lets the csv module see quoted line breaks; utf-8-sig drops a BOM.
+    with source.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            return
+        columns = _csv_columns(source, header)
+        last_line = reader.line_num
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                yield reader.line_num, f"unreadable CSV: {error}"
+                last_line = reader.line_num
+                continue
+            # A quoted field may span lines: a record is numbered by the line it starts on.
+            line, last_line = last_line + 1, reader.line_num
+            if not record:
+                continue
+            if len(record) != len(columns):
+                yield line, f"expected {len(columns)} columns, found {len(record)}"
+                continue
+            yield line, {name: value or None for name, value in zip(columns, record, strict=True)}
+
+
+def _csv_columns(source: Path, header: list[str]) -> list[str]:
+    columns = [name.strip() for name in header]
+    if sorted(columns) != sorted(COLUMNS):
+        raise InvalidInput(
+            f"{source.name}: the CSV header must name the columns {','.join(COLUMNS)} "
+            f"(found {','.join(columns)})",
+            field="source",
+        )
+    return columns
+
+
+def _jsonl_lines(source: Path) -> Iterator[RawLine]:
+    with source.open(encoding="utf-8-sig") as handle:
+        for line, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as error:
+                yield line, f"not JSON: {error.msg} at column {error.colno}"
+                continue
+            if not isinstance(value, dict):
+                yield line, "not a JSON object"
+                continue
+            unknown = sorted(set(value) - set(COLUMNS))
+            if unknown:
+                yield line, f"unknown field {', '.join(unknown)}; expected {', '.join(COLUMNS)}"
+                continue
+            yield line, value
+
+
+def _readable_id(fields: dict[str, Any] | str) -> str | None:
+    if isinstance(fields, str):
+        return None
+    member_id = fields.get("id")
+    return member_id if isinstance(member_id, str) and member_id else None
+
+
+def _import_row(line: int, fields: dict[str, Any], now: int) -> ImportRow:
+    """Validates a line by the API's own rules (MemberCreate, PaidMark)."""
+    if fields.get("id") in (None, ""):
+        raise MalformedRow("missing id")
+    joined_at = _epoch_ms(fields.get("joined_at"), "joined_at")
+    paid_at = _epoch_ms(fields.get("paid_at"), "paid_at")
+    try:
+        member = MemberCreate.model_validate(
+            {
+                "id": fields["id"],
+                "inviter_id": fields.get("inviter_id"),
+                "name": fields.get("name"),
+                "joined_at": joined_at,
+            }
+        )
+        PaidMark.model_validate({"paid_at": paid_at})
+    except ValidationError as error:
+        raise MalformedRow(_validation_summary(error)) from error
+    if paid_at is not None and paid_at < (joined_at if joined_at is not None else now):
+        when = "joined_at" if joined_at is not None else "the import time (joined_at is empty)"
+        raise MalformedRow(f"paid_at {paid_at} is before {when}")
+    return ImportRow(
+        line=line,
+        id=member.id,
+        inviter_id=member.inviter_id,
+        joined_at=member.joined_at,
+        paid_at=paid_at,
+        name=member.name,
+    )
+
+
+def _epoch_ms(value: Any, name: str) -> int | None:
+    """Epoch milliseconds from an integer, a string of digits, or an ISO-8601 time (naive
+    times are UTC)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if _INTEGER.fullmatch(text):
+            return int(text)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            # Integer arithmetic on timedeltas: a float timestamp could be off by 1 ms.
+            return (moment - _EPOCH) // _MILLISECOND
+    raise MalformedRow(f"{name} {value!r} is neither epoch milliseconds nor an ISO-8601 time")
+
+
+def _validation_summary(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()
+    )

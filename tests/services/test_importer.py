@@ -1,0 +1,244 @@
+"""Importing files: every bad line reported by number, the rest registered with counters that
+agree with a traversal, re-runs that skip and repair, paid marks and tiers, CSV and JSONL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from app.core.errors import InvalidInput
+from app.domain.forest import ProblemKind
+from app.domain.members import PaidRow
+from app.domain.tiers import TierLadder
+from app.services.importer import ImportReport, import_members
+from app.services.verify import verify_store
+from app.store.cypher_store import CypherStore
+from tests.store.test_contract import LADDER
+
+HEADER = "id,inviter_id,joined_at,paid_at,name\n"
+# Line numbers count the header as line 1.
+MIXED_CSV = HEADER + (
+    "root,,2024-01-01T00:00:00Z,,Root\n"  # 2: ISO with zone
+    "a,root,1704153600000,,A\n"  # 3: epoch ms
+    "b,a,2024-01-03T00:00:00,,B\n"  # 4: naive ISO = UTC
+    "c,b,2024-01-04T00:00:00+08:00,,C\n"  # 5: ISO with offset
+    "self,self,1704153600000,,Self\n"  # 6: self-invite
+    "x,y,1704153600000,,X\n"  # 7: cycle x → y → z → x
+    "y,z,1704153600000,,Y\n"  # 8
+    "z,x,1704153600000,,Z\n"  # 9
+    "orphan,nobody,1704153600000,,Orphan\n"  # 10: inviter not a member
+    "a,root,1704153600000,,A again\n"  # 11: duplicate of line 3
+    "late,root,next tuesday,,Late\n"  # 12: malformed time
+    "d,c,1704500000000,,D\n"  # 13
+    "e,root,1704500000000,,E\n"  # 14
+)
+MIXED_PROBLEMS = {
+    (6, ProblemKind.SELF_INVITE),
+    (7, ProblemKind.CYCLE),
+    (8, ProblemKind.CYCLE),
+    (9, ProblemKind.CYCLE),
+    (10, ProblemKind.INVITER_MISSING),
+    (11, ProblemKind.DUPLICATE),
+    (12, ProblemKind.MALFORMED),
+}
+GOOD = ["root", "a", "b", "c", "d", "e"]
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_import(store: CypherStore, source: Path, **options: object) -> ImportReport:
+    return import_members(
+        store=store, ladder=LADDER, source=source, now=2_000_000_000_000, **options
+    )  # type: ignore[arg-type]
+
+
+def problem_kinds(report: ImportReport) -> set[tuple[int, ProblemKind]]:
+    return {(problem.line, problem.kind) for problem in report.problems}
+
+
+def assert_counters_match_traversal(store: CypherStore, ids: Sequence[str]) -> None:
+    for record in store.get_members(ids):
+        assert store.downline_by_traversal(record.id) == (
+            record.downline_total,
+            record.downline_paid,
+        ), record.id
+
+
+def test_each_bad_line_is_reported_and_the_rest_imported(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    source = write(tmp_path, "mixed.csv", MIXED_CSV)
+    seen: list[int] = []
+    report = run_import(store, source, batch_size=2, progress=seen.append)
+
+    assert problem_kinds(report) == MIXED_PROBLEMS
+    assert (report.rows_read, report.created, report.skipped, report.marked_paid) == (13, 6, 0, 0)
+    reasons = {problem.line: problem.reason for problem in report.problems}
+    assert "line 3" in reasons[11] and "nobody" in reasons[10] and "joined_at" in reasons[12]
+    assert seen == sorted(seen) and seen[-1] == report.rows_read
+
+    records = {record.id: record for record in store.get_members([*GOOD, "self", "x", "late"])}
+    assert set(records) == set(GOOD)
+    assert (records["root"].downline_total, records["root"].levels_total[:4]) == (5, [2, 1, 1, 1])
+    assert records["root"].joined_at == 1_704_067_200_000
+    assert records["b"].joined_at == 1_704_240_000_000
+    assert records["c"].joined_at == 1_704_297_600_000
+    assert (records["d"].depth, records["c"].name) == (4, "C")
+    assert_counters_match_traversal(store, GOOD)
+    assert verify_store(store=store, ladder=LADDER).ok
+
+
+def test_rerunning_an_import_skips_what_is_there_and_reports_the_same_lines(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    source = write(tmp_path, "mixed.csv", MIXED_CSV)
+    run_import(store, source)
+    again = run_import(store, source)
+    assert (again.created, again.skipped) == (0, len(GOOD))
+    assert problem_kinds(again) == MIXED_PROBLEMS
+    assert store.member_count() == len(GOOD)
+    assert verify_store(store=store, ladder=LADDER).ok
+
+
+def test_rows_below_a_refused_row_name_its_line_and_conflicts_name_fields(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    first = write(tmp_path, "first.csv", HEADER + "root,,1,,Root\nkept,root,2,,Kept\n")
+    run_import(store, first)
+    source = write(
+        tmp_path,
+        "second.csv",
+        HEADER
+        + "orphan,nobody,3,,O\n"  # 2
+        + "under,orphan,4,,U\n"  # 3
+        + "kept,,2,,Renamed\n"  # 4: stored with another inviter and name
+        + "root,,1,,Root\n",  # 5: the same as stored
+    )
+    report = run_import(store, source)
+    assert problem_kinds(report) == {
+        (2, ProblemKind.INVITER_MISSING),
+        (3, ProblemKind.INVITER_REJECTED),
+        (4, ProblemKind.CONFLICT),
+    }
+    reasons = {problem.line: problem.reason for problem in report.problems}
+    assert "line 2" in reasons[3]
+    assert reasons[4].endswith("different inviter_id, name")
+    assert (report.created, report.skipped) == (0, 1)
+
+
+def boss_network() -> str:
+    rows = ["boss,,1000,,Boss"]
+    rows += [f"i{k},boss,{1001 + k},{2000 + k},Invitee {k}" for k in range(4)]
+    rows += ["grand,i0,1100,3000,Grandchild", "unpaid,boss,1200,,Unpaid"]
+    return HEADER + "\n".join(rows) + "\n"
+
+
+def test_paid_rows_are_marked_and_tiers_follow_the_ladder(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    report = run_import(store, write(tmp_path, "paid.csv", boss_network()), batch_size=3)
+    assert (report.created, report.marked_paid, report.problems) == (7, 5, [])
+    [boss, i0] = store.get_members(["boss", "i0"])
+    assert (boss.direct_paid, boss.downline_paid, boss.tier) == (4, 5, "peacock")
+    assert [(c.tier, c.at) for c in store.tier_history("boss")] == [
+        ("butterfly", 2001),
+        ("peacock", 2002),
+    ]
+    assert i0.tier == "bee" and i0.paid_at == 2000
+    assert verify_store(store=store, ladder=LADDER).ok
+
+
+class CrashBeforeMarking:
+    """A store whose process dies between registering and marking paid."""
+
+    def __init__(self, store: CypherStore) -> None:
+        self.store = store
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+    def mark_paid(self, rows: Sequence[PaidRow], ladder: TierLadder) -> list[str]:
+        raise ConnectionError("killed")
+
+
+def test_a_rerun_repairs_an_import_that_crashed_before_marking_paid(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    source = write(tmp_path, "paid.csv", boss_network())
+    with pytest.raises(ConnectionError):
+        import_members(store=CrashBeforeMarking(store), ladder=LADDER, source=source)  # type: ignore[arg-type]
+    assert store.get_members(["boss"])[0].direct_paid == 0
+    report = run_import(store, source)
+    assert (report.created, report.skipped, report.marked_paid) == (0, 7, 5)
+    assert store.get_members(["boss"])[0].tier == "peacock"
+    assert run_import(store, source).marked_paid == 0
+    assert verify_store(store=store, ladder=LADDER).ok
+
+
+def test_malformed_rows_of_every_kind_are_reported_and_the_rest_imported(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    source = write(
+        tmp_path,
+        "bad.csv",
+        HEADER
+        + "ok,,1000,,Fine\n"  # 2
+        + "a/b,,1000,,Slash in id\n"  # 3
+        + ",,1000,,No id\n"  # 4
+        + "early,ok,5000,4000,Paid first\n"  # 5
+        + "short,ok,1000\n"  # 6
+        + '"quoted\nid",,1000,,Spans two lines\n'  # 7-8: whitespace in the id
+        + "\n"  # 9: blank, ignored
+        + "neg,ok,-1,,Before 1970\n"  # 10
+        + "fine,ok,1970-01-01T00:00:01Z,1970-01-01T00:00:02+00:00,Fine too\n",  # 11
+    )
+    report = run_import(store, source)
+    assert problem_kinds(report) == {(line, ProblemKind.MALFORMED) for line in (3, 4, 5, 6, 7, 10)}
+    reasons = {problem.line: problem.reason for problem in report.problems}
+    assert reasons[4] == "missing id" and "before joined_at" in reasons[5]
+    assert "5 columns" in reasons[6]
+    assert (report.rows_read, report.created, report.marked_paid) == (8, 2, 1)
+    [fine] = store.get_members(["fine"])
+    assert (fine.joined_at, fine.paid_at) == (1000, 2000)
+
+
+def test_jsonl_import(store: CypherStore, tmp_path: Path) -> None:
+    lines = [
+        {"id": "root", "joined_at": "2024-01-01T00:00:00Z", "name": "Root"},
+        {
+            "id": "kid",
+            "inviter_id": "root",
+            "joined_at": 1_704_153_600_000,
+            "paid_at": "1704153600001",
+        },
+        "not json at all",
+        {"id": "extra", "colour": "red"},
+        {"id": "float", "joined_at": 1.5},
+        {"id": "grandkid", "inviter_id": "kid", "joined_at": "2024-01-02T00:00:00", "name": None},
+    ]
+    text = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines)
+    report = run_import(store, write(tmp_path, "members.jsonl", text + "\n\n"))
+    assert problem_kinds(report) == {
+        (3, ProblemKind.MALFORMED),
+        (4, ProblemKind.MALFORMED),
+        (5, ProblemKind.MALFORMED),
+    }
+    assert (report.rows_read, report.created, report.marked_paid) == (6, 3, 1)
+    [root] = store.get_members(["root"])
+    assert (root.joined_at, root.downline_total, root.downline_paid) == (1_704_067_200_000, 2, 1)
+    assert verify_store(store=store, ladder=LADDER).ok
+
+
+def test_a_file_it_cannot_read_is_refused_whole(store: CypherStore, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="header"):
+        run_import(store, write(tmp_path, "x.csv", "member,parent\na,b\n"))
+    with pytest.raises(InvalidInput, match="unknown file type"):
+        run_import(store, write(tmp_path, "x.txt", HEADER))
+    assert run_import(store, write(tmp_path, "empty.csv", "")).rows_read == 0

@@ -1,0 +1,89 @@
+"""`verify` finds nothing on an imported network, and names the damage done behind the
+store's back: a corrupted counter, a removed or an extra edge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app.services.importer import import_members
+from app.services.verify import verify_store
+from app.store.cypher_store import CypherStore
+from app.store.falkordb_store import FalkorDBStore
+from app.store.neo4j_store import Neo4jStore
+from tests.store.test_contract import LADDER
+
+NETWORK = (
+    "id,inviter_id,joined_at,paid_at,name\n"
+    "root,,1,,Root\n"
+    "a,root,2,5,A\n"
+    "b,a,3,6,B\n"
+    "c,b,4,,C\n"
+    "other,,5,,Other\n"
+)
+
+
+def imported(store: CypherStore, tmp_path: Path) -> CypherStore:
+    source = tmp_path / "network.csv"
+    source.write_text(NETWORK)
+    report = import_members(store=store, ladder=LADDER, source=source)
+    assert report.problems == [] and report.created == 5
+    return store
+
+
+def damage(store: CypherStore, query: str, **params: Any) -> None:
+    """Writes straight through the backend's client, past every rule of the store."""
+    if isinstance(store, FalkorDBStore):
+        store.graph.query(query, params)
+    else:
+        assert isinstance(store, Neo4jStore)
+        store.driver.execute_query(query, params, database_=store.database)
+
+
+def test_an_imported_network_verifies_clean(store: CypherStore, tmp_path: Path) -> None:
+    report = verify_store(store=imported(store, tmp_path), ladder=LADDER)
+    assert (report.members_checked, report.problems, report.ok) == (5, [], True)
+
+
+def test_a_corrupted_counter_is_named(store: CypherStore, tmp_path: Path) -> None:
+    imported(store, tmp_path)
+    damage(store, "MATCH (m:Member {id: $id}) SET m.downline_total = $value", id="a", value=7)
+    damage(store, "MATCH (m:Member {id: $id}) SET m.tier = $tier", id="other", tier="phoenix")
+    report = verify_store(store=store, ladder=LADDER)
+    assert not report.ok
+    assert sorted(report.problems) == [
+        "member a: downline_total stored 7, recounted 2",
+        "member other: tier stored phoenix, expected bee for 0 paid direct invites",
+    ]
+
+
+def test_a_removed_edge_is_named_with_the_counters_it_breaks(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    imported(store, tmp_path)
+    damage(store, "MATCH (:Member {id: $id})-[r:INVITED_BY]->() DELETE r", id="b")
+    problems = verify_store(store=store, ladder=LADDER).problems
+    assert "member b: inviter_id a but no INVITED_BY edge" in problems
+    assert "member a: downline_total stored 2, recounted 0" in problems
+    assert "member root: downline_total stored 3, recounted 1" in problems
+    assert "member b: depth stored 2, recounted 0" in problems
+
+
+def test_an_extra_edge_and_a_cycle_are_named(store: CypherStore, tmp_path: Path) -> None:
+    imported(store, tmp_path)
+    damage(
+        store,
+        "MATCH (c:Member {id: $child}), (o:Member {id: $other}) CREATE (c)-[:INVITED_BY]->(o)",
+        child="c",
+        other="other",
+    )
+    damage(
+        store,
+        "MATCH (r:Member {id: $root}), (c:Member {id: $leaf}) CREATE (r)-[:INVITED_BY]->(c)",
+        root="root",
+        leaf="c",
+    )
+    problems = verify_store(store=store, ladder=LADDER).problems
+    assert "member c: 2 INVITED_BY edges (to b, other)" in problems
+    assert "member root: inviter_id None but INVITED_BY edge to c" in problems
+    assert "members in an INVITED_BY cycle: a → root → c → b → a" in problems
