@@ -13,14 +13,14 @@ WITH row, m WHERE unpaid
 SET m.paid_at = row.paid_at
 WITH row, m
 OPTIONAL MATCH (m)-[:INVITED_BY]->(inviter:Member)
-OPTIONAL MATCH chain = (inviter)-[:INVITED_BY*0..]->(root:Member)
-WHERE NOT (root)-[:INVITED_BY]->()
-WITH row, m, inviter, CASE WHEN chain IS NULL THEN [] ELSE nodes(chain) END AS ancestors
-FOREACH (distance IN range(1, size(ancestors)) |
-  FOREACH (a IN [ancestors[distance - 1]] |
-    SET a.downline_paid = a.downline_paid + 1,
-        a.levels_paid = [k IN range(0, size(a.levels_paid) - 1) |
-          a.levels_paid[k] + CASE WHEN k = distance - 1 THEN 1 ELSE 0 END]))
+OPTIONAL MATCH (inviter)-[:INVITED_BY*0..]->(a:Member)
+WITH row, m, inviter, a, m.depth - a.depth - 1 AS level
+FOREACH (x IN CASE WHEN a IS NULL THEN [] ELSE [a] END |
+  SET x.downline_paid = x.downline_paid + 1)
+FOREACH (x IN CASE WHEN a IS NOT NULL AND level < size(a.levels_paid) THEN [a] ELSE [] END |
+  SET x.levels_paid = [k IN range(0, size(x.levels_paid) - 1) |
+        x.levels_paid[k] + CASE WHEN k = level THEN 1 ELSE 0 END])
+WITH DISTINCT row, m, inviter
 // The aggregation is a barrier: every counter above is final before tiers are evaluated,
 // once per inviter, stepping through her new paid invitees in time order.
 WITH inviter, row ORDER BY row.paid_at

@@ -1,10 +1,3 @@
-// Registers a batch of new members: each member, her invitation edge and the maintained
-// counters of every ancestor, in one atomic statement.
-// A row is created only when its id is new and its inviter (if any) exists; the caller
-// classifies the rows that come back missing. A new member is always a leaf and no other
-// statement adds an INVITED_BY edge, so the forest stays acyclic by construction.
-// Callers send each id at most once per batch and never a row whose inviter is in the same
-// batch (both engines run each clause over all rows before the next one).
 UNWIND $rows AS row
 OPTIONAL MATCH (existing:Member {id: row.id})
 OPTIONAL MATCH (inviter:Member {id: row.inviter_id})
@@ -17,15 +10,17 @@ CREATE (m:Member {
   tier: $base_tier, tier_since: row.joined_at, tier_seq: 0
 })
 FOREACH (i IN CASE WHEN inviter IS NULL THEN [] ELSE [inviter] END | CREATE (m)-[:INVITED_BY]->(i))
+// Every ancestor, one row each, nearest first: a writer on Neo4j locks a shared ancestor
+// after her descendants, so concurrent writers cannot deadlock on a chain. The level comes
+// from the stored depths (no path is built, so a write costs O(depth)); only the tracked
+// levels rewrite the histogram list.
 WITH m, inviter
-OPTIONAL MATCH chain = (inviter)-[:INVITED_BY*0..]->(root:Member)
-WHERE NOT (root)-[:INVITED_BY]->()
-WITH m, CASE WHEN chain IS NULL THEN [] ELSE nodes(chain) END AS ancestors
-// Ancestors are updated from the inviter upwards: every writer locks a shared ancestor after
-// its descendants, so concurrent writers on Neo4j cannot deadlock on the chain.
-FOREACH (distance IN range(1, size(ancestors)) |
-  FOREACH (a IN [ancestors[distance - 1]] |
-    SET a.downline_total = a.downline_total + 1,
-        a.levels_total = [k IN range(0, size(a.levels_total) - 1) |
-          a.levels_total[k] + CASE WHEN k = distance - 1 THEN 1 ELSE 0 END]))
+OPTIONAL MATCH (inviter)-[:INVITED_BY*0..]->(a:Member)
+WITH m, a, m.depth - a.depth - 1 AS level
+FOREACH (x IN CASE WHEN a IS NULL THEN [] ELSE [a] END |
+  SET x.downline_total = x.downline_total + 1)
+FOREACH (x IN CASE WHEN a IS NOT NULL AND level < size(a.levels_total) THEN [a] ELSE [] END |
+  SET x.levels_total = [k IN range(0, size(x.levels_total) - 1) |
+        x.levels_total[k] + CASE WHEN k = level THEN 1 ELSE 0 END])
+WITH DISTINCT m
 RETURN m.id AS id

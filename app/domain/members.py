@@ -171,15 +171,24 @@ def registration_conflicts(
     return differences
 
 
-def tier_status(record: MemberRecord, ladder: TierLadder) -> TierStatus:
-    nxt = ladder.next_step(record.direct_paid)
+class TierSnapshot(BaseModel):
+    """What the store holds behind a tier answer."""
+
+    tier: str
+    since: int
+    paid_direct_invites: int
+    joined_at: int
+
+
+def tier_status(member_id: str, snapshot: TierSnapshot, ladder: TierLadder) -> TierStatus:
+    nxt = ladder.next_step(snapshot.paid_direct_invites)
     return TierStatus(
-        member_id=record.id,
-        tier=record.tier,
-        paid_direct_invites=record.direct_paid,
+        member_id=member_id,
+        tier=snapshot.tier,
+        paid_direct_invites=snapshot.paid_direct_invites,
         next_tier=nxt.tier if nxt else None,
-        invites_to_next=nxt.min_paid_invites - record.direct_paid if nxt else None,
-        since=record.tier_since,
+        invites_to_next=nxt.min_paid_invites - snapshot.paid_direct_invites if nxt else None,
+        since=snapshot.since,
     )
 
 

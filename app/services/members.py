@@ -11,6 +11,7 @@ from app.domain.members import (
     MemberRecord,
     NewMemberRow,
     PaidRow,
+    TierSnapshot,
     TierStatus,
     Upline,
     downline_counts,
@@ -94,24 +95,26 @@ def get_member(*, store: GraphStore, member_id: str) -> Member:
 def get_tier_status(
     *, store: GraphStore, ladder: TierLadder, member_id: str, as_of: int | None = None
 ) -> TierStatus:
-    record = _member_record(store, member_id)
+    """The tier now, from the maintained counter; or the tier held at `as_of`, from the
+    recorded history and the invitees paid by then."""
+    snapshot = store.tier_snapshot(member_id)
+    if snapshot is None:
+        raise NotFound(f"member {member_id} does not exist", member_id=member_id)
     if as_of is None:
-        return tier_status(record, ladder)
-    if as_of < record.joined_at:
+        return tier_status(member_id, snapshot, ladder)
+    if as_of < snapshot.joined_at:
         raise InvalidInput(
-            f"member {member_id} joined at {record.joined_at}, after as_of {as_of}", field="as_of"
+            f"member {member_id} joined at {snapshot.joined_at}, after as_of {as_of}",
+            field="as_of",
         )
     change = store.tier_at(member_id, as_of)
-    paid = store.paid_direct_invites_at(member_id, as_of)
-    nxt = ladder.next_step(paid)
-    return TierStatus(
-        member_id=member_id,
+    past = TierSnapshot(
         tier=change.tier if change else ladder.base_tier,
-        paid_direct_invites=paid,
-        next_tier=nxt.tier if nxt else None,
-        invites_to_next=nxt.min_paid_invites - paid if nxt else None,
-        since=change.at if change else record.joined_at,
+        since=change.at if change else snapshot.joined_at,
+        paid_direct_invites=store.paid_direct_invites_at(member_id, as_of),
+        joined_at=snapshot.joined_at,
     )
+    return tier_status(member_id, past, ladder)
 
 
 def get_downline_counts(*, store: GraphStore, member_id: str, max_depth: int) -> DownlineCounts:

@@ -7,7 +7,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from app.domain.members import TRACKED_LEVELS, MemberRecord, NewMemberRow, PaidRow, TierChange
+from app.domain.members import (
+    TRACKED_LEVELS,
+    MemberRecord,
+    NewMemberRow,
+    PaidRow,
+    TierChange,
+    TierSnapshot,
+)
 from app.domain.tiers import TierLadder
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.migrations import Migration
@@ -63,6 +70,10 @@ class CypherStore(ABC):
         if not ids:
             return []
         return [MemberRecord(**record) for record in self._read("get_members", {"ids": list(ids)})]
+
+    def tier_snapshot(self, member_id: str) -> TierSnapshot | None:
+        rows = self._read("tier_status", {"id": member_id})
+        return TierSnapshot(**rows[0]) if rows else None
 
     def tier_at(self, member_id: str, as_of: int) -> TierChange | None:
         rows = self._read("tier_at", {"id": member_id, "as_of": as_of})

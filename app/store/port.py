@@ -8,7 +8,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from app.domain.members import MemberRecord, NewMemberRow, PaidRow, TierChange
+from app.domain.members import MemberRecord, NewMemberRow, PaidRow, TierChange, TierSnapshot
 from app.domain.tiers import TierLadder
 from app.store.catalogue import Backend
 from app.store.migrations import Migration
@@ -44,6 +44,8 @@ class GraphStore(Protocol):
         ...
 
     def get_members(self, ids: Sequence[str]) -> list[MemberRecord]: ...
+
+    def tier_snapshot(self, member_id: str) -> TierSnapshot | None: ...
 
     def tier_at(self, member_id: str, as_of: int) -> TierChange | None: ...
 
