@@ -13,16 +13,22 @@ WITH row, m WHERE unpaid
 SET m.paid_at = row.paid_at
 WITH row, m
 OPTIONAL MATCH (m)-[:INVITED_BY]->(inviter:Member)
-OPTIONAL MATCH (inviter)-[:INVITED_BY*0..]->(a:Member)
-WITH row, m, inviter, a, m.depth - a.depth - 1 AS level
-FOREACH (x IN CASE WHEN a IS NULL THEN [] ELSE [a] END |
-  SET x.downline_paid = x.downline_paid + 1)
-FOREACH (x IN CASE WHEN a IS NOT NULL AND level < size(a.levels_paid) THEN [a] ELSE [] END |
-  SET x.levels_paid = [k IN range(0, size(x.levels_paid) - 1) |
-        x.levels_paid[k] + CASE WHEN k = level THEN 1 ELSE 0 END])
-WITH DISTINCT row, m, inviter
-// The aggregation is a barrier: every counter above is final before tiers are evaluated,
-// once per inviter, stepping through her new paid invitees in time order.
+WITH collect(inviter) AS inviters, collect([row, inviter]) AS marks
+// Counters, as in register_members: once per distinct ancestor, deepest first.
+CALL (inviters) {
+  UNWIND inviters AS inviter
+  MATCH (inviter)-[:INVITED_BY*0..]->(a:Member)
+  WITH a, inviter.depth - a.depth AS level, count(*) AS added
+  WITH a, sum(added) AS total, collect([level, added]) AS per_level
+  ORDER BY a.depth DESC
+  SET a.downline_paid = a.downline_paid + total,
+      a.levels_paid = [k IN range(0, size(a.levels_paid) - 1) |
+        a.levels_paid[k] + reduce(s = 0, p IN per_level | s + CASE WHEN p[0] = k THEN p[1] ELSE 0 END)]
+}
+UNWIND marks AS mark
+WITH mark[0] AS row, mark[1] AS inviter
+// Every counter above is final: tiers are evaluated once per inviter, stepping through her
+// new paid invitees in time order.
 WITH inviter, row ORDER BY row.paid_at
 WITH inviter, collect(row.id) AS marked, collect(row.paid_at) AS times
 WITH inviter, marked,

@@ -1,3 +1,10 @@
+// Registers a batch of new members: each member, her invitation edge and the maintained
+// counters of every ancestor, in one atomic statement.
+// A row is created only when its id is new and its inviter (if any) exists; the caller
+// classifies the rows that come back missing. A new member is always a leaf and no other
+// statement adds an INVITED_BY edge, so the forest stays acyclic by construction.
+// Callers send each id at most once per batch and never a row whose inviter is in the same
+// batch (both engines run each clause over all rows before the next one).
 UNWIND $rows AS row
 OPTIONAL MATCH (existing:Member {id: row.id})
 OPTIONAL MATCH (inviter:Member {id: row.inviter_id})
@@ -10,17 +17,20 @@ CREATE (m:Member {
   tier: $base_tier, tier_since: row.joined_at, tier_seq: 0
 })
 FOREACH (i IN CASE WHEN inviter IS NULL THEN [] ELSE [inviter] END | CREATE (m)-[:INVITED_BY]->(i))
-// Every ancestor, one row each, nearest first: a writer on Neo4j locks a shared ancestor
-// after her descendants, so concurrent writers cannot deadlock on a chain. The level comes
-// from the stored depths (no path is built, so a write costs O(depth)); only the tracked
-// levels rewrite the histogram list.
-WITH m, inviter
-OPTIONAL MATCH (inviter)-[:INVITED_BY*0..]->(a:Member)
-WITH m, a, m.depth - a.depth - 1 AS level
-FOREACH (x IN CASE WHEN a IS NULL THEN [] ELSE [a] END |
-  SET x.downline_total = x.downline_total + 1)
-FOREACH (x IN CASE WHEN a IS NOT NULL AND level < size(a.levels_total) THEN [a] ELSE [] END |
-  SET x.levels_total = [k IN range(0, size(x.levels_total) - 1) |
-        x.levels_total[k] + CASE WHEN k = level THEN 1 ELSE 0 END])
-WITH DISTINCT m
-RETURN m.id AS id
+WITH collect(m.id) AS created, collect(inviter) AS inviters
+// Counters: every ancestor of every new member (one row each, found without building
+// paths, the level from the stored depths), aggregated so that an ancestor shared by the
+// whole batch (a hot root) is written once per statement, and written deepest first: on
+// Neo4j every writer then locks a chain in the same order and cannot deadlock on it.
+CALL (inviters) {
+  UNWIND inviters AS inviter
+  MATCH (inviter)-[:INVITED_BY*0..]->(a:Member)
+  WITH a, inviter.depth - a.depth AS level, count(*) AS added
+  WITH a, sum(added) AS total, collect([level, added]) AS per_level
+  ORDER BY a.depth DESC
+  SET a.downline_total = a.downline_total + total,
+      a.levels_total = [k IN range(0, size(a.levels_total) - 1) |
+        a.levels_total[k] + reduce(s = 0, p IN per_level | s + CASE WHEN p[0] = k THEN p[1] ELSE 0 END)]
+}
+UNWIND created AS id
+RETURN id

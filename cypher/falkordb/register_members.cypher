@@ -1,0 +1,29 @@
+// The FalkorDB dialect of cypher/register_members.cypher (read that one for why).
+UNWIND $rows AS row
+OPTIONAL MATCH (existing:Member {id: row.id})
+OPTIONAL MATCH (inviter:Member {id: row.inviter_id})
+WITH row, existing, inviter
+WHERE existing IS NULL AND (row.inviter_id IS NULL) = (inviter IS NULL)
+CREATE (m:Member {
+  id: row.id, inviter_id: row.inviter_id, name: row.name, attributes_json: row.attributes_json,
+  joined_at: row.joined_at, depth: coalesce(inviter.depth + 1, 0),
+  downline_total: 0, downline_paid: 0, levels_total: $zero_levels, levels_paid: $zero_levels,
+  tier: $base_tier, tier_since: row.joined_at, tier_seq: 0
+})
+FOREACH (i IN CASE WHEN inviter IS NULL THEN [] ELSE [inviter] END | CREATE (m)-[:INVITED_BY]->(i))
+WITH collect(m.id) AS created, collect(inviter) AS inviters
+// As cypher/register_members.cypher; FalkorDB imports variables into a subquery
+// with WITH (it does not parse Neo4j's scoped CALL (x) { }).
+CALL {
+  WITH inviters
+  UNWIND inviters AS inviter
+  MATCH (inviter)-[:INVITED_BY*0..]->(a:Member)
+  WITH a, inviter.depth - a.depth AS level, count(*) AS added
+  WITH a, sum(added) AS total, collect([level, added]) AS per_level
+  ORDER BY a.depth DESC
+  SET a.downline_total = a.downline_total + total,
+      a.levels_total = [k IN range(0, size(a.levels_total) - 1) |
+        a.levels_total[k] + reduce(s = 0, p IN per_level | s + CASE WHEN p[0] = k THEN p[1] ELSE 0 END)]
+}
+UNWIND created AS id
+RETURN id
