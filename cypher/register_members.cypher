@@ -16,8 +16,7 @@ CREATE (m:Member {
   downline_total: 0, downline_paid: 0, levels_total: $zero_levels, levels_paid: $zero_levels,
   tier: $base_tier, tier_since: row.joined_at, tier_seq: 0
 })
-FOREACH (i IN CASE WHEN inviter IS NULL THEN [] ELSE [inviter] END | CREATE (m)-[:INVITED_BY]->(i))
-WITH collect(m.id) AS created, collect(inviter) AS inviters
+WITH collect([m, inviter]) AS created, collect(inviter) AS inviters
 // Counters: every ancestor of every new member (one row each, found without building
 // paths, the level from the stored depths), aggregated so that an ancestor shared by the
 // whole batch (a hot root) is written once per statement, and written deepest first: on
@@ -32,5 +31,9 @@ CALL (inviters) {
       a.levels_total = [k IN range(0, size(a.levels_total) - 1) |
         a.levels_total[k] + reduce(s = 0, p IN per_level | s + CASE WHEN p[0] = k THEN p[1] ELSE 0 END)]
 }
-UNWIND created AS id
-RETURN id
+// The edges come last, once the chain's node locks are held: creating an edge locks the
+// inviter's relationships.
+UNWIND created AS pair
+WITH pair[0] AS m, pair[1] AS inviter
+FOREACH (i IN CASE WHEN inviter IS NULL THEN [] ELSE [inviter] END | CREATE (m)-[:INVITED_BY]->(i))
+RETURN m.id AS id
