@@ -48,14 +48,11 @@ def serve(
             _load_demo(settings, store)
             for key, role in settings.api_keys.items():
                 console.print(f"[bold]{role:<10}[/bold] Authorization: Bearer {key}")
-        uvicorn.run(
-            create_app(settings, store=store),
-            host=host or settings.host,
-            port=port or settings.port,
-            log_level="info",
-        )
-    finally:
+        app = create_app(settings, store=store, owns_store=True)
+    except BaseException:
         store.close()
+        raise
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
 
 
 @cli.command()

@@ -19,12 +19,22 @@ def operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
-def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, store: GraphStore | None = None, *, owns_store: bool = False
+) -> FastAPI:
+    """`store`: use this one instead of opening one; `owns_store`: close it at shutdown (the
+    server's own engine must stop there: uvicorn re-raises SIGTERM once it has shut down, so
+    code after `uvicorn.run` never runs on a signal)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if store is not None:
             app.state.store = store
-            yield
+            try:
+                yield
+            finally:
+                if owns_store:
+                    store.close()
             return
         opened = open_store(settings, exclusive=True)
         app.state.store = opened
