@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -228,9 +229,8 @@ def downline_figure(store: CypherStore) -> dict[str, Any]:
     largest = read(store, "largest_downlines", {"limit": 10})
     rows = []
     for entry in largest:
-        member_id = entry["id"]
         counter = median_seconds(
-            lambda m=member_id: get_downline_counts(store=store, member_id=m, max_depth=10), 21
+            partial(get_downline_counts, store=store, member_id=entry["id"], max_depth=10), 21
         )
         started = time.perf_counter()
         total, _ = store.downline_by_traversal(entry["id"])
@@ -269,7 +269,7 @@ def deep_writes_figure(store: CypherStore, writes: int) -> dict[str, Any]:
 def hot_root_figure(store: CypherStore, writes: int) -> dict[str, Any]:
     root = read(store, "largest_downlines", {"limit": 1})[0]["id"]
     tag = f"hr{time.time_ns()}"
-    rates = {}
+    rates: dict[str, float] = {}
     for clients in (1, 4, 16):
         names = [f"{tag}-{clients}-{k}" for k in range(writes)]
         started = time.perf_counter()
@@ -294,7 +294,8 @@ def interleaved(
     ours: Callable[[Any], Any], bare: Callable[[Any], Any], inputs: list[Any]
 ) -> tuple[list[float], list[float]]:
     """Alternates the two measurements so that drift on a shared machine hits both alike."""
-    ours_s, bare_s = [], []
+    ours_s: list[float] = []
+    bare_s: list[float] = []
     for item in inputs:
         for fn, sink in ((ours, ours_s), (bare, bare_s)):
             started = time.perf_counter()

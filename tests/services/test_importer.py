@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,10 +54,10 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def run_import(store: CypherStore, source: Path, **options: object) -> ImportReport:
+def run_import(store: CypherStore, source: Path, **options: Any) -> ImportReport:
     return import_members(
         store=store, ladder=LADDER, source=source, now=2_000_000_000_000, **options
-    )  # type: ignore[arg-type]
+    )
 
 
 def problem_kinds(report: ImportReport) -> set[tuple[int, ProblemKind]]:
