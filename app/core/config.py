@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from app.domain.tiers import DEFAULT_LADDER, TierLadder
 
@@ -25,7 +30,8 @@ class Settings(BaseSettings):
     neo4j_database: str | None = None
     # Stronger than Redis' default: every acknowledged write is on disk before the reply.
     embedded_appendfsync: str = "always"
-    api_keys: dict[str, str] = Field(default_factory=dict)
+    # NoDecode: the documented form is key=role,key=role, not JSON.
+    api_keys: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     tier_ladder: TierLadder = DEFAULT_LADDER
     cypher_dir: Path = PROJECT_ROOT / "cypher"
     migrations_dir: Path = PROJECT_ROOT / "migrations"
