@@ -1,10 +1,14 @@
-"""The dependencies routes declare: settings, the store, the clock and the caller's role."""
+"""The dependencies routes declare: settings, the store, the clock and the caller's role.
+
+They are `async def` because none of them blocks: FastAPI runs a plain `def` dependency in
+the threadpool, a thread hop per dependency on every request. Routes that call the store
+stay plain `def`."""
 
 from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -17,21 +21,21 @@ from app.store.port import GraphStore
 bearer = HTTPBearer(auto_error=False, description="An API key from REFGRAPH_API_KEYS")
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_store(request: Request) -> GraphStore:
+async def get_store(request: Request) -> GraphStore:
     store: GraphStore = request.app.state.store
     return store
 
 
-def get_ladder(settings: Annotated[Settings, Depends(get_settings)]) -> TierLadder:
+async def get_ladder(settings: Annotated[Settings, Depends(get_settings)]) -> TierLadder:
     return settings.tier_ladder
 
 
-def get_now() -> int:
+async def get_now() -> int:
     return int(time.time() * 1000)
 
 
@@ -41,7 +45,7 @@ LadderDep = Annotated[TierLadder, Depends(get_ladder)]
 NowDep = Annotated[int, Depends(get_now)]
 
 
-def get_role(
+async def get_role(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> str:
@@ -62,8 +66,8 @@ def get_role(
 RoleDep = Annotated[str, Depends(get_role)]
 
 
-def require_roles(*roles: str) -> Callable[[str], str]:
-    def check(role: RoleDep) -> str:
+def require_roles(*roles: str) -> Callable[[str], Awaitable[str]]:
+    async def check(role: RoleDep) -> str:
         if role not in roles:
             raise HTTPException(403, f"role {role} may not do this; allowed: {', '.join(roles)}")
         return role
