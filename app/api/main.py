@@ -11,8 +11,9 @@ from fastapi.routing import APIRoute
 from app.api.problems import install_problem_handlers
 from app.api.routes import health, members
 from app.core.config import Settings
+from app.store.coalescing import CoalescingStore
+from app.store.cypher_store import CypherStore
 from app.store.factory import open_store
-from app.store.port import GraphStore
 
 
 def operation_id(route: APIRoute) -> str:
@@ -20,28 +21,23 @@ def operation_id(route: APIRoute) -> str:
 
 
 def create_app(
-    settings: Settings, store: GraphStore | None = None, *, owns_store: bool = False
+    settings: Settings, store: CypherStore | None = None, *, owns_store: bool = False
 ) -> FastAPI:
     """`store`: use this one instead of opening one; `owns_store`: close it at shutdown (the
     server's own engine must stop there: uvicorn re-raises SIGTERM once it has shut down, so
-    code after `uvicorn.run` never runs on a signal)."""
+    code after `uvicorn.run` never runs on a signal). Writes are group-committed
+    (app/store/coalescing.py)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if store is not None:
-            app.state.store = store
-            try:
-                yield
-            finally:
-                if owns_store:
-                    store.close()
-            return
-        opened = open_store(settings, exclusive=True)
-        app.state.store = opened
+        inner = store if store is not None else open_store(settings, exclusive=True)
+        app.state.store = writes_grouped = CoalescingStore(inner)
         try:
             yield
         finally:
-            opened.close()
+            writes_grouped.stop()
+            if store is None or owns_store:
+                inner.close()
 
     app = FastAPI(
         title="Referral Graph",
@@ -52,8 +48,6 @@ def create_app(
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
-    if store is not None:
-        app.state.store = store
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(members.router)

@@ -24,9 +24,11 @@ CALL {
   WITH a, inviter.depth - a.depth AS level, count(*) AS added
   WITH a, sum(added) AS total, collect([level, added]) AS per_level
   ORDER BY a.depth DESC
-  SET a.downline_paid = a.downline_paid + total,
-      a.levels_paid = [k IN range(0, size(a.levels_paid) - 1) |
-        a.levels_paid[k] + reduce(s = 0, p IN per_level | s + CASE WHEN p[0] = k THEN p[1] ELSE 0 END)]
+  SET a.downline_paid = a.downline_paid + total
+  // Only the tracked levels rewrite the histogram: most of a deep chain is further up.
+  FOREACH (x IN CASE WHEN any(p IN per_level WHERE p[0] < size(a.levels_paid)) THEN [a] ELSE [] END |
+    SET x.levels_paid = [k IN range(0, size(x.levels_paid) - 1) |
+      x.levels_paid[k] + reduce(s = 0, p IN per_level | s + CASE WHEN p[0] = k THEN p[1] ELSE 0 END)])
 }
 UNWIND marks AS mark
 WITH mark[0] AS row, mark[1] AS inviter

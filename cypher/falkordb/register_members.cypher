@@ -20,9 +20,11 @@ CALL {
   WITH a, inviter.depth - a.depth AS level, count(*) AS added
   WITH a, sum(added) AS total, collect([level, added]) AS per_level
   ORDER BY a.depth DESC
-  SET a.downline_total = a.downline_total + total,
-      a.levels_total = [k IN range(0, size(a.levels_total) - 1) |
-        a.levels_total[k] + reduce(s = 0, p IN per_level | s + CASE WHEN p[0] = k THEN p[1] ELSE 0 END)]
+  SET a.downline_total = a.downline_total + total
+  // Only the tracked levels rewrite the histogram: most of a deep chain is further up.
+  FOREACH (x IN CASE WHEN any(p IN per_level WHERE p[0] < size(a.levels_total)) THEN [a] ELSE [] END |
+    SET x.levels_total = [k IN range(0, size(x.levels_total) - 1) |
+      x.levels_total[k] + reduce(s = 0, p IN per_level | s + CASE WHEN p[0] = k THEN p[1] ELSE 0 END)])
 }
 // The edges come last, once the chain's node locks are held: creating an edge locks the
 // inviter's relationships.

@@ -1,0 +1,171 @@
+"""Group commit for the API's writes. Every registration under a tree updates its root, so
+concurrent writers under one root serialise on it whatever the engine: FalkorDB runs one
+write at a time, and Neo4j queues them on the root's lock (and, with many writers, aborts
+some as deadlocks on the root's relationships). So concurrent single writes are joined:
+while one statement runs, the writes that arrive queue, and the next statement carries
+them all - one transaction, one pass over the shared ancestors, one fsync.
+
+A batch keeps the store's rules: each id at most once, and no registration whose inviter
+is registered in the same batch (those wait for the next one)."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from app.domain.members import NewMemberRow, PaidRow
+from app.domain.tiers import TierLadder
+from app.store.cypher_store import CypherStore, Record
+from app.store.migrations import Migration
+from app.store.port import ForestRow
+
+MAX_BATCH = 256
+
+
+Row = TypeVar("Row", NewMemberRow, PaidRow)
+
+
+@dataclass
+class _Write(Generic[Row]):
+    rows: list[Row]
+    ladder: TierLadder
+    done: Future[list[str]] = field(default_factory=Future)
+
+
+class _Writer(Generic[Row]):
+    """One thread that runs `run(rows, ladder)` for batches of queued writes."""
+
+    def __init__(
+        self,
+        name: str,
+        run: Callable[[list[Row], TierLadder], list[str]],
+        admit: Callable[[list[Row], Row], bool],
+    ) -> None:
+        self._run: Callable[[list[Row], TierLadder], list[str]] = run
+        self._admit: Callable[[list[Row], Row], bool] = admit
+        self._queue: queue.Queue[_Write[Row] | None] = queue.Queue()
+        self._held: list[_Write[Row]] = []
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, rows: Sequence[Row], ladder: TierLadder) -> list[str]:
+        write = _Write(list(rows), ladder)
+        self._queue.put(write)
+        return write.done.result()
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _loop(self) -> None:
+        stopping = False
+        while self._held or not stopping:
+            pending, self._held = self._held, []
+            if not pending:
+                first = self._queue.get()
+                if first is None:
+                    return
+                pending = [first]
+            for write in self._drain():
+                if write is None:
+                    stopping = True
+                else:
+                    pending.append(write)
+            batch, self._held = self._split(pending)
+            self._execute(batch)
+
+    def _drain(self) -> Iterator[_Write[Row] | None]:
+        for _ in range(MAX_BATCH):
+            try:
+                yield self._queue.get_nowait()
+            except queue.Empty:
+                return
+
+    def _split(self, pending: list[_Write[Row]]) -> tuple[list[_Write[Row]], list[_Write[Row]]]:
+        """The writes that fit one statement, and the ones that wait for the next."""
+        batch: list[_Write[Row]] = []
+        rows: list[Row] = []
+        later: list[_Write[Row]] = []
+        for write in pending:
+            fits = write.ladder == pending[0].ladder and all(
+                self._admit(rows, row) for row in write.rows
+            )
+            if fits and len(rows) + len(write.rows) <= MAX_BATCH:
+                batch.append(write)
+                rows.extend(write.rows)
+            else:
+                later.append(write)
+        return batch, later
+
+    def _execute(self, batch: list[_Write[Row]]) -> None:
+        rows = [row for write in batch for row in write.rows]
+        try:
+            written = set(self._run(rows, batch[0].ladder))
+        except BaseException as error:  # every waiting caller gets the failure
+            for write in batch:
+                write.done.set_exception(error)
+            return
+        for write in batch:
+            write.done.set_result([row.id for row in write.rows if row.id in written])
+
+
+def _admit_registration(batch: list[NewMemberRow], row: NewMemberRow) -> bool:
+    return all(row.id != other.id and row.inviter_id != other.id for other in batch) and all(
+        other.inviter_id != row.id for other in batch
+    )
+
+
+def _admit_paid_mark(batch: list[PaidRow], row: PaidRow) -> bool:
+    return all(row.id != other.id for other in batch)
+
+
+class CoalescingStore(CypherStore):
+    """A store whose writes are group-committed; reads go straight to the wrapped store."""
+
+    def __init__(self, inner: CypherStore) -> None:
+        super().__init__(inner.queries)
+        self.inner = inner
+        self.backend = inner.backend
+        self._registrations = _Writer[NewMemberRow](
+            "refgraph-registrations", inner.register_members, _admit_registration
+        )
+        self._paid_marks = _Writer[PaidRow](
+            "refgraph-paid-marks",
+            lambda rows, ladder: inner.mark_paid(sorted(rows, key=lambda r: r.paid_at), ladder),
+            _admit_paid_mark,
+        )
+
+    def register_members(self, rows: Sequence[NewMemberRow], ladder: TierLadder) -> list[str]:
+        return self._registrations.submit(rows, ladder) if rows else []
+
+    def mark_paid(self, rows: Sequence[PaidRow], ladder: TierLadder) -> list[str]:
+        return self._paid_marks.submit(rows, ladder) if rows else []
+
+    def _read(self, name: str, params: Record) -> list[Record]:
+        return self.inner._read(name, params)
+
+    def _write(self, name: str, params: Record) -> list[Record]:
+        return self.inner._write(name, params)
+
+    def apply_migration(self, migration: Migration) -> None:
+        self.inner.apply_migration(migration)
+
+    def iter_forest(self) -> Iterator[ForestRow]:
+        return self.inner.iter_forest()
+
+    def ping(self) -> None:
+        self.inner.ping()
+
+    def stop(self) -> None:
+        """Finishes the queued writes and stops the writer threads; the wrapped store stays
+        open."""
+        self._registrations.stop()
+        self._paid_marks.stop()
+
+    def close(self) -> None:
+        self.stop()
+        self.inner.close()
