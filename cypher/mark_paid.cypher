@@ -17,13 +17,13 @@ WITH collect(inviter) AS inviters, collect([row, inviter]) AS marks
 // Counters, as in register_members: once per distinct ancestor, deepest first.
 CALL (inviters) {
   UNWIND inviters AS inviter
-  MATCH (inviter)-[:INVITED_BY*0..]->(a:Member)
+  MATCH (inviter)-[:INVITED_BY*0..]->(a)
   WITH a, inviter.depth - a.depth AS level, count(*) AS added
-  WITH a, sum(added) AS total, collect([level, added]) AS per_level
+  WITH a, sum(added) AS total, collect([level, added]) AS per_level, min(level) AS nearest
   ORDER BY a.depth DESC
   SET a.downline_paid = a.downline_paid + total
   // Only the tracked levels rewrite the histogram: most of a deep chain is further up.
-  FOREACH (x IN CASE WHEN any(p IN per_level WHERE p[0] < size(a.levels_paid)) THEN [a] ELSE [] END |
+  FOREACH (x IN CASE WHEN nearest < size(a.levels_paid) THEN [a] ELSE [] END |
     SET x.levels_paid = [k IN range(0, size(x.levels_paid) - 1) |
       x.levels_paid[k] + reduce(s = 0, p IN per_level | s + CASE WHEN p[0] = k THEN p[1] ELSE 0 END)])
 }
