@@ -63,7 +63,7 @@ class EmbeddedEngine:
         os.write(fd, str(os.getpid()).encode())
         self._lock_fd = fd
         self.owned = True
-        orphan = self._orphan_pid()
+        orphan = self._recorded_engine_pid()
         if orphan is not None and self._answers():
             return self  # left running by a crashed owner: adopt it
         if orphan is not None:
@@ -79,7 +79,7 @@ class EmbeddedEngine:
         folder. A sharer only lets go."""
         if not self.owned:
             return
-        pid = self._orphan_pid()
+        pid = self._recorded_engine_pid()
         with contextlib.suppress(redis.RedisError):
             redis.Redis(unix_socket_path=str(self.socket_path)).shutdown()
         if pid is not None:
@@ -91,7 +91,7 @@ class EmbeddedEngine:
         self.owned = False
 
     def engine_pid(self) -> int | None:
-        return self._orphan_pid()
+        return self._recorded_engine_pid()
 
     def _start(self) -> None:
         self.socket_path.unlink(missing_ok=True)
@@ -138,7 +138,7 @@ class EmbeddedEngine:
         except redis.RedisError:
             return False
 
-    def _orphan_pid(self) -> int | None:
+    def _recorded_engine_pid(self) -> int | None:
         """The recorded engine pid, if that process is alive and is our engine."""
         try:
             pid = int(self._pid_path.read_text())
