@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -87,8 +88,6 @@ class TomlFileSource(PydanticBaseSettingsSource):
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        import os
-
         path = os.environ.get("REFGRAPH_CONFIG_FILE")
         if not path:
             return {}
