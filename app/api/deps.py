@@ -78,3 +78,7 @@ def require_roles(*roles: str) -> Callable[[str], Awaitable[str]]:
 Writers = Depends(require_roles("admin", "storefront"))
 MemberReaders = Depends(require_roles("admin", "storefront", "growth", "auditor"))
 NetworkReaders = Depends(require_roles("admin", "growth", "auditor"))
+Admins = Depends(require_roles("admin"))
+Auditors = Depends(require_roles("admin", "auditor"))
+# A member's account page in the storefront shows her earnings.
+EarningsReaders = Depends(require_roles("admin", "auditor", "storefront"))

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app.api.problems import install_problem_handlers
-from app.api.routes import health, members
+from app.api.routes import health, members, orders, plans
 from app.core.config import Settings
 from app.store.coalescing import CoalescingStore
 from app.store.cypher_store import CypherStore
@@ -51,4 +51,6 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(members.router)
+    app.include_router(orders.router)
+    app.include_router(plans.router)
     return app

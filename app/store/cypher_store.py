@@ -17,13 +17,14 @@ from app.domain.members import (
 )
 from app.domain.tiers import TierLadder
 from app.store.catalogue import Backend, QueryCatalogue
+from app.store.ledger_queries import LedgerQueries
 from app.store.migrations import Migration
 from app.store.port import ForestRow
 
 Record = dict[str, Any]
 
 
-class CypherStore(ABC):
+class CypherStore(LedgerQueries, ABC):
     backend: Backend
 
     def __init__(self, catalogue: QueryCatalogue) -> None:

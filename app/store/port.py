@@ -8,9 +8,12 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from app.domain.ledger import LedgerEntry, OrderCreate, Refund, RefundCreate
 from app.domain.members import MemberRecord, NewMemberRow, PaidRow, TierChange, TierSnapshot
 from app.domain.tiers import TierLadder
+from app.domain.plans import Plan
 from app.store.catalogue import Backend
+from app.store.ledger_queries import OrderContextRow, StoredOrder
 from app.store.migrations import Migration
 
 
@@ -29,7 +32,42 @@ class ForestRow(BaseModel):
     edge_targets: list[str]
 
 
-class GraphStore(Protocol):
+class LedgerStore(Protocol):
+    """Plan versions, orders and refunds with the entries they grant (app/store/
+    ledger_queries.py)."""
+
+    def plans(self) -> list[Plan]: ...
+
+    def put_plan(self, plan: Plan, loaded_at: int) -> bool: ...
+
+    def first_order_from(self, at: int) -> tuple[str, int] | None: ...
+
+    def order_contexts(self, orders: Sequence[OrderCreate]) -> dict[str, OrderContextRow]: ...
+
+    def record_order(
+        self, order: OrderCreate, plan_version: str | None, entries: Sequence[LedgerEntry], *,
+        expected_seq: int, now: int,
+    ) -> bool: ...
+
+    def record_refund(
+        self, order_id: str, refund: RefundCreate, entries: Sequence[LedgerEntry], *,
+        expected_refunded: int, now: int,
+    ) -> bool: ...
+
+    def orders_by_id(self, ids: Sequence[str]) -> list[StoredOrder]: ...
+
+    def refunds_by_id(self, ids: Sequence[str]) -> list[Refund]: ...
+
+    def entries_of_orders(self, order_ids: Sequence[str]) -> list[LedgerEntry]: ...
+
+    def ledger_entry(self, entry_id: str) -> LedgerEntry | None: ...
+
+    def invitation_edges(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]: ...
+
+    def release_due_entries(self, now: int, limit: int = 10_000) -> int: ...
+
+
+class GraphStore(LedgerStore, Protocol):
     backend: Backend
 
     def register_members(self, rows: Sequence[NewMemberRow], ladder: TierLadder) -> list[str]:

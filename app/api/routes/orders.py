@@ -1,0 +1,62 @@
+"""Orders and refunds, each answered with the ledger entries it wrote."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+
+from app.api.deps import Auditors, LadderDep, NowDep, StoreDep, Writers
+from app.api.problems import problem_responses
+from app.domain.ledger import OrderCreate, RefundCreate
+from app.services import orders as service
+from app.services.orders import OrderPosted, RefundPosted
+
+router = APIRouter(prefix="/v1/orders", tags=["orders"])
+OrderIdPath = Annotated[str, Path(description="The order's external id")]
+
+
+@router.post(
+    "",
+    status_code=201,
+    dependencies=[Writers],
+    responses={
+        200: {"model": OrderPosted, "description": "Already posted (a retry): nothing written"},
+        **problem_responses(401, 403, 409, 422),
+    },
+)
+def post_order(
+    request: OrderCreate, store: StoreDep, ladder: LadderDep, now: NowDep, response: Response
+) -> OrderPosted:
+    """Records an order and the entries the plan in force at `placed_at` grants for it."""
+    posted, created = service.post_order(store=store, ladder=ladder, request=request, now=now)
+    if not created:
+        response.status_code = 200
+    return posted
+
+
+@router.post(
+    "/{order_id}/refunds",
+    status_code=201,
+    dependencies=[Writers],
+    responses={
+        200: {"model": RefundPosted, "description": "Already posted (a retry): nothing written"},
+        **problem_responses(401, 403, 404, 409, 422),
+    },
+)
+def post_refund(
+    order_id: OrderIdPath, request: RefundCreate, store: StoreDep, now: NowDep, response: Response
+) -> RefundPosted:
+    """Records a full or partial refund and one reversal per entry of the order."""
+    posted, created = service.post_refund(
+        store=store, order_id=order_id, request=request, now=now
+    )
+    if not created:
+        response.status_code = 200
+    return posted
+
+
+@router.get("/{order_id}", dependencies=[Auditors], responses=problem_responses(401, 403, 404))
+def get_order(order_id: OrderIdPath, store: StoreDep) -> OrderPosted:
+    """The order with every entry it and its refunds wrote."""
+    return service.get_order(store=store, order_id=order_id)

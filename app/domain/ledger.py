@@ -1,0 +1,272 @@
+"""Orders, refunds and the ledger entries a plan grants for them. Pure rules: the service
+writes what these functions return, and `refgraph audit` replays the same functions over
+the stored orders to re-derive the ledger, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.domain.members import EpochMs, MemberId
+from app.domain.plans import (
+    DAY_MS,
+    FULL_RATE_BP,
+    HARD_MAX_LEVELS,
+    Currency,
+    Distribution,
+    Plan,
+    ReferralBonus,
+    RuleKind,
+    SalesCommission,
+    SelfRebate,
+    TrainingAllowance,
+)
+from app.domain.tiers import TierLadder
+
+# Order and refund ids travel in URL paths, as member ids do.
+ExternalId = MemberId
+Amount = Annotated[int, Field(strict=True, gt=0, le=10**15)]
+EntryStatus = Literal["pending", "available"]
+
+
+class OrderCreate(BaseModel):
+    """An order as the storefront posts it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: ExternalId
+    buyer_id: MemberId
+    amount: Amount
+    currency: Currency
+    placed_at: EpochMs
+    shared_by: MemberId | None = None
+
+    @property
+    def source_id(self) -> str:
+        """Whose network the sale came through: the sharer of a shared order, else the buyer."""
+        return self.shared_by if self.shared_by is not None else self.buyer_id
+
+
+class Order(OrderCreate):
+    """An order as stored: `seq` orders it among its buyer's orders and refunds."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    plan_version: str | None = None
+    seq: int
+    created_at: int
+
+
+class RefundCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: ExternalId
+    amount: Amount
+    refunded_at: EpochMs
+
+
+class Refund(RefundCreate):
+    model_config = ConfigDict(extra="ignore")
+
+    order_id: str
+    seq: int
+    created_at: int
+
+
+class PathStep(BaseModel):
+    member_id: str
+    hop: int
+
+
+class LedgerEntry(BaseModel):
+    """An immutable ledger line. `path` runs from the member whose action the rule pays for
+    (hop 0: the order's source, or the buyer for her rebate and her inviter's bonus) up the
+    invitation edges to the beneficiary."""
+
+    id: str
+    kind: RuleKind
+    beneficiary_id: str
+    amount: int
+    currency: str
+    status: EntryStatus
+    order_id: str
+    buyer_id: str
+    source_id: str
+    refund_id: str | None = None
+    reverses: str | None = None
+    plan_version: str
+    rule: int
+    tier_at_event: str
+    path: list[PathStep]
+    created_at: int
+    available_from: int
+    released_at: int | None = None
+
+    def derivation(self) -> tuple[object, ...]:
+        """What re-deriving the ledger must reproduce exactly (status and times are facts of
+        when it was written, checked apart)."""
+        return (
+            self.kind,
+            self.beneficiary_id,
+            self.amount,
+            self.currency,
+            self.order_id,
+            self.refund_id,
+            self.reverses,
+            self.plan_version,
+            self.rule,
+            self.tier_at_event,
+            tuple((step.member_id, step.hop) for step in self.path),
+        )
+
+
+class OrderContext(BaseModel):
+    """What the graph says about an order at its `placed_at`."""
+
+    chain: list[str]  # the source at hop 0, then up to HARD_MAX_LEVELS ancestors
+    buyer_inviter_id: str | None
+    tiers: dict[str, str]  # honour tier at placed_at of every member above
+    first_purchase: bool  # the buyer has no live purchase yet: this order is her first
+
+
+def entry_id(order_id: str, rule: int, hop: int) -> str:
+    # Order ids have no '/'; the two integer suffixes make the id unique read from the right.
+    return f"o:{order_id}:{rule}:{hop}"
+
+
+def reversal_id(refund_id: str, original: LedgerEntry) -> str:
+    return f"r:{refund_id}:{original.rule}:{original.path[-1].hop}"
+
+
+def _share(amount: int, rate_bp: int) -> int:
+    return amount * rate_bp // FULL_RATE_BP
+
+
+def _tier_rank(ladder: TierLadder, tier: str) -> int:
+    names = [step.tier for step in ladder.steps]
+    return names.index(tier) if tier in names else -1
+
+
+def entries_for_order(
+    order: OrderCreate,
+    plan: Plan,
+    context: OrderContext,
+    ladder: TierLadder,
+    now: int,
+) -> list[LedgerEntry]:
+    """The entries `plan` grants for `order`: one per rule and beneficiary, amounts floored
+    to the minor unit; none worth 0."""
+    buyer, chain = order.buyer_id, context.chain
+    grants: list[tuple[int, RuleKind, int, list[str], int]] = []  # rule, kind, bp, path, fixed
+    for index, rule in enumerate(plan.rules):
+        if isinstance(rule, ReferralBonus):
+            if rule.trigger == "first_purchase" and context.first_purchase:
+                if context.buyer_inviter_id is not None:
+                    grants.append((index, rule.kind, 0, [buyer, context.buyer_inviter_id], rule.amount))
+        elif isinstance(rule, SelfRebate):
+            grants.append((index, rule.kind, rule.rate_for(context.tiers[buyer]), [buyer], 0))
+        elif isinstance(rule, SalesCommission):
+            if order.shared_by is not None and order.shared_by != buyer:
+                sharer = order.shared_by
+                grants.append((index, rule.kind, rule.rate_for(context.tiers[sharer]), [sharer], 0))
+        elif isinstance(rule, Distribution):
+            levels = min(len(rule.level_rates_bp), plan.max_levels, HARD_MAX_LEVELS)
+            for level in range(min(levels, len(chain) - 1)):
+                path = chain[: level + 2]
+                rate = rule.rate_for(level, context.tiers[path[-1]])
+                grants.append((index, rule.kind, rate, path, 0))
+        elif isinstance(rule, TrainingAllowance) and len(chain) > 1:
+            trainer = chain[1]
+            tier = context.tiers[trainer]
+            if _tier_rank(ladder, tier) >= _tier_rank(ladder, rule.tier) >= 0:
+                grants.append((index, rule.kind, rule.rate_for(tier), chain[:2], 0))
+    entries = []
+    for index, kind, rate, path, fixed in grants:
+        amount = fixed if fixed else _share(order.amount, rate)
+        if amount <= 0:
+            continue
+        available_from = order.placed_at + plan.rules[index].hold_days * DAY_MS
+        entries.append(
+            LedgerEntry(
+                id=entry_id(order.id, index, len(path) - 1),
+                kind=kind,
+                beneficiary_id=path[-1],
+                amount=amount,
+                currency=plan.currency,
+                status="available" if now >= available_from else "pending",
+                order_id=order.id,
+                buyer_id=buyer,
+                source_id=order.source_id,
+                plan_version=plan.version,
+                rule=index,
+                tier_at_event=context.tiers[path[-1]],
+                path=[PathStep(member_id=member, hop=hop) for hop, member in enumerate(path)],
+                created_at=now,
+                available_from=available_from,
+            )
+        )
+    return entries
+
+
+def reversals_for_refund(
+    *,
+    order_amount: int,
+    refunded_before: int,
+    refund: RefundCreate,
+    originals: list[LedgerEntry],
+    reversed_so_far: dict[str, int],
+    now: int,
+) -> list[LedgerEntry]:
+    """One reversal per original entry: floor(e × r / A) of it, except on the refund that
+    brings the order's refunded total to A, which reverses exactly what is left, so a fully
+    refunded order nets to 0 per entry. `reversed_so_far`: original id → amount reversed."""
+    final = refunded_before + refund.amount == order_amount
+    reversals = []
+    for original in originals:
+        left = original.amount - reversed_so_far.get(original.id, 0)
+        amount = left if final else original.amount * refund.amount // order_amount
+        reversals.append(
+            original.model_copy(
+                update={
+                    "id": reversal_id(refund.id, original),
+                    "amount": -amount,
+                    "refund_id": refund.id,
+                    "reverses": original.id,
+                    # Money already released is clawed back from the released balance; money
+                    # still held stays held with the entry it cancels.
+                    "status": original.status,
+                    "created_at": now,
+                    "released_at": now if original.status == "available" else None,
+                }
+            )
+        )
+    return reversals
+
+
+def reversed_amounts(entries: list[LedgerEntry]) -> dict[str, int]:
+    """Original entry id → how much of it the reversals among `entries` took back."""
+    taken: dict[str, int] = {}
+    for entry in entries:
+        if entry.reverses is not None:
+            taken[entry.reverses] = taken.get(entry.reverses, 0) - entry.amount
+    return taken
+
+
+def plan_in_force(plans: list[Plan], at: int) -> Plan | None:
+    """The version whose `effective_from` is the latest at or before `at`."""
+    candidates = [plan for plan in plans if plan.effective_from <= at]
+    return max(candidates, key=lambda plan: plan.effective_from, default=None)
+
+
+class FirstPurchase(BaseModel):
+    """Which of a buyer's orders is her first live purchase (None: she has none). An order
+    becomes it when there is none; a refund that empties it clears it."""
+
+    order_id: str | None = None
+
+    def after_order(self, order_id: str) -> FirstPurchase:
+        return self if self.order_id is not None else FirstPurchase(order_id=order_id)
+
+    def after_refund(self, order_id: str, fully_refunded: bool) -> FirstPurchase:
+        return FirstPurchase() if fully_refunded and self.order_id == order_id else self

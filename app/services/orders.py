@@ -1,0 +1,212 @@
+"""Order and refund use cases: each writes the order (or refund) with the ledger entries it
+grants in one statement, and a retry of either returns what the first call wrote."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from app.core.errors import Conflict, InvalidInput, NotFound
+from app.domain.ledger import (
+    LedgerEntry,
+    Order,
+    OrderContext,
+    OrderCreate,
+    Refund,
+    RefundCreate,
+    entries_for_order,
+    plan_in_force,
+    reversals_for_refund,
+    reversed_amounts,
+)
+from app.domain.tiers import TierLadder
+from app.store.ledger_queries import OrderContextRow
+from app.store.port import GraphStore
+
+# Each try re-reads what a concurrent order or refund of the same buyer changed.
+WRITE_TRIES = 20
+
+
+class OrderPosted(BaseModel):
+    order: Order
+    entries: list[LedgerEntry]
+
+
+class RefundPosted(BaseModel):
+    refund: Refund
+    entries: list[LedgerEntry]
+
+
+def order_context(
+    row: OrderContextRow, order: OrderCreate, ladder: TierLadder, *, first_purchase: bool
+) -> OrderContext:
+    """The graph's answer for an order, with each member's honour tier resolved at placed_at
+    from her tier history (the base tier before her first change)."""
+    tiers = {
+        member: max(changes)[2] if changes else ladder.base_tier
+        for member, changes in row.histories
+    }
+    return OrderContext(
+        chain=[order.source_id] + [member for _, member in sorted(row.ancestors)],
+        buyer_inviter_id=row.buyer_inviter_id,
+        tiers=tiers,
+        first_purchase=first_purchase,
+    )
+
+
+def post_order(
+    *, store: GraphStore, ladder: TierLadder, request: OrderCreate, now: int
+) -> tuple[OrderPosted, bool]:
+    """Returns the order with its entries, and whether this call wrote them."""
+    for _ in range(WRITE_TRIES):
+        plan = plan_in_force(store.plans(), request.placed_at)
+        if plan is not None and plan.currency != request.currency:
+            raise InvalidInput(
+                f"order {request.id} is in {request.currency}; plan {plan.version}, in force at "
+                f"{request.placed_at}, pays in {plan.currency}",
+                field="currency",
+            )
+        row = store.order_contexts([request]).get(request.id)
+        if row is None:
+            _refuse_unknown_members(store, request)
+        assert row is not None
+        _refuse_before_joining(request, row)
+        context = order_context(
+            row, request, ladder, first_purchase=row.first_purchase_order is None
+        )
+        entries = entries_for_order(request, plan, context, ladder, now) if plan else []
+        version = plan.version if plan else None
+        if store.record_order(request, version, entries, expected_seq=row.seq, now=now):
+            order = Order(
+                **request.model_dump(), plan_version=version, seq=row.seq + 1, created_at=now
+            )
+            return OrderPosted(order=order, entries=entries), True
+        stored = store.orders_by_id([request.id])
+        if stored:
+            return _retried_order(store, request, stored[0]), False
+    raise Conflict(f"order {request.id} kept racing with other writes of its buyer; retry it")
+
+
+def _refuse_unknown_members(store: GraphStore, request: OrderCreate) -> None:
+    named = {"buyer_id": request.buyer_id, "shared_by": request.shared_by}
+    known = {record.id for record in store.get_members([m for m in named.values() if m])}
+    for field, member in named.items():
+        if member is not None and member not in known:
+            raise InvalidInput(f"{field} {member} is not a member", field=field)
+    raise Conflict(f"order {request.id}: its members changed while it was read; retry it")
+
+
+def _refuse_before_joining(request: OrderCreate, row: OrderContextRow) -> None:
+    if request.placed_at < row.buyer_joined_at:
+        raise InvalidInput(
+            f"placed_at {request.placed_at} is before buyer {request.buyer_id} joined "
+            f"({row.buyer_joined_at})",
+            field="placed_at",
+        )
+    if request.shared_by is not None and request.placed_at < row.source_joined_at:
+        raise InvalidInput(
+            f"placed_at {request.placed_at} is before sharer {request.shared_by} joined "
+            f"({row.source_joined_at})",
+            field="placed_at",
+        )
+
+
+def _retried_order(store: GraphStore, request: OrderCreate, stored: Order) -> OrderPosted:
+    differences = [
+        field
+        for field in OrderCreate.model_fields
+        if getattr(stored, field) != getattr(request, field)
+    ]
+    if differences:
+        raise Conflict(
+            f"order {request.id} was posted with a different " + ", ".join(differences),
+            order_id=request.id,
+            conflicting_fields=differences,
+        )
+    entries = [e for e in store.entries_of_orders([stored.id]) if e.refund_id is None]
+    order = Order(**stored.model_dump())
+    return OrderPosted(order=order, entries=sorted(entries, key=lambda e: (e.rule, e.id)))
+
+
+def post_refund(
+    *, store: GraphStore, order_id: str, request: RefundCreate, now: int
+) -> tuple[RefundPosted, bool]:
+    """Returns the refund with its reversals, and whether this call wrote them."""
+    for _ in range(WRITE_TRIES):
+        orders = store.orders_by_id([order_id])
+        if not orders:
+            raise NotFound(f"order {order_id} does not exist", order_id=order_id)
+        order = orders[0]
+        existing = store.refunds_by_id([request.id])
+        if existing:
+            return _retried_refund(store, order_id, request, existing[0]), False
+        if request.refunded_at < order.placed_at:
+            raise InvalidInput(
+                f"refunded_at {request.refunded_at} is before the order was placed "
+                f"({order.placed_at})",
+                field="refunded_at",
+            )
+        left = order.amount - order.refunded
+        if request.amount > left:
+            raise InvalidInput(
+                f"refund of {request.amount} is more than the {left} left of order {order_id} "
+                f"({order.amount}, {order.refunded} refunded)",
+                field="amount",
+                refundable=left,
+            )
+        entries = store.entries_of_orders([order_id])
+        reversals = reversals_for_refund(
+            order_amount=order.amount,
+            refunded_before=order.refunded,
+            refund=request,
+            originals=sorted((e for e in entries if e.reverses is None), key=lambda e: e.id),
+            reversed_so_far=reversed_amounts(entries),
+            now=now,
+        )
+        if store.record_refund(
+            order_id, request, reversals, expected_refunded=order.refunded, now=now
+        ):
+            refund = Refund(**request.model_dump(), order_id=order_id, seq=0, created_at=now)
+            stored = store.refunds_by_id([request.id])
+            return RefundPosted(refund=stored[0] if stored else refund, entries=reversals), True
+    raise Conflict(f"refund {request.id} kept racing with other refunds; retry it")
+
+
+def _retried_refund(
+    store: GraphStore, order_id: str, request: RefundCreate, stored: Refund
+) -> RefundPosted:
+    differences = [
+        field
+        for field in RefundCreate.model_fields
+        if getattr(stored, field) != getattr(request, field)
+    ]
+    if stored.order_id != order_id:
+        differences.insert(0, "order")
+    if differences:
+        raise Conflict(
+            f"refund {request.id} was posted with a different " + ", ".join(differences),
+            refund_id=request.id,
+            conflicting_fields=differences,
+        )
+    reversals = [e for e in store.entries_of_orders([order_id]) if e.refund_id == stored.id]
+    return RefundPosted(refund=stored, entries=sorted(reversals, key=lambda e: e.id))
+
+
+def get_order(*, store: GraphStore, order_id: str) -> OrderPosted:
+    orders = store.orders_by_id([order_id])
+    if not orders:
+        raise NotFound(f"order {order_id} does not exist", order_id=order_id)
+    entries = store.entries_of_orders([order_id])
+    return OrderPosted(
+        order=Order(**orders[0].model_dump()),
+        entries=sorted(entries, key=lambda e: (e.created_at, e.id)),
+    )
+
+
+def release_due_entries(*, store: GraphStore, now: int) -> int:
+    """Releases every held entry whose hold has passed (pending → available); returns how
+    many."""
+    released = total = store.release_due_entries(now)
+    while released:
+        released = store.release_due_entries(now)
+        total += released
+    return total

@@ -1,0 +1,162 @@
+"""The ledger's operations on the port, written once over named queries (as cypher_store.py
+does for members): plan versions, orders and refunds with their entries, and the reads the
+audit API and `refgraph audit` make."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from app.domain.ledger import LedgerEntry, Order, OrderCreate, PathStep, Refund, RefundCreate
+from app.domain.plans import Plan
+
+Record = dict[str, Any]
+
+
+class OrderContextRow(BaseModel):
+    """order_context.cypher's row: raw, the service turns it into an OrderContext."""
+
+    order_id: str
+    buyer_joined_at: int
+    source_joined_at: int
+    ancestors: list[tuple[int, str]]  # (hop, member id)
+    buyer_inviter_id: str | None
+    histories: list[tuple[str, list[tuple[int, int, str]]]]  # id, [(at, seq, tier)]
+    first_purchase_order: str | None
+    seq: int
+
+
+class StoredOrder(Order):
+    refunded: int
+
+
+class LedgerPage(BaseModel):
+    entries: list[LedgerEntry]
+    more: bool
+
+
+def entry_params(entry: LedgerEntry) -> Record:
+    params = entry.model_dump(exclude={"path"})
+    params["path_ids"] = [step.member_id for step in entry.path]
+    return params
+
+
+def entry_from_record(record: Record) -> LedgerEntry:
+    fields = dict(record)
+    path_ids = fields.pop("path_ids")
+    fields["path"] = [PathStep(member_id=member, hop=hop) for hop, member in enumerate(path_ids)]
+    return LedgerEntry(**fields)
+
+
+class LedgerQueries:
+    @abstractmethod
+    def _read(self, name: str, params: Record) -> list[Record]: ...
+
+    @abstractmethod
+    def _write(self, name: str, params: Record) -> list[Record]: ...
+
+    # --- plans --------------------------------------------------------------------------
+
+    def plans(self) -> list[Plan]:
+        return [Plan.model_validate_json(row["document"]) for row in self._read("plans", {})]
+
+    def put_plan(self, plan: Plan, loaded_at: int) -> bool:
+        """Stores a new version; False when its version or effective_from is taken, or an
+        order was placed at or after its effective_from."""
+        rows = self._write(
+            "put_plan",
+            {
+                "version": plan.version,
+                "effective_from": plan.effective_from,
+                "currency": plan.currency,
+                "document": plan.document_json(),
+                "loaded_at": loaded_at,
+            },
+        )
+        return bool(rows)
+
+    def first_order_from(self, at: int) -> tuple[str, int] | None:
+        rows = self._read("first_order_from", {"at": at})
+        return (rows[0]["id"], rows[0]["placed_at"]) if rows else None
+
+    # --- orders and refunds -------------------------------------------------------------
+
+    def order_contexts(self, orders: Sequence[OrderCreate]) -> dict[str, OrderContextRow]:
+        if not orders:
+            return {}
+        params = [
+            {
+                "id": order.id,
+                "buyer_id": order.buyer_id,
+                "source_id": order.source_id,
+                "placed_at": order.placed_at,
+            }
+            for order in orders
+        ]
+        rows = self._read("order_context", {"orders": params})
+        return {row["order_id"]: OrderContextRow(**row) for row in rows}
+
+    def record_order(
+        self, order: OrderCreate, plan_version: str | None, entries: Sequence[LedgerEntry], *,
+        expected_seq: int, now: int,
+    ) -> bool:
+        """Writes the order with its entries when the buyer is still at `expected_seq`, the
+        plan in force is still `plan_version` and the order is new; else writes nothing."""
+        rows = self._write(
+            "record_order",
+            {
+                "buyer_id": order.buyer_id,
+                "order": {**order.model_dump(), "plan_version": plan_version},
+                "entries": [entry_params(entry) for entry in entries],
+                "expected_seq": expected_seq,
+                "now": now,
+            },
+        )
+        return bool(rows)
+
+    def record_refund(
+        self, order_id: str, refund: RefundCreate, entries: Sequence[LedgerEntry], *,
+        expected_refunded: int, now: int,
+    ) -> bool:
+        rows = self._write(
+            "record_refund",
+            {
+                "order_id": order_id,
+                "refund": refund.model_dump(),
+                "entries": [entry_params(entry) for entry in entries],
+                "expected_refunded": expected_refunded,
+                "now": now,
+            },
+        )
+        return bool(rows)
+
+    def orders_by_id(self, ids: Sequence[str]) -> list[StoredOrder]:
+        rows = self._read("orders_by_id", {"ids": list(ids)}) if ids else []
+        return [StoredOrder(**row["order"]) for row in rows]
+
+    def refunds_by_id(self, ids: Sequence[str]) -> list[Refund]:
+        rows = self._read("refunds_by_id", {"ids": list(ids)}) if ids else []
+        return [Refund(**row["refund"]) for row in rows]
+
+    def entries_of_orders(self, order_ids: Sequence[str]) -> list[LedgerEntry]:
+        if not order_ids:
+            return []
+        rows = self._read("entries_of_orders", {"order_ids": list(order_ids)})
+        return [entry_from_record(row["entry"]) for row in rows]
+
+    def ledger_entry(self, entry_id: str) -> LedgerEntry | None:
+        rows = self._read("ledger_entry", {"id": entry_id})
+        return entry_from_record(rows[0]["entry"]) if rows else None
+
+    def invitation_edges(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        if not pairs:
+            return set()
+        rows = self._read("invitation_edges", {"pairs": [list(pair) for pair in pairs]})
+        return {(row["invitee_id"], row["inviter_id"]) for row in rows}
+
+    def release_due_entries(self, now: int, limit: int = 10_000) -> int:
+        """Releases up to `limit` held entries whose hold has passed; returns how many."""
+        return int(self._write("release_due_entries", {"now": now, "limit": limit})[0]["released"])

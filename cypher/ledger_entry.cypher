@@ -1,0 +1,2 @@
+MATCH (e:LedgerEntry {id: $id})
+RETURN properties(e) AS entry

@@ -1,0 +1,21 @@
+// What the graph says about each order at its placed_at: the chain from its source up the
+// invitation edges to the hard level cap (3), the buyer's inviter, the tier history of each
+// of them up to that moment, and the buyer's purchase state. An order whose buyer or source
+// is not a member has no row.
+UNWIND $orders AS o
+MATCH (buyer:Member {id: o.buyer_id})
+MATCH (source:Member {id: o.source_id})
+OPTIONAL MATCH (buyer)-[:INVITED_BY]->(buyer_inviter:Member)
+OPTIONAL MATCH up = (source)-[:INVITED_BY*1..3]->(a:Member)
+WITH o, buyer, source, buyer_inviter, collect([length(up), a.id]) AS ups
+WITH o, buyer, source, buyer_inviter, [u IN ups WHERE u[1] IS NOT NULL] AS ups
+UNWIND [source.id, buyer.id] + [u IN ups | u[1]] +
+  CASE WHEN buyer_inviter IS NULL THEN [] ELSE [buyer_inviter.id] END AS member_id
+OPTIONAL MATCH (t:TierChange {member_id: member_id})
+WHERE t.at <= o.placed_at
+WITH o, buyer, source, buyer_inviter, ups, member_id, collect([t.at, t.seq, t.tier]) AS changes
+WITH o, buyer, source, buyer_inviter, ups,
+  collect([member_id, [c IN changes WHERE c[0] IS NOT NULL]]) AS histories
+RETURN o.id AS order_id, buyer.joined_at AS buyer_joined_at, source.joined_at AS source_joined_at,
+  ups AS ancestors, buyer_inviter.id AS buyer_inviter_id, histories,
+  buyer.first_purchase_order AS first_purchase_order, coalesce(buyer.purchase_seq, 0) AS seq

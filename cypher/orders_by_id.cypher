@@ -1,0 +1,3 @@
+UNWIND $ids AS id
+MATCH (o:Order {id: id})
+RETURN properties(o) AS order

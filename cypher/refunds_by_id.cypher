@@ -1,0 +1,3 @@
+UNWIND $ids AS id
+MATCH (r:Refund {id: id})
+RETURN properties(r) AS refund
