@@ -1,4 +1,5 @@
-"""`refgraph`: serve, migrate, import, generate, verify, bench."""
+"""`refgraph`: serve, migrate, import, generate, verify, bench; plan load/check/list, audit,
+release."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import runpy
 import secrets
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -17,14 +19,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from app.api.main import create_app
 from app.core.config import PROJECT_ROOT, ROLES, Settings, load_settings
 from app.core.errors import RefgraphError
+from app.domain.plans import Plan
+from app.services.audit import audit_ledger
 from app.services.generator import generate_network
 from app.services.importer import ImportReport, import_members
+from app.services.orders import release_due_entries
+from app.services.plans import check_plan, list_plans, load_plan
 from app.services.verify import verify_store
 from app.store.factory import open_store
 from app.store.migrations import apply_migrations
 from app.store.port import GraphStore
 
 cli = typer.Typer(help="Referral Graph: a community's referral network as a property graph.")
+plan_cli = typer.Typer(help="Commission plan versions: check, load, list.")
+cli.add_typer(plan_cli, name="plan")
 console = Console(stderr=True)
 DEMO_MEMBERS = 5000
 
@@ -121,6 +129,118 @@ def bench(ctx: typer.Context) -> None:
     script = PROJECT_ROOT / "scripts" / "bench_core.py"
     sys.argv = [str(script), *ctx.args]
     runpy.run_path(str(script), run_name="__main__")
+
+
+PlanFile = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, help="A plan document (JSON)")
+]
+
+
+def _read_plan(path: Path) -> Plan:
+    try:
+        return Plan.model_validate_json(path.read_bytes())
+    except ValueError as error:
+        console.print(f"[red]{path} is not a valid plan document:[/red]\n{error}")
+        raise typer.Exit(2) from None
+
+
+def _print_check(plan: Plan, settings: Settings) -> bool:
+    checked = check_plan(plan, settings.tier_ladder)
+    for violation in checked.violations:
+        typer.echo(
+            f"REFUSED  rule {violation.rule if violation.rule is not None else '-'}: "
+            f"{violation.message} (limit {violation.limit} = {violation.allowed})"
+        )
+    for rule in checked.lint.rules:
+        typer.echo(f"rule {rule.rule} {rule.kind}: {rule.linkage} ({rule.why})")
+    for finding in checked.lint.findings:
+        typer.echo(
+            f"WARNING  rule {finding.rule} {finding.kind}: {finding.pattern}, "
+            f"{finding.article}: {finding.reason}"
+        )
+    return checked.loadable
+
+
+@plan_cli.command("check")
+def plan_check(path: PlanFile) -> None:
+    """Guardrails and compliance lint for a plan file; exit 0 if it would load, 2 if not."""
+    plan = _read_plan(path)
+    loadable = _print_check(plan, load_settings())
+    console.print(f"plan {plan.version}: {'loadable' if loadable else 'refused'}")
+    raise typer.Exit(0 if loadable else 2)
+
+
+@plan_cli.command("load")
+def plan_load(path: PlanFile) -> None:
+    """Load a plan version (refused, exit 2, when it breaks a guardrail)."""
+    plan = _read_plan(path)
+    settings = load_settings()
+    if not _print_check(plan, settings):
+        console.print(f"plan {plan.version}: refused; the plans in force are unchanged")
+        raise typer.Exit(2)
+    store = open_store(settings)
+    try:
+        _, created = load_plan(store=store, ladder=settings.tier_ladder, plan=plan, now=_now())
+    finally:
+        store.close()
+    console.print(f"plan {plan.version}: {'loaded' if created else 'already loaded'}")
+
+
+@plan_cli.command("list")
+def plan_list() -> None:
+    """Every loaded plan version, oldest in force first."""
+    store = open_store(load_settings())
+    try:
+        for plan in list_plans(store=store):
+            typer.echo(f"{plan.version}\teffective_from={plan.effective_from}\t{plan.currency}")
+    finally:
+        store.close()
+
+
+@cli.command()
+def audit() -> None:
+    """Re-derive every ledger entry from the orders, refunds, graph and plan versions; print
+    each difference and exit 1 if there is any."""
+    settings = load_settings()
+    store = open_store(settings)
+    started = time.perf_counter()
+    try:
+        with Progress(
+            TextColumn("[bold]auditing"), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        ) as progress:
+            task = progress.add_task("orders", total=None)
+            report = audit_ledger(
+                store=store,
+                ladder=settings.tier_ladder,
+                progress=lambda done: progress.update(task, completed=done),
+            )
+    finally:
+        store.close()
+    for difference in report.differences:
+        typer.echo(
+            f"{difference.problem}\t{difference.entry_id or '-'}\t"
+            f"{difference.order_id or '-'}\t{difference.detail}"
+        )
+    console.print(
+        f"{report.orders} orders, {report.refunds} refunds, {report.entries} entries checked "
+        f"in {time.perf_counter() - started:.1f} s: {len(report.differences)} differences"
+    )
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@cli.command()
+def release() -> None:
+    """Release held ledger entries whose hold has passed (the server also does this)."""
+    store = open_store(load_settings())
+    try:
+        released = release_due_entries(store=store, now=_now())
+    finally:
+        store.close()
+    console.print(f"{released} entries released")
+
+
+def _now() -> int:
+    return int(time.time() * 1000)
 
 
 def _import_with_progress(

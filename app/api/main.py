@@ -9,8 +9,9 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app.api.problems import install_problem_handlers
-from app.api.routes import health, members, orders, plans
+from app.api.routes import health, ledger, members, orders, plans
 from app.core.config import Settings
+from app.services.orders import HoldReleaser
 from app.store.coalescing import CoalescingStore
 from app.store.cypher_store import CypherStore
 from app.store.factory import open_store
@@ -32,9 +33,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         inner = store if store is not None else open_store(settings, exclusive=True)
         app.state.store = writes_grouped = CoalescingStore(inner)
+        releaser = HoldReleaser(inner, settings.release_interval_s)
         try:
             yield
         finally:
+            releaser.stop()
             writes_grouped.stop()
             if store is None or owns_store:
                 inner.close()
@@ -53,4 +56,5 @@ def create_app(
     app.include_router(members.router)
     app.include_router(orders.router)
     app.include_router(plans.router)
+    app.include_router(ledger.router)
     return app

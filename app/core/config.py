@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     config_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    # How often the server releases held ledger entries whose hold has passed (0: never;
+    # `refgraph release` does it on demand).
+    release_interval_s: float = Field(default=60.0, ge=0)
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -161,9 +161,9 @@ def entries_for_order(
     grants: list[tuple[int, RuleKind, int, list[str], int]] = []  # rule, kind, bp, path, fixed
     for index, rule in enumerate(plan.rules):
         if isinstance(rule, ReferralBonus):
-            if rule.trigger == "first_purchase" and context.first_purchase:
-                if context.buyer_inviter_id is not None:
-                    grants.append((index, rule.kind, 0, [buyer, context.buyer_inviter_id], rule.amount))
+            inviter = context.buyer_inviter_id
+            if rule.trigger == "first_purchase" and context.first_purchase and inviter:
+                grants.append((index, rule.kind, 0, [buyer, inviter], rule.amount))
         elif isinstance(rule, SelfRebate):
             grants.append((index, rule.kind, rule.rate_for(context.tiers[buyer]), [buyer], 0))
         elif isinstance(rule, SalesCommission):
@@ -218,7 +218,7 @@ def reversals_for_refund(
     reversed_so_far: dict[str, int],
     now: int,
 ) -> list[LedgerEntry]:
-    """One reversal per original entry: floor(e × r / A) of it, except on the refund that
+    """One reversal per original entry: floor(e * r / A) of it, except on the refund that
     brings the order's refunded total to A, which reverses exactly what is left, so a fully
     refunded order nets to 0 per entry. `reversed_so_far`: original id → amount reversed."""
     final = refunded_before + refund.amount == order_amount
@@ -270,3 +270,45 @@ class FirstPurchase(BaseModel):
 
     def after_refund(self, order_id: str, fully_refunded: bool) -> FirstPurchase:
         return FirstPurchase() if fully_refunded and self.order_id == order_id else self
+
+
+def replay_buyer(
+    events: list[Order | Refund],
+    orders: dict[str, Order],
+    plans: list[Plan],
+    contexts: dict[str, OrderContext],
+    ladder: TierLadder,
+) -> list[LedgerEntry]:
+    """The entries one buyer's orders and refunds should have written, replayed in the
+    order they were written (`seq`) with the same rules the service applied. `contexts`
+    holds the graph's answer for each order; whether an order was her first purchase comes
+    from the replay itself."""
+    first = FirstPurchase()
+    written: dict[str, list[LedgerEntry]] = {}
+    refunded: dict[str, int] = {}
+    for event in sorted(events, key=lambda e: e.seq):
+        if isinstance(event, Refund):
+            order = orders[event.order_id]
+            so_far = written.setdefault(order.id, [])
+            before = refunded.get(order.id, 0)
+            so_far.extend(
+                reversals_for_refund(
+                    order_amount=order.amount,
+                    refunded_before=before,
+                    refund=event,
+                    originals=sorted((e for e in so_far if e.reverses is None), key=lambda e: e.id),
+                    reversed_so_far=reversed_amounts(so_far),
+                    now=event.created_at,
+                )
+            )
+            refunded[order.id] = before + event.amount
+            first = first.after_refund(order.id, refunded[order.id] == order.amount)
+        else:
+            plan = plan_in_force(plans, event.placed_at)
+            first_purchase = first.order_id is None
+            context = contexts[event.id].model_copy(update={"first_purchase": first_purchase})
+            written[event.id] = (
+                entries_for_order(event, plan, context, ladder, event.created_at) if plan else []
+            )
+            first = first.after_order(event.id)
+    return [entry for entries in written.values() for entry in entries]

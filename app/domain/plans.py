@@ -163,8 +163,7 @@ def plan_violations(plan: Plan, ladder: TierLadder) -> list[Violation]:
                     limit="one_rule_per_kind",
                     value=kinds.count(rule.kind),
                     allowed=1,
-                    message=f"rule {index} repeats kind {rule.kind}; a plan has one rule "
-                    "per kind",
+                    message=f"rule {index} repeats kind {rule.kind}; a plan has one rule per kind",
                 )
             )
         found.extend(_tier_name_violations(index, rule, ladder))
@@ -177,9 +176,11 @@ def plan_violations(plan: Plan, ladder: TierLadder) -> list[Violation]:
         index, rule = distribution
         assert isinstance(rule, Distribution)
         if len(rule.level_rates_bp) > max(levels_allowed, 0):
-            counted = " (the sharer's sales commission counts as a level)" if (
-                plan.promoter_counts_as_level and promoter is not None
-            ) else ""
+            counted = (
+                " (the sharer's sales commission counts as a level)"
+                if (plan.promoter_counts_as_level and promoter is not None)
+                else ""
+            )
             found.append(
                 Violation(
                     rule=index,
@@ -270,7 +271,8 @@ def rule_linkage(rule: Rule) -> tuple[Linkage, str]:
     if isinstance(rule, ReferralBonus):
         return "recruitment-linked", "paid for bringing in an invitee"
     if isinstance(rule, TrainingAllowance):
-        return "recruitment-linked", f"paid only to holders of {rule.tier}, a tier earned by invites"
+        why = f"paid only to holders of {rule.tier}, a tier earned by invites"
+        return "recruitment-linked", why
     if getattr(rule, "tier_rates_bp", None):
         return "recruitment-linked", "its rate depends on a tier earned by invites"
     if isinstance(rule, Distribution):
@@ -319,14 +321,16 @@ def lint_plan(plan: Plan) -> PlanLint:
                 )
             )
         if isinstance(rule, Distribution) and len(rule.level_rates_bp) > 1:
+            upper = len(rule.level_rates_bp)
+            levels = "level 2" if upper == 2 else f"levels 2..{upper}"
             findings.append(
                 Finding(
                     rule=index,
                     kind=rule.kind,
                     pattern="团队计酬 (upline pay from downline sales)",
                     article=ART_7,
-                    reason=f"levels 2..{len(rule.level_rates_bp)} pay members beyond the "
-                    "sharer's own inviter from sales made below them",
+                    reason=f"{levels} pay{'s' if upper == 2 else ''} members beyond the "
+                    "source's own inviter from sales made below them",
                 )
             )
     return PlanLint(rules=rules, findings=findings)

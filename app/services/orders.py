@@ -3,6 +3,10 @@ grants in one statement, and a retry of either returns what the first call wrote
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
 from pydantic import BaseModel
 
 from app.core.errors import Conflict, InvalidInput, NotFound
@@ -22,6 +26,7 @@ from app.domain.tiers import TierLadder
 from app.store.ledger_queries import OrderContextRow
 from app.store.port import GraphStore
 
+log = logging.getLogger("refgraph.ledger")
 # Each try re-reads what a concurrent order or refund of the same buyer changed.
 WRITE_TRIES = 20
 
@@ -210,3 +215,29 @@ def release_due_entries(*, store: GraphStore, now: int) -> int:
         released = store.release_due_entries(now)
         total += released
     return total
+
+
+class HoldReleaser:
+    """Releases due entries every `interval_s` seconds on a daemon thread, so held money
+    becomes available without anyone asking (0: never)."""
+
+    def __init__(self, store: GraphStore, interval_s: float) -> None:
+        self._store = store
+        self._interval_s = interval_s
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        if interval_s > 0:
+            self._thread = threading.Thread(target=self._loop, name="hold-releaser", daemon=True)
+            self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stopped.wait(self._interval_s):
+            try:
+                release_due_entries(store=self._store, now=int(time.time() * 1000))
+            except Exception:  # the next round tries again; the server must keep serving
+                log.exception("releasing held ledger entries failed")
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)

@@ -58,8 +58,7 @@ def load_plan(
         same_time = next((p for p in versions if p.effective_from == plan.effective_from), None)
         if same_time is not None:
             raise Conflict(
-                f"plan version {same_time.version} already takes effect at "
-                f"{plan.effective_from}",
+                f"plan version {same_time.version} already takes effect at {plan.effective_from}",
                 version=same_time.version,
             )
         later = store.first_order_from(plan.effective_from)

@@ -33,9 +33,15 @@ class StoredOrder(Order):
     refunded: int
 
 
-class LedgerPage(BaseModel):
-    entries: list[LedgerEntry]
-    more: bool
+class LedgerFilter(BaseModel):
+    """The audit listing's filters; times bound entries' created_at, `to` exclusive."""
+
+    beneficiary_id: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    order_id: str | None = None
+    from_: int = 0
+    to: int = 2**62
 
 
 def entry_params(entry: LedgerEntry) -> Record:
@@ -100,8 +106,13 @@ class LedgerQueries:
         return {row["order_id"]: OrderContextRow(**row) for row in rows}
 
     def record_order(
-        self, order: OrderCreate, plan_version: str | None, entries: Sequence[LedgerEntry], *,
-        expected_seq: int, now: int,
+        self,
+        order: OrderCreate,
+        plan_version: str | None,
+        entries: Sequence[LedgerEntry],
+        *,
+        expected_seq: int,
+        now: int,
     ) -> bool:
         """Writes the order with its entries when the buyer is still at `expected_seq`, the
         plan in force is still `plan_version` and the order is new; else writes nothing."""
@@ -118,8 +129,13 @@ class LedgerQueries:
         return bool(rows)
 
     def record_refund(
-        self, order_id: str, refund: RefundCreate, entries: Sequence[LedgerEntry], *,
-        expected_refunded: int, now: int,
+        self,
+        order_id: str,
+        refund: RefundCreate,
+        entries: Sequence[LedgerEntry],
+        *,
+        expected_refunded: int,
+        now: int,
     ) -> bool:
         rows = self._write(
             "record_refund",
@@ -156,6 +172,37 @@ class LedgerQueries:
             return set()
         rows = self._read("invitation_edges", {"pairs": [list(pair) for pair in pairs]})
         return {(row["invitee_id"], row["inviter_id"]) for row in rows}
+
+    def ledger_page(
+        self, where: LedgerFilter, after: tuple[int, str], limit: int
+    ) -> list[LedgerEntry]:
+        """Entries after `after` = (created_at, id) in that order, starting from the most
+        selective index the filter allows."""
+        name = (
+            "ledger_page_of_order"
+            if where.order_id is not None
+            else "ledger_page_of_beneficiary"
+            if where.beneficiary_id is not None
+            else "ledger_page"
+        )
+        params = {
+            **where.model_dump(exclude={"from_"}),
+            "from": where.from_,
+            "after_at": after[0],
+            "after_id": after[1],
+            "limit": limit,
+        }
+        return [entry_from_record(row["entry"]) for row in self._read(name, params)]
+
+    def all_orders(self) -> list[StoredOrder]:
+        """Every order, sorted by buyer and then by her write sequence."""
+        return [StoredOrder(**row["order"]) for row in self._read("all_orders", {})]
+
+    def all_refunds(self) -> list[Refund]:
+        return [Refund(**row["refund"]) for row in self._read("all_refunds", {})]
+
+    def ledger_entry_count(self) -> int:
+        return int(self._read("ledger_entry_count", {})[0]["entries"])
 
     def release_due_entries(self, now: int, limit: int = 10_000) -> int:
         """Releases up to `limit` held entries whose hold has passed; returns how many."""

@@ -10,10 +10,10 @@ from pydantic import BaseModel
 
 from app.domain.ledger import LedgerEntry, OrderCreate, Refund, RefundCreate
 from app.domain.members import MemberRecord, NewMemberRow, PaidRow, TierChange, TierSnapshot
-from app.domain.tiers import TierLadder
 from app.domain.plans import Plan
+from app.domain.tiers import TierLadder
 from app.store.catalogue import Backend
-from app.store.ledger_queries import OrderContextRow, StoredOrder
+from app.store.ledger_queries import LedgerFilter, OrderContextRow, StoredOrder
 from app.store.migrations import Migration
 
 
@@ -45,13 +45,23 @@ class LedgerStore(Protocol):
     def order_contexts(self, orders: Sequence[OrderCreate]) -> dict[str, OrderContextRow]: ...
 
     def record_order(
-        self, order: OrderCreate, plan_version: str | None, entries: Sequence[LedgerEntry], *,
-        expected_seq: int, now: int,
+        self,
+        order: OrderCreate,
+        plan_version: str | None,
+        entries: Sequence[LedgerEntry],
+        *,
+        expected_seq: int,
+        now: int,
     ) -> bool: ...
 
     def record_refund(
-        self, order_id: str, refund: RefundCreate, entries: Sequence[LedgerEntry], *,
-        expected_refunded: int, now: int,
+        self,
+        order_id: str,
+        refund: RefundCreate,
+        entries: Sequence[LedgerEntry],
+        *,
+        expected_refunded: int,
+        now: int,
     ) -> bool: ...
 
     def orders_by_id(self, ids: Sequence[str]) -> list[StoredOrder]: ...
@@ -63,6 +73,16 @@ class LedgerStore(Protocol):
     def ledger_entry(self, entry_id: str) -> LedgerEntry | None: ...
 
     def invitation_edges(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]: ...
+
+    def ledger_page(
+        self, where: LedgerFilter, after: tuple[int, str], limit: int
+    ) -> list[LedgerEntry]: ...
+
+    def all_orders(self) -> list[StoredOrder]: ...
+
+    def all_refunds(self) -> list[Refund]: ...
+
+    def ledger_entry_count(self) -> int: ...
 
     def release_due_entries(self, now: int, limit: int = 10_000) -> int: ...
 

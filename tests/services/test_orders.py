@@ -41,8 +41,14 @@ def chain(store: CypherStore, *ids: str, joined_at: int = JAN - 30 * DAY_MS) -> 
 
 def order(order_id: str, buyer: str, amount: int = 10_000, **fields: object) -> OrderCreate:
     return OrderCreate.model_validate(
-        {"id": order_id, "buyer_id": buyer, "amount": amount, "currency": "CNY",
-         "placed_at": JAN, **fields}
+        {
+            "id": order_id,
+            "buyer_id": buyer,
+            "amount": amount,
+            "currency": "CNY",
+            "placed_at": JAN,
+            **fields,
+        }
     )
 
 
@@ -56,10 +62,12 @@ def test_worked_example_shared_sale_pays_sharer_and_two_levels(store: CypherStor
     load_plan(
         store=store,
         ladder=DEFAULT_LADDER,
-        plan=plan(rules=[
-            {"kind": "sales_commission", "rate_bp": 1000},
-            {"kind": "distribution", "level_rates_bp": [200, 100]},
-        ]),
+        plan=plan(
+            rules=[
+                {"kind": "sales_commission", "rate_bp": 1000},
+                {"kind": "distribution", "level_rates_bp": [200, 100]},
+            ]
+        ),
         now=NOW,
     )
     posted, created = post_order(
@@ -78,9 +86,15 @@ def test_worked_example_shared_sale_pays_sharer_and_two_levels(store: CypherStor
 
 def test_retry_returns_the_original_and_writes_nothing(store: CypherStore) -> None:
     chain(store, "a", "b")
-    load_plan(store=store, ladder=DEFAULT_LADDER, plan=plan(rules=[
-        {"kind": "self_rebate", "rate_bp": 500}]), now=NOW)
-    first, created = post_order(store=store, ladder=DEFAULT_LADDER, request=order("o1", "b"), now=NOW)
+    load_plan(
+        store=store,
+        ladder=DEFAULT_LADDER,
+        plan=plan(rules=[{"kind": "self_rebate", "rate_bp": 500}]),
+        now=NOW,
+    )
+    first, created = post_order(
+        store=store, ladder=DEFAULT_LADDER, request=order("o1", "b"), now=NOW
+    )
     again, created_again = post_order(
         store=store, ladder=DEFAULT_LADDER, request=order("o1", "b"), now=NOW + 1
     )
@@ -93,73 +107,137 @@ def test_retry_returns_the_original_and_writes_nothing(store: CypherStore) -> No
 
 def test_partial_then_full_refund_nets_every_entry_to_zero(store: CypherStore) -> None:
     chain(store, "top", "mid", "a")
-    load_plan(store=store, ladder=DEFAULT_LADDER, plan=plan(rules=[
-        {"kind": "self_rebate", "rate_bp": 500},
-        {"kind": "distribution", "level_rates_bp": [333, 100]},
-    ]), now=NOW)
-    posted, _ = post_order(store=store, ladder=DEFAULT_LADDER, request=order("o1", "a", 1001), now=NOW)
-    # 1001 × 5% = 50.05 → 50; × 3.33% = 33.33 → 33; × 1% = 10.01 → 10
-    assert paid_to(posted.entries) == {
-        ("self_rebate", "a"): 50, ("distribution", "mid"): 33, ("distribution", "top"): 10}
-    partial, _ = post_refund(
-        store=store, order_id="o1", request=RefundCreate(id="r1", amount=333, refunded_at=JAN + 1),
+    load_plan(
+        store=store,
+        ladder=DEFAULT_LADDER,
+        plan=plan(
+            rules=[
+                {"kind": "self_rebate", "rate_bp": 500},
+                {"kind": "distribution", "level_rates_bp": [333, 100]},
+            ]
+        ),
         now=NOW,
     )
-    # floor(e × 333 / 1001): 50 → 16, 33 → 10, 10 → 3
+    posted, _ = post_order(
+        store=store, ladder=DEFAULT_LADDER, request=order("o1", "a", 1001), now=NOW
+    )
+    # 1001 * 5% = 50.05 → 50; * 3.33% = 33.33 → 33; * 1% = 10.01 → 10
+    assert paid_to(posted.entries) == {
+        ("self_rebate", "a"): 50,
+        ("distribution", "mid"): 33,
+        ("distribution", "top"): 10,
+    }
+    partial, _ = post_refund(
+        store=store,
+        order_id="o1",
+        request=RefundCreate(id="r1", amount=333, refunded_at=JAN + 1),
+        now=NOW,
+    )
+    # floor(e * 333 / 1001): 50 → 16, 33 → 10, 10 → 3
     assert paid_to(partial.entries) == {
-        ("self_rebate", "a"): -16, ("distribution", "mid"): -10, ("distribution", "top"): -3}
+        ("self_rebate", "a"): -16,
+        ("distribution", "mid"): -10,
+        ("distribution", "top"): -3,
+    }
     assert {e.reverses for e in partial.entries} == {e.id for e in posted.entries}
     with pytest.raises(InvalidInput, match="more than the 668 left"):
-        post_refund(store=store, order_id="o1",
-                    request=RefundCreate(id="r2", amount=669, refunded_at=JAN + 2), now=NOW)
+        post_refund(
+            store=store,
+            order_id="o1",
+            request=RefundCreate(id="r2", amount=669, refunded_at=JAN + 2),
+            now=NOW,
+        )
     full, _ = post_refund(
-        store=store, order_id="o1", request=RefundCreate(id="r2", amount=668, refunded_at=JAN + 2),
+        store=store,
+        order_id="o1",
+        request=RefundCreate(id="r2", amount=668, refunded_at=JAN + 2),
         now=NOW,
     )
     assert paid_to(full.entries) == {
-        ("self_rebate", "a"): -34, ("distribution", "mid"): -23, ("distribution", "top"): -7}
+        ("self_rebate", "a"): -34,
+        ("distribution", "mid"): -23,
+        ("distribution", "top"): -7,
+    }
     net: dict[str, int] = {}
     for entry in store.entries_of_orders(["o1"]):
         key = entry.reverses or entry.id
         net[key] = net.get(key, 0) + entry.amount
     assert set(net.values()) == {0}
     with pytest.raises(NotFound):
-        post_refund(store=store, order_id="nope",
-                    request=RefundCreate(id="r3", amount=1, refunded_at=JAN), now=NOW)
+        post_refund(
+            store=store,
+            order_id="nope",
+            request=RefundCreate(id="r3", amount=1, refunded_at=JAN),
+            now=NOW,
+        )
 
 
 def test_referral_bonus_once_per_invitee_and_again_after_a_full_refund(
     store: CypherStore,
 ) -> None:
     chain(store, "mum", "kid")
-    load_plan(store=store, ladder=DEFAULT_LADDER, plan=plan(rules=[
-        {"kind": "referral_bonus", "amount": 2000}]), now=NOW)
+    load_plan(
+        store=store,
+        ladder=DEFAULT_LADDER,
+        plan=plan(rules=[{"kind": "referral_bonus", "amount": 2000}]),
+        now=NOW,
+    )
     first, _ = post_order(store=store, ladder=DEFAULT_LADDER, request=order("o1", "kid"), now=NOW)
     second, _ = post_order(store=store, ladder=DEFAULT_LADDER, request=order("o2", "kid"), now=NOW)
     assert paid_to(first.entries) == {("referral_bonus", "mum"): 2000}
     assert second.entries == []
-    post_refund(store=store, order_id="o1",
-                request=RefundCreate(id="r1", amount=10_000, refunded_at=JAN + 1), now=NOW)
+    post_refund(
+        store=store,
+        order_id="o1",
+        request=RefundCreate(id="r1", amount=10_000, refunded_at=JAN + 1),
+        now=NOW,
+    )
     third, _ = post_order(store=store, ladder=DEFAULT_LADDER, request=order("o3", "kid"), now=NOW)
     assert paid_to(third.entries) == {("referral_bonus", "mum"): 2000}
 
 
 def test_allowance_only_after_the_trainer_reaches_phoenix(store: CypherStore) -> None:
-    ladder = TierLadder(steps=(TierStep(tier="bee", min_paid_invites=0),
-                               TierStep(tier="phoenix", min_paid_invites=2)))
+    ladder = TierLadder(
+        steps=(
+            TierStep(tier="bee", min_paid_invites=0),
+            TierStep(tier="phoenix", min_paid_invites=2),
+        )
+    )
     chain(store, "trainer")
     for kid in ("k1", "k2", "k3"):
-        store.register_members([NewMemberRow(id=kid, inviter_id="trainer", name=None,
-                                             joined_at=JAN - DAY_MS, attributes_json=None)], ladder)
-    load_plan(store=store, ladder=ladder, plan=plan(rules=[
-        {"kind": "training_allowance", "rate_bp": 300, "tier": "phoenix"}]), now=NOW)
+        store.register_members(
+            [
+                NewMemberRow(
+                    id=kid,
+                    inviter_id="trainer",
+                    name=None,
+                    joined_at=JAN - DAY_MS,
+                    attributes_json=None,
+                )
+            ],
+            ladder,
+        )
+    load_plan(
+        store=store,
+        ladder=ladder,
+        plan=plan(rules=[{"kind": "training_allowance", "rate_bp": 300, "tier": "phoenix"}]),
+        now=NOW,
+    )
     # She reaches phoenix on 2026-01-15 12:00, when her second invitee pays.
     store.mark_paid([PaidRow(id="k1", paid_at=JAN + 2 * DAY_MS)], ladder)
     store.mark_paid([PaidRow(id="k2", paid_at=JAN + 14 * DAY_MS + DAY_MS // 2)], ladder)
-    before, _ = post_order(store=store, ladder=ladder,
-                           request=order("before", "k3", placed_at=JAN + 14 * DAY_MS), now=NOW)
-    after, _ = post_order(store=store, ladder=ladder,
-                          request=order("after", "k3", placed_at=JAN + 15 * DAY_MS), now=NOW)
+    before, _ = post_order(
+        store=store,
+        ladder=ladder,
+        request=order("before", "k3", placed_at=JAN + 14 * DAY_MS),
+        now=NOW,
+    )
+    after, _ = post_order(
+        store=store,
+        ladder=ladder,
+        request=order("after", "k3", placed_at=JAN + 15 * DAY_MS),
+        now=NOW,
+    )
     assert before.entries == []
     assert paid_to(after.entries) == {("training_allowance", "trainer"): 300}
     assert after.entries[0].tier_at_event == "phoenix"
@@ -167,13 +245,21 @@ def test_allowance_only_after_the_trainer_reaches_phoenix(store: CypherStore) ->
 
 def test_hold_then_release_unless_fully_refunded(store: CypherStore) -> None:
     chain(store, "a")
-    load_plan(store=store, ladder=DEFAULT_LADDER, plan=plan(rules=[
-        {"kind": "self_rebate", "rate_bp": 500, "hold_days": 7}]), now=NOW)
+    load_plan(
+        store=store,
+        ladder=DEFAULT_LADDER,
+        plan=plan(rules=[{"kind": "self_rebate", "rate_bp": 500, "hold_days": 7}]),
+        now=NOW,
+    )
     kept, _ = post_order(store=store, ladder=DEFAULT_LADDER, request=order("kept", "a"), now=JAN)
     gone, _ = post_order(store=store, ladder=DEFAULT_LADDER, request=order("gone", "a"), now=JAN)
     assert {e.status for e in kept.entries + gone.entries} == {"pending"}
-    post_refund(store=store, order_id="gone",
-                request=RefundCreate(id="r", amount=10_000, refunded_at=JAN + 1), now=JAN + 1)
+    post_refund(
+        store=store,
+        order_id="gone",
+        request=RefundCreate(id="r", amount=10_000, refunded_at=JAN + 1),
+        now=JAN + 1,
+    )
     assert release_due_entries(store=store, now=JAN + 6 * DAY_MS) == 0
     assert release_due_entries(store=store, now=JAN + 7 * DAY_MS) == 1
     statuses = {e.order_id: (e.status, e.released_at) for e in store.entries_of_orders(["kept"])}
@@ -187,12 +273,18 @@ def test_unknown_members_and_foreign_currency_are_refused(store: CypherStore) ->
     with pytest.raises(InvalidInput, match="buyer_id ghost is not a member"):
         post_order(store=store, ladder=DEFAULT_LADDER, request=order("o", "ghost"), now=NOW)
     with pytest.raises(InvalidInput, match="shared_by ghost"):
-        post_order(store=store, ladder=DEFAULT_LADDER,
-                   request=order("o", "a", shared_by="ghost"), now=NOW)
+        post_order(
+            store=store, ladder=DEFAULT_LADDER, request=order("o", "a", shared_by="ghost"), now=NOW
+        )
     with pytest.raises(InvalidInput, match="pays in CNY"):
-        post_order(store=store, ladder=DEFAULT_LADDER,
-                   request=order("o", "a", currency="USD"), now=NOW)
+        post_order(
+            store=store, ladder=DEFAULT_LADDER, request=order("o", "a", currency="USD"), now=NOW
+        )
     with pytest.raises(InvalidInput, match="before buyer a joined"):
-        post_order(store=store, ladder=DEFAULT_LADDER,
-                   request=order("o", "a", placed_at=JAN - 60 * DAY_MS), now=NOW)
+        post_order(
+            store=store,
+            ladder=DEFAULT_LADDER,
+            request=order("o", "a", placed_at=JAN - 60 * DAY_MS),
+            now=NOW,
+        )
     assert store.orders_by_id(["o"]) == []

@@ -48,9 +48,7 @@ def post_refund(
     order_id: OrderIdPath, request: RefundCreate, store: StoreDep, now: NowDep, response: Response
 ) -> RefundPosted:
     """Records a full or partial refund and one reversal per entry of the order."""
-    posted, created = service.post_refund(
-        store=store, order_id=order_id, request=request, now=now
-    )
+    posted, created = service.post_refund(store=store, order_id=order_id, request=request, now=now)
     if not created:
         response.status_code = 200
     return posted

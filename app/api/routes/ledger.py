@@ -1,0 +1,54 @@
+"""The auditor's ledger: entries page by page, and the trace of one entry."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from app.api.deps import Auditors, StoreDep
+from app.api.problems import problem_responses
+from app.domain.members import EpochMs
+from app.domain.plans import RuleKind
+from app.services import ledger as service
+from app.services.ledger import MAX_PAGE, LedgerPage, Trace
+from app.store.ledger_queries import LedgerFilter
+
+router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
+
+
+@router.get("", dependencies=[Auditors], responses=problem_responses(401, 403, 422))
+def list_ledger(
+    store: StoreDep,
+    beneficiary_id: str | None = None,
+    kind: RuleKind | None = None,
+    status: Literal["pending", "available"] | None = None,
+    order_id: str | None = None,
+    from_: Annotated[
+        EpochMs | None, Query(alias="from", description="created_at at or after (epoch ms)")
+    ] = None,
+    to: Annotated[EpochMs | None, Query(description="created_at before (epoch ms)")] = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+) -> LedgerPage:
+    """Entries in the order they were written, filtered."""
+    where = LedgerFilter(
+        beneficiary_id=beneficiary_id,
+        kind=kind,
+        status=status,
+        order_id=order_id,
+        from_=from_ if from_ is not None else 0,
+        to=to if to is not None else LedgerFilter().to,
+    )
+    return service.list_ledger(store=store, where=where, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/{entry_id}/trace", dependencies=[Auditors], responses=problem_responses(401, 403, 404)
+)
+def trace_entry(
+    entry_id: Annotated[str, Path(description="A ledger entry's id")], store: StoreDep
+) -> Trace:
+    """Why the entry exists: the order, the plan rule, the beneficiary's tier then, and the
+    invitation edges from the source up to the beneficiary (each with its hop)."""
+    return service.trace_entry(store=store, entry_id=entry_id)

@@ -1,0 +1,158 @@
+"""The auditor's reads: the ledger page by page, and the trace of one entry back through the
+order, the plan version and rule, and the invitation edges it followed."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from itertools import pairwise
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from app.core.errors import InvalidInput, NotFound
+from app.domain.ledger import LedgerEntry, Order, Refund
+from app.store.ledger_queries import LedgerFilter
+from app.store.port import GraphStore
+
+MAX_PAGE = 1000
+
+
+class LedgerPage(BaseModel):
+    items: list[LedgerEntry]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end"
+    )
+
+
+def encode_cursor(entry: LedgerEntry) -> str:
+    raw = json.dumps([entry.created_at, entry.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[int, str]:
+    if cursor is None:
+        return (-1, "")
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created_at, entry_id = json.loads(base64.urlsafe_b64decode(padded))
+        if not isinstance(created_at, int) or not isinstance(entry_id, str):
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error) as error:
+        raise InvalidInput("cursor is not one this API handed out", field="cursor") from error
+    return (created_at, entry_id)
+
+
+def list_ledger(
+    *, store: GraphStore, where: LedgerFilter, cursor: str | None, limit: int
+) -> LedgerPage:
+    if where.to <= where.from_:
+        raise InvalidInput(f"to ({where.to}) must be after from ({where.from_})", field="to")
+    # One more than asked says whether another page exists without a count.
+    entries = store.ledger_page(where, decode_cursor(cursor), limit + 1)
+    page = entries[:limit]
+    more = len(entries) > limit
+    return LedgerPage(items=page, next_cursor=encode_cursor(page[-1]) if more else None)
+
+
+class TraceNode(BaseModel):
+    member_id: str
+    hop: int
+    roles: list[Literal["source", "buyer", "sharer", "beneficiary"]]
+
+
+class TraceEdge(BaseModel):
+    """The invitation edge from hop-1 (the invitee) to hop (her inviter)."""
+
+    invitee_id: str
+    inviter_id: str
+    hop: int
+    relationship: Literal["INVITED_BY"] = "INVITED_BY"
+    in_graph: bool = Field(
+        description="The edge exists in the graph now (always, for a sound ledger)"
+    )
+
+
+class TracePlan(BaseModel):
+    version: str
+    effective_from: int
+    currency: str
+    rule_index: int
+    rule: dict[str, Any]
+
+
+class Trace(BaseModel):
+    """Why an entry exists, as data a UI can draw: nodes along the path, the edges between
+    them, the order (and refund) and the plan rule that granted it."""
+
+    entry: LedgerEntry
+    order: Order
+    refund: Refund | None
+    plan: TracePlan | None
+    tier_at_event: str
+    nodes: list[TraceNode]
+    edges: list[TraceEdge]
+    sound: bool = Field(description="Every edge of the path is in the graph and the rule exists")
+
+
+def trace_entry(*, store: GraphStore, entry_id: str) -> Trace:
+    entry = store.ledger_entry(entry_id)
+    if entry is None:
+        raise NotFound(f"ledger entry {entry_id} does not exist", entry_id=entry_id)
+    orders = store.orders_by_id([entry.order_id])
+    if not orders:
+        raise NotFound(f"order {entry.order_id} of entry {entry_id} is missing")
+    order = Order(**orders[0].model_dump())
+    refunds = store.refunds_by_id([entry.refund_id]) if entry.refund_id else []
+    plan = next((p for p in store.plans() if p.version == entry.plan_version), None)
+    traced_plan = None
+    if plan is not None and entry.rule < len(plan.rules):
+        traced_plan = TracePlan(
+            version=plan.version,
+            effective_from=plan.effective_from,
+            currency=plan.currency,
+            rule_index=entry.rule,
+            rule=plan.rules[entry.rule].model_dump(),
+        )
+    steps = [(step.member_id, step.hop) for step in entry.path]
+    pairs = [(a[0], b[0]) for a, b in pairwise(steps)]
+    present = store.invitation_edges(pairs)
+    edges = [
+        TraceEdge(
+            invitee_id=invitee,
+            inviter_id=inviter,
+            hop=hop + 1,
+            in_graph=(invitee, inviter) in present,
+        )
+        for hop, (invitee, inviter) in enumerate(pairs)
+    ]
+    nodes = [
+        TraceNode(member_id=member, hop=hop, roles=_roles(member, hop, entry, order))
+        for member, hop in steps
+    ]
+    return Trace(
+        entry=entry,
+        order=order,
+        refund=refunds[0] if refunds else None,
+        plan=traced_plan,
+        tier_at_event=entry.tier_at_event,
+        nodes=nodes,
+        edges=edges,
+        sound=traced_plan is not None and all(edge.in_graph for edge in edges),
+    )
+
+
+def _roles(
+    member: str, hop: int, entry: LedgerEntry, order: Order
+) -> list[Literal["source", "buyer", "sharer", "beneficiary"]]:
+    roles: list[Literal["source", "buyer", "sharer", "beneficiary"]] = []
+    if member == order.source_id:
+        roles.append("source")
+    if member == order.buyer_id:
+        roles.append("buyer")
+    if member == order.shared_by:
+        roles.append("sharer")
+    if hop == entry.path[-1].hop:
+        roles.append("beneficiary")
+    return roles

@@ -1,0 +1,2 @@
+MATCH (e:LedgerEntry)
+RETURN count(e) AS entries
