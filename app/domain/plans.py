@@ -116,7 +116,8 @@ class Plan(BaseModel):
         return next(((i, rule) for i, rule in enumerate(self.rules) if rule.kind == kind), None)
 
     def document_json(self) -> str:
-        return self.model_dump_json(exclude_defaults=False)
+        """The document as it was written: defaults the author left out stay out."""
+        return self.model_dump_json(exclude_unset=True)
 
 
 class Violation(BaseModel):

@@ -7,6 +7,11 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import ROLE_KEYS, auth
 
+PLAN = {"version": "p1", "effective_from": 0, "currency": "CNY", "max_levels": 1,
+        "rate_ceiling_bp": 500, "rules": [{"kind": "self_rebate", "rate_bp": 500}]}  # fmt: skip
+ORDER = {"id": "o1", "buyer_id": "kid", "amount": 1000, "currency": "CNY",
+         "placed_at": 4_000_000_000_000}  # fmt: skip
+REFUND = {"id": "r1", "amount": 10, "refunded_at": 4_000_000_000_001}
 # (method, path, body, roles allowed)
 ROUTES = [
     ("POST", "/v1/members", {"id": "new", "inviter_id": "root"}, {"admin", "storefront"}),
@@ -15,6 +20,14 @@ ROUTES = [
     ("GET", "/v1/members/kid/tier", None, {"admin", "storefront", "growth", "auditor"}),
     ("GET", "/v1/members/root/downline/counts", None, {"admin", "growth", "auditor"}),
     ("GET", "/v1/members/kid/upline", None, {"admin", "growth", "auditor"}),
+    ("PUT", "/v1/plans/p2", {**PLAN, "version": "p2", "effective_from": 5 * 10**12}, {"admin"}),
+    ("POST", "/v1/plans/check", PLAN, {"admin"}),
+    ("GET", "/v1/plans", None, {"admin", "auditor"}),
+    ("POST", "/v1/orders", {**ORDER, "id": "o2"}, {"admin", "storefront"}),
+    ("POST", "/v1/orders/o1/refunds", REFUND, {"admin", "storefront"}),
+    ("GET", "/v1/orders/o1", None, {"admin", "auditor"}),
+    ("GET", "/v1/ledger", None, {"admin", "auditor"}),
+    ("GET", "/v1/ledger/o:o1:0:0/trace", None, {"admin", "auditor"}),
 ]
 
 
@@ -22,6 +35,8 @@ ROUTES = [
 def network(client: TestClient) -> TestClient:
     for body in ({"id": "root"}, {"id": "kid", "inviter_id": "root"}):
         assert client.post("/v1/members", json=body, headers=auth("admin")).status_code == 201
+    assert client.put("/v1/plans/p1", json=PLAN, headers=auth("admin")).status_code == 201
+    assert client.post("/v1/orders", json=ORDER, headers=auth("admin")).status_code == 201
     return client
 
 

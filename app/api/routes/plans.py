@@ -20,6 +20,7 @@ router = APIRouter(prefix="/v1/plans", tags=["plans"])
     "/{version}",
     status_code=201,
     dependencies=[Admins],
+    response_model_exclude_unset=True,
     responses={
         200: {"model": PlanLoaded, "description": "This document is already loaded"},
         **problem_responses(401, 403, 409, 422),
@@ -52,7 +53,12 @@ def check_plan(plan: Plan, ladder: LadderDep) -> PlanCheck:
     return service.check_plan(plan, ladder)
 
 
-@router.get("", dependencies=[Auditors], responses=problem_responses(401, 403))
+@router.get(
+    "",
+    dependencies=[Auditors],
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403),
+)
 def list_plans(store: StoreDep) -> list[Plan]:
     """Every loaded version, oldest in force first."""
     return service.list_plans(store=store)
