@@ -58,3 +58,17 @@ def _testcontainers_neo4j() -> str:
         _container = container
     url: str = _container.get_connection_url()
     return url
+
+
+def run_cypher(store: object, query: str, params: dict[str, object] | None = None) -> None:
+    """Runs a statement around the store's catalogue: tests use it to tamper with the graph
+    the way a bug or an operator could, and check that the service notices."""
+    from app.store.falkordb_store import FalkorDBStore
+    from app.store.neo4j_store import Neo4jStore
+
+    if isinstance(store, FalkorDBStore):
+        store.graph.query(query, params or {})
+    elif isinstance(store, Neo4jStore):
+        store.driver.execute_query(query, params or {}, database_=store.database)
+    else:
+        raise TypeError(f"no raw access to {type(store).__name__}")

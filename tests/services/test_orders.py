@@ -288,3 +288,39 @@ def test_unknown_members_and_foreign_currency_are_refused(store: CypherStore) ->
             now=NOW,
         )
     assert store.orders_by_id(["o"]) == []
+
+
+def test_plan_change_mid_period_prices_each_order_by_its_placed_at(store: CypherStore) -> None:
+    chain(store, "top", "a")
+    january = plan("2026-01", JAN, rules=[{"kind": "distribution", "level_rates_bp": [200]}])
+    load_plan(store=store, ladder=DEFAULT_LADDER, plan=january, now=NOW)
+    early, _ = post_order(
+        store=store,
+        ladder=DEFAULT_LADDER,
+        request=order("early", "a", placed_at=JAN + 10 * DAY_MS),
+        now=NOW,
+    )
+    mid_month = JAN + 15 * DAY_MS
+    february = plan(
+        "2026-01b", mid_month, rules=[{"kind": "distribution", "level_rates_bp": [300]}]
+    )
+    load_plan(store=store, ladder=DEFAULT_LADDER, plan=february, now=NOW)
+    late, _ = post_order(
+        store=store,
+        ladder=DEFAULT_LADDER,
+        request=order("late", "a", placed_at=mid_month + 1),
+        now=NOW,
+    )
+    # Posted after the change, placed before it: the old version still prices it.
+    posted_late, _ = post_order(
+        store=store,
+        ladder=DEFAULT_LADDER,
+        request=order("straggler", "a", placed_at=mid_month - 1),
+        now=NOW,
+    )
+    assert [(e.plan_version, e.amount) for e in early.entries] == [("2026-01", 200)]
+    assert [(e.plan_version, e.amount) for e in late.entries] == [("2026-01b", 300)]
+    assert [(e.plan_version, e.amount) for e in posted_late.entries] == [("2026-01", 200)]
+    before_any = order("before", "a", placed_at=JAN - 1)
+    unpriced, _ = post_order(store=store, ladder=DEFAULT_LADDER, request=before_any, now=NOW)
+    assert unpriced.order.plan_version is None and unpriced.entries == []

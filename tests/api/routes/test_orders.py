@@ -29,7 +29,7 @@ def load_seed_plan(client: TestClient) -> Any:
     return client.put(f"/v1/plans/{SEED_PLAN['version']}", json=SEED_PLAN, headers=ADMIN)
 
 
-def order(order_id: str, buyer: str, amount: int = 10_000, **extra: Any) -> dict[str, Any]:
+def order(order_id: str, buyer: str, amount: object = 10_000, **extra: Any) -> dict[str, Any]:
     return {"id": order_id, "buyer_id": buyer, "amount": amount, "currency": "CNY",
             "placed_at": JAN + DAY_MS, **extra}  # fmt: skip
 
