@@ -21,9 +21,11 @@ from app.core.config import PROJECT_ROOT, ROLES, Settings, load_settings
 from app.core.errors import RefgraphError
 from app.domain.plans import Plan
 from app.services.audit import audit_ledger
+from app.services.demo import load_demo_ledger
 from app.services.generator import generate_network
 from app.services.importer import ImportReport, import_members
 from app.services.orders import release_due_entries
+from app.services.paid_bonuses import repair_paid_bonuses
 from app.services.plans import check_plan, list_plans, load_plan
 from app.services.verify import verify_store
 from app.store.factory import open_store
@@ -35,6 +37,7 @@ plan_cli = typer.Typer(help="Commission plan versions: check, load, list.")
 cli.add_typer(plan_cli, name="plan")
 console = Console(stderr=True)
 DEMO_MEMBERS = 5000
+DEMO_ORDERS = 2000
 
 
 @cli.command()
@@ -77,13 +80,17 @@ def migrate() -> None:
 
 @cli.command()
 def verify() -> None:
-    """Recount every counter by traversal and check the forest; exit 1 on any mismatch."""
+    """Recount every counter by traversal and check the forest; exit 1 on any mismatch. Also
+    writes any paid-trigger referral bonus a crash left missing (idempotent)."""
     settings = load_settings()
     store = open_store(settings)
     try:
         report = verify_store(store=store, ladder=settings.tier_ladder)
+        repaired = repair_paid_bonuses(store=store, ladder=settings.tier_ladder, now=_now())
     finally:
         store.close()
+    if repaired:
+        console.print(f"{repaired} missing paid-trigger referral bonuses written")
     for problem in report.problems:
         typer.echo(problem)
     console.print(f"{report.members_checked} members checked, {len(report.problems)} problems")
@@ -181,6 +188,9 @@ def plan_load(path: PlanFile) -> None:
     store = open_store(settings)
     try:
         _, created = load_plan(store=store, ladder=settings.tier_ladder, plan=plan, now=_now())
+    except RefgraphError as refused:  # another document under this version, or retroactive
+        console.print(f"plan {plan.version}: refused: {refused.detail}")
+        raise typer.Exit(2) from None
     finally:
         store.close()
     console.print(f"plan {plan.version}: {'loaded' if created else 'already loaded'}")
@@ -271,7 +281,18 @@ def _load_demo(settings: Settings, store: GraphStore) -> None:
         path = Path(folder) / "demo.csv"
         generate_network(members=DEMO_MEMBERS, out=path, seed=7)
         report = _import_with_progress(settings, store, path, 5000)
-    console.print(f"demo: {report.created} members loaded")
+        entries = load_demo_ledger(
+            store=store,
+            ladder=settings.tier_ladder,
+            network=path,
+            plan_file=PROJECT_ROOT / "examples" / "seed-plan.json",
+            orders=DEMO_ORDERS,
+            now=_now(),
+        )
+    console.print(
+        f"demo: {report.created} members, plan 2026-01, {DEMO_ORDERS} orders "
+        f"({entries} ledger entries) loaded"
+    )
 
 
 def main() -> None:

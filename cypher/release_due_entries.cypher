@@ -2,8 +2,9 @@
 // pending -> available, with the moment recorded. At most $limit per statement.
 MATCH (e:LedgerEntry {status: 'pending'})
 WHERE e.available_from <= $now
-MATCH (o:Order {id: e.order_id})
-WHERE o.refunded < o.amount
+OPTIONAL MATCH (o:Order {id: e.order_id})
+WITH e, o
+WHERE o IS NULL OR o.refunded < o.amount
 WITH e
 LIMIT $limit
 SET e.status = 'available', e.released_at = $now

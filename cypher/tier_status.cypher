@@ -1,5 +1,24 @@
-// The storefront's hot read: a member's tier and the one counter behind it (an index seek,
-// four scalars; no traversal).
+// The storefront's hot read, in one round trip: a member's honour tier and the one counter
+// behind it; her purchases in ($from, $at] net of refunds, newest first and at most
+// $max_purchases (the spend level at $at needs each purchase's own rolling year, so two
+// years of them); and her super memberships, latest expiry first and at most
+// $max_memberships. Index seeks only (Member.id, Order.buyer_id, SuperMembership.member_id),
+// no traversal. There is one `m`, so LIMIT on the rows bounds her list. The hint keeps
+// the planner off the Order.placed_at range index, which would scan every buyer's orders.
 MATCH (m:Member {id: $id})
+OPTIONAL MATCH (o:Order {buyer_id: $id})
+USING INDEX o:Order(buyer_id)
+WHERE o.placed_at > $from AND o.placed_at <= $at AND o.currency = $currency
+  AND o.amount > o.refunded
+WITH m, o
+ORDER BY o.placed_at DESC
+LIMIT $max_purchases
+// Without orders she still has one row, with o null: its pair is dropped.
+WITH m, [p IN collect([o.placed_at, o.amount - o.refunded]) WHERE p[0] IS NOT NULL] AS purchases
+OPTIONAL MATCH (s:SuperMembership {member_id: $id})
+WITH m, purchases, s
+ORDER BY s.expires_at DESC
+LIMIT $max_memberships
+WITH m, purchases, [t IN collect([s.starts_at, s.expires_at]) WHERE t[0] IS NOT NULL] AS terms
 RETURN m.tier AS tier, m.tier_since AS since, m.levels_paid[0] AS paid_direct_invites,
-       m.joined_at AS joined_at
+       m.joined_at AS joined_at, purchases, terms AS memberships

@@ -36,6 +36,7 @@ import uvicorn
 from app.api.main import create_app
 from app.core.config import PROJECT_ROOT, Settings
 from app.domain.members import MemberCreate
+from app.domain.spend import DEFAULT_SPEND_LADDER
 from app.domain.tiers import DEFAULT_LADDER
 from app.services.generator import generate_network
 from app.services.importer import import_members
@@ -163,7 +164,13 @@ def store_tier_figure(store: CypherStore, ids: list[str], samples: int) -> dict[
     raw = raw_reader(store)
     picks = random.Random(1).choices(ids, k=samples)
     ours, bare = interleaved(
-        lambda i: get_tier_status(store=store, ladder=DEFAULT_LADDER, member_id=i),
+        lambda i: get_tier_status(
+            store=store,
+            ladder=DEFAULT_LADDER,
+            spend_ladder=DEFAULT_SPEND_LADDER,
+            member_id=i,
+            now=int(time.time() * 1000),
+        ),
         lambda i: raw(i),
         picks,
     )

@@ -15,6 +15,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.core.config import Settings
+from app.domain.spend import SpendLadder
 from app.domain.tiers import TierLadder
 from app.store.port import GraphStore
 
@@ -35,6 +36,10 @@ async def get_ladder(settings: Annotated[Settings, Depends(get_settings)]) -> Ti
     return settings.tier_ladder
 
 
+async def get_spend_ladder(settings: Annotated[Settings, Depends(get_settings)]) -> SpendLadder:
+    return settings.spend_ladder
+
+
 async def get_now() -> int:
     return int(time.time() * 1000)
 
@@ -42,6 +47,7 @@ async def get_now() -> int:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 LadderDep = Annotated[TierLadder, Depends(get_ladder)]
+SpendLadderDep = Annotated[SpendLadder, Depends(get_spend_ladder)]
 NowDep = Annotated[int, Depends(get_now)]
 
 

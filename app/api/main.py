@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app.api.problems import install_problem_handlers
-from app.api.routes import health, ledger, members, orders, plans
+from app.api.routes import compliance, health, ledger, members, orders, plans
 from app.core.config import Settings
 from app.services.orders import HoldReleaser
 from app.store.coalescing import CoalescingStore
@@ -57,4 +57,5 @@ def create_app(
     app.include_router(orders.router)
     app.include_router(plans.router)
     app.include_router(ledger.router)
+    app.include_router(compliance.router)
     return app

@@ -15,6 +15,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from app.domain.spend import DEFAULT_SPEND_LADDER, SpendLadder
 from app.domain.tiers import DEFAULT_LADDER, TierLadder
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +35,7 @@ class Settings(BaseSettings):
     # NoDecode: the documented form is key=role,key=role, not JSON.
     api_keys: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     tier_ladder: TierLadder = DEFAULT_LADDER
+    spend_ladder: SpendLadder = DEFAULT_SPEND_LADDER
     cypher_dir: Path = PROJECT_ROOT / "cypher"
     migrations_dir: Path = PROJECT_ROOT / "migrations"
     config_file: Path | None = None

@@ -8,12 +8,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.domain.members import EpochMs, MemberId
+from app.domain.members import MemberId
 from app.domain.plans import (
     DAY_MS,
     FULL_RATE_BP,
     HARD_MAX_LEVELS,
-    Currency,
     Distribution,
     Plan,
     ReferralBonus,
@@ -23,6 +22,7 @@ from app.domain.plans import (
     TrainingAllowance,
 )
 from app.domain.tiers import TierLadder
+from app.domain.units import Currency, EpochMs
 
 # Order and refund ids travel in URL paths, as member ids do.
 ExternalId = MemberId
@@ -90,7 +90,8 @@ class LedgerEntry(BaseModel):
     amount: int
     currency: str
     status: EntryStatus
-    order_id: str
+    # None for a referral bonus paid when the invitee became a paid member (no order).
+    order_id: str | None = None
     buyer_id: str
     source_id: str
     refund_id: str | None = None
@@ -135,6 +136,11 @@ def entry_id(order_id: str, rule: int, hop: int) -> str:
     return f"o:{order_id}:{rule}:{hop}"
 
 
+def paid_bonus_id(invitee_id: str) -> str:
+    # Once per invitee, whatever plan version: the id makes a second grant impossible.
+    return f"p:{invitee_id}"
+
+
 def reversal_id(refund_id: str, original: LedgerEntry) -> str:
     return f"r:{refund_id}:{original.rule}:{original.path[-1].hop}"
 
@@ -171,7 +177,11 @@ def entries_for_order(
                 sharer = order.shared_by
                 grants.append((index, rule.kind, rule.rate_for(context.tiers[sharer]), [sharer], 0))
         elif isinstance(rule, Distribution):
-            levels = min(len(rule.level_rates_bp), plan.max_levels, HARD_MAX_LEVELS)
+            # The cap counts the sharer as a level when the plan says she is one.
+            cap = HARD_MAX_LEVELS - (
+                1 if plan.promoter_counts_as_level and plan.rule_of("sales_commission") else 0
+            )
+            levels = min(len(rule.level_rates_bp), plan.max_levels, cap)
             for level in range(min(levels, len(chain) - 1)):
                 path = chain[: level + 2]
                 rate = rule.rate_for(level, context.tiers[path[-1]])
@@ -209,6 +219,37 @@ def entries_for_order(
     return entries
 
 
+def paid_bonus_entry(
+    *, invitee_id: str, inviter_id: str, paid_at: int, plan: Plan, inviter_tier: str, now: int
+) -> LedgerEntry | None:
+    """The referral bonus a plan with a `paid` trigger grants the inviter when her invitee
+    becomes a paid member (path: the invitee at hop 0, the inviter at hop 1)."""
+    found = plan.rule_of("referral_bonus")
+    if found is None:
+        return None
+    index, rule = found
+    if not isinstance(rule, ReferralBonus) or rule.trigger != "paid" or rule.amount <= 0:
+        return None
+    available_from = paid_at + rule.hold_days * DAY_MS
+    return LedgerEntry(
+        id=paid_bonus_id(invitee_id),
+        kind=rule.kind,
+        beneficiary_id=inviter_id,
+        amount=rule.amount,
+        currency=plan.currency,
+        status="available" if now >= available_from else "pending",
+        order_id=None,
+        buyer_id=invitee_id,
+        source_id=invitee_id,
+        plan_version=plan.version,
+        rule=index,
+        tier_at_event=inviter_tier,
+        path=[PathStep(member_id=invitee_id, hop=0), PathStep(member_id=inviter_id, hop=1)],
+        created_at=now,
+        available_from=available_from,
+    )
+
+
 def reversals_for_refund(
     *,
     order_amount: int,
@@ -221,6 +262,10 @@ def reversals_for_refund(
     """One reversal per original entry: floor(e * r / A) of it, except on the refund that
     brings the order's refunded total to A, which reverses exactly what is left, so a fully
     refunded order nets to 0 per entry. `reversed_so_far`: original id → amount reversed."""
+    if refunded_before + refund.amount > order_amount:
+        raise ValueError(
+            f"a refund of {refund.amount} is more than the {order_amount - refunded_before} left"
+        )
     final = refunded_before + refund.amount == order_amount
     reversals = []
     for original in originals:
@@ -268,8 +313,25 @@ class FirstPurchase(BaseModel):
     def after_order(self, order_id: str) -> FirstPurchase:
         return self if self.order_id is not None else FirstPurchase(order_id=order_id)
 
-    def after_refund(self, order_id: str, fully_refunded: bool) -> FirstPurchase:
-        return FirstPurchase() if fully_refunded and self.order_id == order_id else self
+    def after_refund(
+        self, order_id: str, fully_refunded: bool, next_live: str | None
+    ) -> FirstPurchase:
+        """`next_live`: her earliest order still not fully refunded, which becomes her first
+        purchase (and carries the bonus) when this one is refunded in full."""
+        if fully_refunded and self.order_id == order_id:
+            return FirstPurchase(order_id=next_live)
+        return self
+
+
+def moved_bonus(
+    order: OrderCreate, plan: Plan, context: OrderContext, ladder: TierLadder, now: int
+) -> list[LedgerEntry]:
+    """The referral bonus `order` carries once it becomes the buyer's first live purchase
+    (her earlier first purchase was refunded in full): what it would have been granted as
+    her first purchase, written now."""
+    as_first = context.model_copy(update={"first_purchase": True})
+    granted = entries_for_order(order, plan, as_first, ladder, now)
+    return [entry for entry in granted if entry.kind == "referral_bonus"]
 
 
 def replay_buyer(
@@ -284,6 +346,7 @@ def replay_buyer(
     holds the graph's answer for each order; whether an order was her first purchase comes
     from the replay itself."""
     first = FirstPurchase()
+    placed: list[Order] = []  # her orders so far, in the order they were written
     written: dict[str, list[LedgerEntry]] = {}
     refunded: dict[str, int] = {}
     for event in sorted(events, key=lambda e: e.seq):
@@ -302,7 +365,18 @@ def replay_buyer(
                 )
             )
             refunded[order.id] = before + event.amount
-            first = first.after_refund(order.id, refunded[order.id] == order.amount)
+            fully = refunded[order.id] == order.amount
+            live = [o for o in placed if o.id != order.id and refunded.get(o.id, 0) < o.amount]
+            next_live = live[0] if live else None
+            if fully and first.order_id == order.id and next_live is not None:
+                plan = plan_in_force(plans, next_live.placed_at)
+                if plan is not None:
+                    written[next_live.id] += moved_bonus(
+                        next_live, plan, contexts[next_live.id], ladder, event.created_at
+                    )
+            first = first.after_refund(
+                order.id, fully, next_live.id if next_live is not None else None
+            )
         else:
             plan = plan_in_force(plans, event.placed_at)
             first_purchase = first.order_id is None
@@ -311,4 +385,5 @@ def replay_buyer(
                 entries_for_order(event, plan, context, ladder, event.created_at) if plan else []
             )
             first = first.after_order(event.id)
+            placed.append(event)
     return [entry for entries in written.values() for entry in entries]

@@ -8,14 +8,23 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.domain.spend import (
+    Purchase,
+    SpendLadder,
+    SpendStatus,
+    SuperMembershipStatus,
+    Term,
+    spend_status,
+    super_membership_status,
+)
 from app.domain.tiers import TierLadder
+from app.domain.units import EpochMs
 
 # External ids travel in URL paths: no whitespace, no slash, no control character, bounded.
 MemberId = Annotated[str, StringConstraints(pattern=r"^[^\s/\x00-\x1f\x7f]{1,128}$")]
 # Free text may hold anything printable; control characters (NUL above all, which ends a
 # FalkorDB query header) are refused.
 DisplayName = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
-EpochMs = Annotated[int, Field(ge=0, le=253_402_300_799_999)]  # up to year 9999
 MAX_ATTRIBUTES_BYTES = 8192
 # Per-level counters are kept for this many levels below a member; deeper levels still
 # count in the downline totals.
@@ -126,12 +135,17 @@ class TierChange(BaseModel):
 
 
 class TierStatus(BaseModel):
+    """Both ladders at one moment: the honour tier (invitations) and the spend level, with
+    her super membership."""
+
     member_id: str
     tier: str
     paid_direct_invites: int
     next_tier: str | None
     invites_to_next: int | None
     since: int
+    spend: SpendStatus
+    super_membership: SuperMembershipStatus
 
 
 class LevelCount(BaseModel):
@@ -172,15 +186,24 @@ def registration_conflicts(
 
 
 class TierSnapshot(BaseModel):
-    """What the store holds behind a tier answer."""
+    """What the store holds behind a tier answer at a moment: the honour tier's counter, her
+    purchases of the two years before it and her super memberships."""
 
     tier: str
     since: int
     paid_direct_invites: int
     joined_at: int
+    purchases: list[Purchase] = Field(default_factory=list)
+    memberships: list[Term] = Field(default_factory=list)
 
 
-def tier_status(member_id: str, snapshot: TierSnapshot, ladder: TierLadder) -> TierStatus:
+def tier_status(
+    member_id: str,
+    snapshot: TierSnapshot,
+    ladder: TierLadder,
+    spend_ladder: SpendLadder,
+    at: int,
+) -> TierStatus:
     nxt = ladder.next_step(snapshot.paid_direct_invites)
     return TierStatus(
         member_id=member_id,
@@ -189,6 +212,8 @@ def tier_status(member_id: str, snapshot: TierSnapshot, ladder: TierLadder) -> T
         next_tier=nxt.tier if nxt else None,
         invites_to_next=nxt.min_paid_invites - snapshot.paid_direct_invites if nxt else None,
         since=snapshot.since,
+        spend=spend_status(snapshot.purchases, at, spend_ladder),
+        super_membership=super_membership_status(snapshot.memberships, at),
     )
 
 

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.domain.members import EpochMs
 from app.domain.tiers import TierLadder
+from app.domain.units import Currency, EpochMs
 
 # Distribution commission reaches at most this many levels up a chain, whatever a plan says:
 # common practice caps it at 3, and criminal 传销 cases start at 3+ levels. Code, not config.
@@ -20,7 +20,6 @@ DAY_MS = 86_400_000
 Bp = Annotated[int, Field(strict=True, ge=0, le=FULL_RATE_BP)]
 MinorUnits = Annotated[int, Field(strict=True, ge=0)]
 HoldDays = Annotated[int, Field(strict=True, ge=0, le=3650)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 PlanVersion = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 TierName = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
@@ -114,6 +113,12 @@ class Plan(BaseModel):
 
     def rule_of(self, kind: RuleKind) -> tuple[int, Rule] | None:
         return next(((i, rule) for i, rule in enumerate(self.rules) if rule.kind == kind), None)
+
+    @property
+    def pays_on_paid_mark(self) -> bool:
+        """A referral bonus triggered by an invitee becoming a paid member."""
+        found = self.rule_of("referral_bonus")
+        return found is not None and getattr(found[1], "trigger", None) == "paid"
 
     def document_json(self) -> str:
         """The document as it was written: defaults the author left out stay out."""

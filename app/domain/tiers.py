@@ -57,6 +57,11 @@ class TierLadder(BaseModel):
         return [step.model_dump() for step in self.steps]
 
 
+def latest_tier(changes: list[tuple[int, int, str]], base_tier: str) -> str:
+    """The tier after the last of `changes` (at, seq, tier); the base tier before any."""
+    return max(changes)[2] if changes else base_tier
+
+
 # Phoenix needs "more than 50" invited friends (the source); the lower thresholds are not
 # published, so these are our defaults, overridable in configuration.
 DEFAULT_LADDER = TierLadder(

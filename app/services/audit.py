@@ -13,6 +13,7 @@ from app.domain.ledger import LedgerEntry, Order, Refund, plan_in_force, replay_
 from app.domain.plans import Plan
 from app.domain.tiers import TierLadder
 from app.services.orders import order_context
+from app.services.paid_bonuses import expected_paid_bonuses
 from app.store.ledger_queries import StoredOrder
 from app.store.port import GraphStore
 
@@ -40,7 +41,8 @@ class AuditReport(BaseModel):
 def audit_ledger(
     *, store: GraphStore, ladder: TierLadder, progress: Callable[[int], None] | None = None
 ) -> AuditReport:
-    """`progress` is called with the number of orders checked so far, batch by batch."""
+    """`progress` is called with the number of orders checked so far, batch by batch. The
+    bonuses paid for paid marks (no order) are re-derived from the members' paid times."""
     plans = store.plans()
     orders = store.all_orders()
     refunds = store.all_refunds()
@@ -79,6 +81,10 @@ def audit_ledger(
         checked += len(batch)
         if progress is not None:
             progress(checked)
+    paid_bonuses = store.paid_bonus_entries()
+    entries_seen += len(paid_bonuses)
+    expected_bonuses = expected_paid_bonuses(store=store, ladder=ladder, plans=plans, now=0)
+    differences += compare_entries(expected_bonuses, paid_bonuses)
     total = store.ledger_entry_count()
     if total != entries_seen:
         differences.append(

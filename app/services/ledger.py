@@ -59,7 +59,7 @@ def list_ledger(
 class TraceNode(BaseModel):
     member_id: str
     hop: int
-    roles: list[Literal["source", "buyer", "sharer", "beneficiary"]]
+    roles: list[Literal["source", "buyer", "sharer", "invitee", "beneficiary"]]
 
 
 class TraceEdge(BaseModel):
@@ -87,7 +87,7 @@ class Trace(BaseModel):
     them, the order (and refund) and the plan rule that granted it."""
 
     entry: LedgerEntry
-    order: Order
+    order: Order | None = Field(description="None for a bonus paid when an invitee became paid")
     refund: Refund | None
     plan: TracePlan | None
     tier_at_event: str
@@ -100,10 +100,11 @@ def trace_entry(*, store: GraphStore, entry_id: str) -> Trace:
     entry = store.ledger_entry(entry_id)
     if entry is None:
         raise NotFound(f"ledger entry {entry_id} does not exist", entry_id=entry_id)
-    orders = store.orders_by_id([entry.order_id])
-    if not orders:
+    # A bonus paid for a paid mark has no order.
+    orders = store.orders_by_id([entry.order_id]) if entry.order_id is not None else []
+    if entry.order_id is not None and not orders:
         raise NotFound(f"order {entry.order_id} of entry {entry_id} is missing")
-    order = Order(**orders[0].model_dump())
+    order = Order(**orders[0].model_dump()) if orders else None
     refunds = store.refunds_by_id([entry.refund_id]) if entry.refund_id else []
     plan = next((p for p in store.plans() if p.version == entry.plan_version), None)
     traced_plan = None
@@ -144,14 +145,16 @@ def trace_entry(*, store: GraphStore, entry_id: str) -> Trace:
 
 
 def _roles(
-    member: str, hop: int, entry: LedgerEntry, order: Order
-) -> list[Literal["source", "buyer", "sharer", "beneficiary"]]:
-    roles: list[Literal["source", "buyer", "sharer", "beneficiary"]] = []
-    if member == order.source_id:
+    member: str, hop: int, entry: LedgerEntry, order: Order | None
+) -> list[Literal["source", "buyer", "sharer", "invitee", "beneficiary"]]:
+    roles: list[Literal["source", "buyer", "sharer", "invitee", "beneficiary"]] = []
+    if order is None and hop == 0:
+        roles.append("invitee")
+    if order is not None and member == order.source_id:
         roles.append("source")
-    if member == order.buyer_id:
+    if order is not None and member == order.buyer_id:
         roles.append("buyer")
-    if member == order.shared_by:
+    if order is not None and member == order.shared_by:
         roles.append("sharer")
     if hop == entry.path[-1].hop:
         roles.append("beneficiary")

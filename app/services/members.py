@@ -11,14 +11,15 @@ from app.domain.members import (
     MemberRecord,
     NewMemberRow,
     PaidRow,
-    TierSnapshot,
     TierStatus,
     Upline,
     downline_counts,
     registration_conflicts,
     tier_status,
 )
+from app.domain.spend import SpendLadder
 from app.domain.tiers import TierLadder
+from app.services.paid_bonuses import grant_paid_bonus
 from app.store.port import GraphStore
 
 MAX_UPLINE = 1000
@@ -85,6 +86,8 @@ def mark_member_paid(
             member_id=member_id,
             conflicting_fields=["paid_at"],
         )
+    # Also on a retry: it writes a bonus a crash left missing, and nothing otherwise.
+    grant_paid_bonus(store=store, ladder=ladder, member_id=member_id, now=now)
     return Member.from_record(record)
 
 
@@ -93,28 +96,38 @@ def get_member(*, store: GraphStore, member_id: str) -> Member:
 
 
 def get_tier_status(
-    *, store: GraphStore, ladder: TierLadder, member_id: str, as_of: int | None = None
+    *,
+    store: GraphStore,
+    ladder: TierLadder,
+    spend_ladder: SpendLadder,
+    member_id: str,
+    now: int,
+    as_of: int | None = None,
 ) -> TierStatus:
-    """The tier now, from the maintained counter; or the tier held at `as_of`, from the
-    recorded history and the invitees paid by then."""
-    snapshot = store.tier_snapshot(member_id)
+    """Both ladders now, in one store read: the tier from the maintained counter, the spend
+    level and super membership from her purchases and memberships. At `as_of`: the tier held
+    then, from the recorded history and the invitees paid by then, and the spend level and
+    super membership then."""
+    at = now if as_of is None else as_of
+    snapshot = store.tier_snapshot(member_id, at, spend_ladder)
     if snapshot is None:
         raise NotFound(f"member {member_id} does not exist", member_id=member_id)
     if as_of is None:
-        return tier_status(member_id, snapshot, ladder)
+        return tier_status(member_id, snapshot, ladder, spend_ladder, at)
     if as_of < snapshot.joined_at:
         raise InvalidInput(
             f"member {member_id} joined at {snapshot.joined_at}, after as_of {as_of}",
             field="as_of",
         )
     change = store.tier_at(member_id, as_of)
-    past = TierSnapshot(
-        tier=change.tier if change else ladder.base_tier,
-        since=change.at if change else snapshot.joined_at,
-        paid_direct_invites=store.paid_direct_invites_at(member_id, as_of),
-        joined_at=snapshot.joined_at,
+    past = snapshot.model_copy(
+        update={
+            "tier": change.tier if change else ladder.base_tier,
+            "since": change.at if change else snapshot.joined_at,
+            "paid_direct_invites": store.paid_direct_invites_at(member_id, as_of),
+        }
     )
-    return tier_status(member_id, past, ladder)
+    return tier_status(member_id, past, ladder, spend_ladder, at)
 
 
 def get_downline_counts(*, store: GraphStore, member_id: str, max_depth: int) -> DownlineCounts:

@@ -18,12 +18,13 @@ from app.domain.ledger import (
     Refund,
     RefundCreate,
     entries_for_order,
+    moved_bonus,
     plan_in_force,
     reversals_for_refund,
     reversed_amounts,
 )
-from app.domain.tiers import TierLadder
-from app.store.ledger_queries import OrderContextRow
+from app.domain.tiers import TierLadder, latest_tier
+from app.store.ledger_queries import OrderContextRow, StoredOrder
 from app.store.port import GraphStore
 
 log = logging.getLogger("refgraph.ledger")
@@ -46,10 +47,7 @@ def order_context(
 ) -> OrderContext:
     """The graph's answer for an order, with each member's honour tier resolved at placed_at
     from her tier history (the base tier before her first change)."""
-    tiers = {
-        member: max(changes)[2] if changes else ladder.base_tier
-        for member, changes in row.histories
-    }
+    tiers = {member: latest_tier(changes, ladder.base_tier) for member, changes in row.histories}
     return OrderContext(
         chain=[order.source_id] + [member for _, member in sorted(row.ancestors)],
         buyer_inviter_id=row.buyer_inviter_id,
@@ -133,7 +131,7 @@ def _retried_order(store: GraphStore, request: OrderCreate, stored: Order) -> Or
 
 
 def post_refund(
-    *, store: GraphStore, order_id: str, request: RefundCreate, now: int
+    *, store: GraphStore, ladder: TierLadder, order_id: str, request: RefundCreate, now: int
 ) -> tuple[RefundPosted, bool]:
     """Returns the refund with its reversals, and whether this call wrote them."""
     for _ in range(WRITE_TRIES):
@@ -167,13 +165,40 @@ def post_refund(
             reversed_so_far=reversed_amounts(entries),
             now=now,
         )
+        moved, expected_seq, next_first = _moving_bonus(store, ladder, order, request, now)
         if store.record_refund(
-            order_id, request, reversals, expected_refunded=order.refunded, now=now
+            order,
+            request,
+            reversals + moved,
+            expected_refunded=order.refunded,
+            expected_seq=expected_seq,
+            next_first=next_first,
+            now=now,
         ):
             refund = Refund(**request.model_dump(), order_id=order_id, seq=0, created_at=now)
             stored = store.refunds_by_id([request.id])
+            # The answer is the reversals; a bonus that moved belongs to its own order.
             return RefundPosted(refund=stored[0] if stored else refund, entries=reversals), True
     raise Conflict(f"refund {request.id} kept racing with other refunds; retry it")
+
+
+def _moving_bonus(
+    store: GraphStore, ladder: TierLadder, order: StoredOrder, refund: RefundCreate, now: int
+) -> tuple[list[LedgerEntry], int | None, str | None]:
+    """When `refund` empties the buyer's first purchase, her earliest live order becomes it
+    and carries the referral bonus: (that bonus, the buyer's sequence it was derived at, the
+    order). Nothing to move otherwise."""
+    if order.refunded + refund.amount < order.amount:
+        return [], None, None
+    seq, first, next_live = store.buyer_purchase_state(order.buyer_id, order.id)
+    if first != order.id or next_live is None:
+        return [], seq, None
+    plan = plan_in_force(store.plans(), next_live.placed_at)
+    row = store.order_contexts([next_live]).get(next_live.id)
+    if plan is None or row is None:
+        return [], seq, next_live.id
+    context = order_context(row, next_live, ladder, first_purchase=True)
+    return moved_bonus(next_live, plan, context, ladder, now), seq, next_live.id
 
 
 def _retried_refund(

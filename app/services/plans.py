@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from app.core.errors import Conflict, InvalidInput
+from app.domain.ledger import plan_in_force
 from app.domain.plans import Plan, PlanLint, Violation, lint_plan, plan_violations
 from app.domain.tiers import TierLadder
 from app.store.port import GraphStore
@@ -61,6 +62,15 @@ def load_plan(
                 f"plan version {same_time.version} already takes effect at {plan.effective_from}",
                 version=same_time.version,
             )
+        if plan.pays_on_paid_mark or _in_force_pays_on_paid_mark(versions, plan.effective_from):
+            paid = store.first_paid_from(plan.effective_from)
+            if paid is not None:
+                raise Conflict(
+                    f"member {paid[0]} became paid at {paid[1]}, an event a referral bonus "
+                    f"pays for; a plan taking effect at {plan.effective_from} would re-price "
+                    "it (no retroactive plans)",
+                    member_id=paid[0],
+                )
         later = store.first_order_from(plan.effective_from)
         if later is not None:
             raise Conflict(
@@ -71,6 +81,11 @@ def load_plan(
         if store.put_plan(plan, now):
             return PlanLoaded(plan=plan, lint=lint_plan(plan)), True
     raise Conflict(f"loading plan {plan.version} kept racing with other writes; retry it")
+
+
+def _in_force_pays_on_paid_mark(versions: list[Plan], at: int) -> bool:
+    plan = plan_in_force(versions, at)
+    return plan is not None and plan.pays_on_paid_mark
 
 
 def list_plans(*, store: GraphStore) -> list[Plan]:

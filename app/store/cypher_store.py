@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from app.domain import spend
 from app.domain.members import (
     TRACKED_LEVELS,
     MemberRecord,
@@ -15,6 +16,8 @@ from app.domain.members import (
     TierChange,
     TierSnapshot,
 )
+from app.domain.spend import SpendLadder
+from app.domain.super_membership import SuperMembership, SuperMembershipCreate
 from app.domain.tiers import TierLadder
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.ledger_queries import LedgerQueries
@@ -72,9 +75,29 @@ class CypherStore(LedgerQueries, ABC):
             return []
         return [MemberRecord(**record) for record in self._read("get_members", {"ids": list(ids)})]
 
-    def tier_snapshot(self, member_id: str) -> TierSnapshot | None:
-        rows = self._read("tier_status", {"id": member_id})
+    def tier_snapshot(
+        self, member_id: str, at: int, spend_ladder: SpendLadder
+    ) -> TierSnapshot | None:
+        params = {
+            "id": member_id,
+            "at": at,
+            "from": at - spend.LOOKBACK_MS,
+            "currency": spend_ladder.currency,
+            "max_purchases": spend.MAX_PURCHASES,
+            "max_memberships": spend.MAX_MEMBERSHIPS,
+        }
+        rows = self._read("tier_status", params)
         return TierSnapshot(**rows[0]) if rows else None
+
+    def put_super_membership(
+        self, member_id: str, membership: SuperMembershipCreate, now: int
+    ) -> bool:
+        params = {"member_id": member_id, "membership": membership.model_dump(), "now": now}
+        return bool(self._write("put_super_membership", params))
+
+    def super_memberships_by_id(self, ids: Sequence[str]) -> list[SuperMembership]:
+        rows = self._read("super_memberships_by_id", {"ids": list(ids)}) if ids else []
+        return [SuperMembership(**row) for row in rows]
 
     def tier_at(self, member_id: str, as_of: int) -> TierChange | None:
         rows = self._read("tier_at", {"id": member_id, "as_of": as_of})

@@ -130,24 +130,41 @@ class LedgerQueries:
 
     def record_refund(
         self,
-        order_id: str,
+        order: Order,
         refund: RefundCreate,
         entries: Sequence[LedgerEntry],
         *,
         expected_refunded: int,
+        expected_seq: int | None,
+        next_first: str | None,
         now: int,
     ) -> bool:
+        """Writes the refund with its entries (reversals, and a bonus moving to `next_first`)
+        when the order's refunded total is still `expected_refunded` and the buyer still at
+        `expected_seq` (None: not checked); else writes nothing."""
         rows = self._write(
             "record_refund",
             {
-                "order_id": order_id,
+                "order_id": order.id,
+                "buyer_id": order.buyer_id,
                 "refund": refund.model_dump(),
                 "entries": [entry_params(entry) for entry in entries],
                 "expected_refunded": expected_refunded,
+                "expected_seq": expected_seq,
+                "next_first": next_first,
                 "now": now,
             },
         )
         return bool(rows)
+
+    def buyer_purchase_state(
+        self, buyer_id: str, except_order: str
+    ) -> tuple[int, str | None, StoredOrder | None]:
+        """(her write sequence, her first live purchase, her earliest other live order)."""
+        rows = self._read("buyer_purchase_state", {"buyer_id": buyer_id, "except": except_order})
+        row = rows[0]
+        live = StoredOrder(**row["next_live"]) if row["next_live"] else None
+        return row["seq"], row["first_purchase_order"], live
 
     def orders_by_id(self, ids: Sequence[str]) -> list[StoredOrder]:
         rows = self._read("orders_by_id", {"ids": list(ids)}) if ids else []
@@ -204,6 +221,73 @@ class LedgerQueries:
     def ledger_entry_count(self) -> int:
         return int(self._read("ledger_entry_count", {})[0]["entries"])
 
+    def record_paid_bonus(self, entry: LedgerEntry) -> bool:
+        """Writes a paid-trigger referral bonus unless it exists; True when written now."""
+        return bool(self._write("record_paid_bonus", {"entry": entry_params(entry)}))
+
+    def paid_members(self, from_: int) -> list[tuple[str, str, int]]:
+        """(member, inviter, paid_at) of every invited member paid at or after `from_`."""
+        rows = self._read("paid_members", {"from": from_})
+        return [(row["id"], row["inviter_id"], row["paid_at"]) for row in rows]
+
+    def paid_bonus_entries(self) -> list[LedgerEntry]:
+        return [entry_from_record(row["entry"]) for row in self._read("paid_bonus_entries", {})]
+
+    def first_paid_from(self, at: int) -> tuple[str, int] | None:
+        rows = self._read("first_paid_from", {"at": at})
+        return (rows[0]["id"], rows[0]["paid_at"]) if rows else None
+
+    def tier_histories(
+        self, asks: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], list[tuple[int, int, str]]]:
+        """(member, moment) -> her tier changes up to that moment, as (at, seq, tier)."""
+        if not asks:
+            return {}
+        params = {"asks": [{"id": member, "at": at} for member, at in asks]}
+        return {
+            (row["id"], row["at"]): [tuple(change) for change in row["changes"]]
+            for row in self._read("tier_histories", params)
+        }
+
     def release_due_entries(self, now: int, limit: int = 10_000) -> int:
         """Releases up to `limit` held entries whose hold has passed; returns how many."""
         return int(self._write("release_due_entries", {"now": now, "limit": limit})[0]["released"])
+
+    # --- earnings and the compliance report (app/services/earnings.py, compliance.py) ----
+    # Rows come back as the queries name them; the services validate them into their models.
+
+    # Amounts are summed as a high part and a low remainder of this size: FalkorDB's sum()
+    # adds in a double, exact only below 2^53 (Neo4j's is exact anyway).
+    _SUM_SPLIT = 1 << 26
+
+    def earnings_by_day(self, member_id: str, from_: int, to: int) -> list[Record]:
+        """Her entries as beneficiary created in [from_, to), netted per currency, kind,
+        status and UTC day: rows (currency, kind, status, day, amount, entries), `day` the
+        day's first epoch ms."""
+        params = {"member_id": member_id, "from": from_, "to": to, "split": self._SUM_SPLIT}
+        return self._read("earnings_by_day", params)
+
+    def members_by_depth(self, min_members: int, min_levels: int) -> list[Record]:
+        """Rows (depth, members, example_id, large_subtrees) by depth: large subtrees have at
+        least `min_members` members and `min_levels` levels (2..11) counting their head."""
+        params = {"min_members": min_members, "min_levels": min_levels}
+        return self._read("compliance_members_by_depth", params)
+
+    def largest_subtrees(self, min_members: int, min_levels: int, limit: int) -> list[Record]:
+        """The `limit` largest large subtrees, largest first: rows (member_id, members,
+        levels_total)."""
+        params = {"min_members": min_members, "min_levels": min_levels, "limit": limit}
+        return self._read("compliance_largest_subtrees", params)
+
+    def ledger_summary(self) -> list[Record]:
+        """The whole ledger netted per (plan_version, rule, currency, own_consumption,
+        self_dealing): rows with amount, entries, originals and deepest_hop."""
+        return self._read("compliance_ledger_summary", {"split": self._SUM_SPLIT})
+
+    def self_dealing_entry_ids(self, limit: int) -> list[str]:
+        rows = self._read("compliance_self_dealing_entries", {"limit": limit})
+        return [row["id"] for row in rows]
+
+    def entry_ids_beyond_hop(self, max_hop: int, limit: int) -> list[str]:
+        rows = self._read("compliance_entries_beyond_hop", {"max_hop": max_hop, "limit": limit})
+        return [row["id"] for row in rows]

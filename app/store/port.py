@@ -8,9 +8,11 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from app.domain.ledger import LedgerEntry, OrderCreate, Refund, RefundCreate
+from app.domain.ledger import LedgerEntry, Order, OrderCreate, Refund, RefundCreate
 from app.domain.members import MemberRecord, NewMemberRow, PaidRow, TierChange, TierSnapshot
 from app.domain.plans import Plan
+from app.domain.spend import SpendLadder
+from app.domain.super_membership import SuperMembership, SuperMembershipCreate
 from app.domain.tiers import TierLadder
 from app.store.catalogue import Backend
 from app.store.ledger_queries import LedgerFilter, OrderContextRow, StoredOrder
@@ -56,13 +58,19 @@ class LedgerStore(Protocol):
 
     def record_refund(
         self,
-        order_id: str,
+        order: Order,
         refund: RefundCreate,
         entries: Sequence[LedgerEntry],
         *,
         expected_refunded: int,
+        expected_seq: int | None,
+        next_first: str | None,
         now: int,
     ) -> bool: ...
+
+    def buyer_purchase_state(
+        self, buyer_id: str, except_order: str
+    ) -> tuple[int, str | None, StoredOrder | None]: ...
 
     def orders_by_id(self, ids: Sequence[str]) -> list[StoredOrder]: ...
 
@@ -86,6 +94,34 @@ class LedgerStore(Protocol):
 
     def release_due_entries(self, now: int, limit: int = 10_000) -> int: ...
 
+    def record_paid_bonus(self, entry: LedgerEntry) -> bool: ...
+
+    def paid_members(self, from_: int) -> list[tuple[str, str, int]]: ...
+
+    def paid_bonus_entries(self) -> list[LedgerEntry]: ...
+
+    def first_paid_from(self, at: int) -> tuple[str, int] | None: ...
+
+    def tier_histories(
+        self, asks: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], list[tuple[int, int, str]]]: ...
+
+    # Earnings and the compliance report: aggregated rows as the named queries return them.
+
+    def earnings_by_day(self, member_id: str, from_: int, to: int) -> list[dict[str, object]]: ...
+
+    def members_by_depth(self, min_members: int, min_levels: int) -> list[dict[str, object]]: ...
+
+    def largest_subtrees(
+        self, min_members: int, min_levels: int, limit: int
+    ) -> list[dict[str, object]]: ...
+
+    def ledger_summary(self) -> list[dict[str, object]]: ...
+
+    def self_dealing_entry_ids(self, limit: int) -> list[str]: ...
+
+    def entry_ids_beyond_hop(self, max_hop: int, limit: int) -> list[str]: ...
+
 
 class GraphStore(LedgerStore, Protocol):
     backend: Backend
@@ -103,13 +139,27 @@ class GraphStore(LedgerStore, Protocol):
 
     def get_members(self, ids: Sequence[str]) -> list[MemberRecord]: ...
 
-    def tier_snapshot(self, member_id: str) -> TierSnapshot | None: ...
+    def tier_snapshot(
+        self, member_id: str, at: int, spend_ladder: SpendLadder
+    ) -> TierSnapshot | None:
+        """Her tier counter, her purchases in the spend ladder's currency of the two years to
+        `at` and her super memberships, in one read; None when she does not exist."""
+        ...
 
     def tier_at(self, member_id: str, as_of: int) -> TierChange | None: ...
 
     def paid_direct_invites_at(self, member_id: str, as_of: int) -> int: ...
 
     def tier_history(self, member_id: str) -> list[TierChange]: ...
+
+    def put_super_membership(
+        self, member_id: str, membership: SuperMembershipCreate, now: int
+    ) -> bool:
+        """Creates the membership; False (nothing written) when she does not exist, its id is
+        taken or it starts before she joined."""
+        ...
+
+    def super_memberships_by_id(self, ids: Sequence[str]) -> list[SuperMembership]: ...
 
     def upline(self, member_id: str, limit: int) -> list[str] | None:
         """Ids from the inviter up to the root; None when the member does not exist."""

@@ -12,12 +12,15 @@ PLAN = {"version": "p1", "effective_from": 0, "currency": "CNY", "max_levels": 1
 ORDER = {"id": "o1", "buyer_id": "kid", "amount": 1000, "currency": "CNY",
          "placed_at": 4_000_000_000_000}  # fmt: skip
 REFUND = {"id": "r1", "amount": 10, "refunded_at": 4_000_000_000_001}
+SUPER = {"id": "s1", "starts_at": 4_000_000_000_000, "expires_at": 4_031_536_000_000,
+         "amount": 19_900, "currency": "CNY"}  # fmt: skip
 # (method, path, body, roles allowed)
 ROUTES = [
     ("POST", "/v1/members", {"id": "new", "inviter_id": "root"}, {"admin", "storefront"}),
     ("POST", "/v1/members/kid/paid", {}, {"admin", "storefront"}),
     ("GET", "/v1/members/kid", None, {"admin", "storefront", "growth", "auditor"}),
     ("GET", "/v1/members/kid/tier", None, {"admin", "storefront", "growth", "auditor"}),
+    ("POST", "/v1/members/kid/super-memberships", SUPER, {"admin", "storefront"}),
     ("GET", "/v1/members/root/downline/counts", None, {"admin", "growth", "auditor"}),
     ("GET", "/v1/members/kid/upline", None, {"admin", "growth", "auditor"}),
     ("PUT", "/v1/plans/p2", {**PLAN, "version": "p2", "effective_from": 5 * 10**12}, {"admin"}),
@@ -28,6 +31,8 @@ ROUTES = [
     ("GET", "/v1/orders/o1", None, {"admin", "auditor"}),
     ("GET", "/v1/ledger", None, {"admin", "auditor"}),
     ("GET", "/v1/ledger/o:o1:0:0/trace", None, {"admin", "auditor"}),
+    ("GET", "/v1/members/kid/earnings", None, {"admin", "auditor", "storefront"}),
+    ("GET", "/v1/compliance/report", None, {"admin", "auditor"}),
 ]
 
 

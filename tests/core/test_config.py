@@ -77,3 +77,22 @@ def test_unknown_fsync_policy_is_refused(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("REFGRAPH_EMBEDDED_APPENDFSYNC", "sometimes")
     with pytest.raises(ValidationError, match="appendfsync"):
         Settings()
+
+
+def test_the_spend_ladder_defaults_to_the_sources_and_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    from app.domain.spend import DEFAULT_SPEND_LADDER
+
+    monkeypatch.delenv("REFGRAPH_CONFIG_FILE", raising=False)
+    assert Settings().spend_ladder == DEFAULT_SPEND_LADDER
+    levels = [{"level": "basic", "min_spend": 0, "price_bp": 10_000},
+              {"level": "gold", "min_spend": 100_000, "price_bp": 9000}]  # fmt: skip
+    monkeypatch.setenv("REFGRAPH_SPEND_LADDER", json.dumps({"currency": "USD", "levels": levels}))
+    ladder = Settings().spend_ladder
+    assert ladder.currency == "USD" and [lv.level for lv in ladder.levels] == ["basic", "gold"]
+    monkeypatch.setenv("REFGRAPH_SPEND_LADDER", json.dumps({"levels": levels[::-1]}))
+    with pytest.raises(ValidationError, match="start at 0"):
+        Settings()

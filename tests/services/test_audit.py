@@ -31,12 +31,14 @@ def ledger_with_refunds(store: CypherStore) -> None:
         request = order(f"o{k}", buyer, 999 + k, placed_at=JAN + k)
         post_order(store=store, ladder=DEFAULT_LADDER, request=request, now=NOW)
     post_refund(
+        ladder=DEFAULT_LADDER,
         store=store,
         order_id="o0",
         request=RefundCreate(id="r0", amount=999, refunded_at=JAN + 9),
         now=NOW,
     )
     post_refund(
+        ladder=DEFAULT_LADDER,
         store=store,
         order_id="o2",
         request=RefundCreate(id="r2", amount=100, refunded_at=JAN + 9),
@@ -49,9 +51,10 @@ def test_a_sound_ledger_rederives_exactly(store: CypherStore) -> None:
     report = audit_ledger(store=store, ladder=DEFAULT_LADDER)
     assert report.differences == []
     assert (report.orders, report.refunds) == (4, 2)
-    # o0: bonus, rebate, 2 levels, reversed in full (8); o1: rebate, 2 levels (3); o2: bonus,
-    # rebate, 2 levels and their partial reversal (8); o3: bonus, rebate, 1 level (3).
-    assert report.entries == 22
+    # o0: bonus, rebate, 2 levels, reversed in full (8); o1: rebate, 2 levels, and the bonus
+    # that moved to it when o0 was refunded in full (4); o2: bonus, rebate, 2 levels and their
+    # partial reversal (8); o3: bonus, rebate, 1 level (3).
+    assert report.entries == 23
 
 
 def test_tampered_missing_and_invented_entries_are_reported(store: CypherStore) -> None:

@@ -129,9 +129,17 @@ class LedgerMachine(RuleBasedStateMachine):
         )  # fmt: skip
         if refund.amount > amount - done:
             with pytest.raises(InvalidInput):
-                post_refund(store=self.store, order_id=order_id, request=refund, now=self.clock)
+                post_refund(
+                    ladder=LADDER,
+                    store=self.store,
+                    order_id=order_id,
+                    request=refund,
+                    now=self.clock,
+                )
             return
-        post_refund(store=self.store, order_id=order_id, request=refund, now=self.clock)
+        post_refund(
+            ladder=LADDER, store=self.store, order_id=order_id, request=refund, now=self.clock
+        )
         self.refunded[order_id] = done + refund.amount
 
     @rule(member=MEMBERS)
@@ -163,6 +171,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for entry_id, original in originals.items():
             assert original.amount > 0
             assert 0 <= taken.get(entry_id, 0) <= original.amount
+            assert original.order_id is not None
             if self.refunded.get(original.order_id) == self.orders[original.order_id]:
                 assert taken[entry_id] == original.amount
         # The referral bonus: at most one live bonus per invitee.

@@ -128,6 +128,7 @@ def test_partial_then_full_refund_nets_every_entry_to_zero(store: CypherStore) -
         ("distribution", "top"): 10,
     }
     partial, _ = post_refund(
+        ladder=DEFAULT_LADDER,
         store=store,
         order_id="o1",
         request=RefundCreate(id="r1", amount=333, refunded_at=JAN + 1),
@@ -142,12 +143,14 @@ def test_partial_then_full_refund_nets_every_entry_to_zero(store: CypherStore) -
     assert {e.reverses for e in partial.entries} == {e.id for e in posted.entries}
     with pytest.raises(InvalidInput, match="more than the 668 left"):
         post_refund(
+            ladder=DEFAULT_LADDER,
             store=store,
             order_id="o1",
             request=RefundCreate(id="r2", amount=669, refunded_at=JAN + 2),
             now=NOW,
         )
     full, _ = post_refund(
+        ladder=DEFAULT_LADDER,
         store=store,
         order_id="o1",
         request=RefundCreate(id="r2", amount=668, refunded_at=JAN + 2),
@@ -165,6 +168,7 @@ def test_partial_then_full_refund_nets_every_entry_to_zero(store: CypherStore) -
     assert set(net.values()) == {0}
     with pytest.raises(NotFound):
         post_refund(
+            ladder=DEFAULT_LADDER,
             store=store,
             order_id="nope",
             request=RefundCreate(id="r3", amount=1, refunded_at=JAN),
@@ -172,7 +176,7 @@ def test_partial_then_full_refund_nets_every_entry_to_zero(store: CypherStore) -
         )
 
 
-def test_referral_bonus_once_per_invitee_and_again_after_a_full_refund(
+def test_referral_bonus_moves_to_the_next_live_purchase_after_a_full_refund(
     store: CypherStore,
 ) -> None:
     chain(store, "mum", "kid")
@@ -187,13 +191,36 @@ def test_referral_bonus_once_per_invitee_and_again_after_a_full_refund(
     assert paid_to(first.entries) == {("referral_bonus", "mum"): 2000}
     assert second.entries == []
     post_refund(
+        ladder=DEFAULT_LADDER,
         store=store,
         order_id="o1",
         request=RefundCreate(id="r1", amount=10_000, refunded_at=JAN + 1),
         now=NOW,
     )
+    # o2 is now her first purchase not fully refunded: the bonus moved to it.
+    moved = [e for e in store.entries_of_orders(["o2"]) if e.kind == "referral_bonus"]
+    assert [(e.id, e.beneficiary_id, e.amount) for e in moved] == [("o:o2:0:1", "mum", 2000)]
     third, _ = post_order(store=store, ladder=DEFAULT_LADDER, request=order("o3", "kid"), now=NOW)
-    assert paid_to(third.entries) == {("referral_bonus", "mum"): 2000}
+    assert third.entries == []
+    post_refund(
+        ladder=DEFAULT_LADDER,
+        store=store,
+        order_id="o2",
+        request=RefundCreate(id="r2", amount=10_000, refunded_at=JAN + 2),
+        now=NOW,
+    )
+    post_refund(
+        ladder=DEFAULT_LADDER,
+        store=store,
+        order_id="o3",
+        request=RefundCreate(id="r3", amount=10_000, refunded_at=JAN + 3),
+        now=NOW,
+    )
+    # Every purchase refunded in full: the next one is her first again.
+    fourth, _ = post_order(store=store, ladder=DEFAULT_LADDER, request=order("o4", "kid"), now=NOW)
+    assert paid_to(fourth.entries) == {("referral_bonus", "mum"): 2000}
+    net = sum(e.amount for e in store.entries_of_orders(["o1", "o2", "o3", "o4"]))
+    assert net == 2000  # once per invitee
 
 
 def test_allowance_only_after_the_trainer_reaches_phoenix(store: CypherStore) -> None:
@@ -255,6 +282,7 @@ def test_hold_then_release_unless_fully_refunded(store: CypherStore) -> None:
     gone, _ = post_order(store=store, ladder=DEFAULT_LADDER, request=order("gone", "a"), now=JAN)
     assert {e.status for e in kept.entries + gone.entries} == {"pending"}
     post_refund(
+        ladder=DEFAULT_LADDER,
         store=store,
         order_id="gone",
         request=RefundCreate(id="r", amount=10_000, refunded_at=JAN + 1),

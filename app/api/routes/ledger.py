@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Query
 
 from app.api.deps import Auditors, StoreDep
 from app.api.problems import problem_responses
-from app.domain.members import EpochMs
 from app.domain.plans import RuleKind
+from app.domain.units import EpochMs
 from app.services import ledger as service
 from app.services.ledger import MAX_PAGE, LedgerPage, Trace
 from app.store.ledger_queries import LedgerFilter

@@ -1,4 +1,4 @@
-"""Members, their tiers, downline counts and upline."""
+"""Members, their tiers (both ladders), super memberships, downline counts and upline."""
 
 from __future__ import annotations
 
@@ -6,19 +6,29 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response
 
-from app.api.deps import LadderDep, MemberReaders, NetworkReaders, NowDep, StoreDep, Writers
+from app.api.deps import (
+    LadderDep,
+    MemberReaders,
+    NetworkReaders,
+    NowDep,
+    SpendLadderDep,
+    StoreDep,
+    Writers,
+)
 from app.api.problems import problem_responses
 from app.domain.members import (
     TRACKED_LEVELS,
     DownlineCounts,
-    EpochMs,
     Member,
     MemberCreate,
     PaidMark,
     TierStatus,
     Upline,
 )
+from app.domain.super_membership import SuperMembership, SuperMembershipCreate
+from app.domain.units import EpochMs
 from app.services import members as service
+from app.services import super_memberships
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
 MemberIdPath = Annotated[str, Path(description="The member's external id")]
@@ -78,12 +88,52 @@ def get_tier(
     member_id: MemberIdPath,
     store: StoreDep,
     ladder: LadderDep,
+    spend_ladder: SpendLadderDep,
+    now: NowDep,
     as_of: Annotated[
         EpochMs | None, Query(description="Answer from the history at this moment")
     ] = None,
 ) -> TierStatus:
-    """Current tier from maintained counters, or the tier held at `as_of` from the history."""
-    return service.get_tier_status(store=store, ladder=ladder, member_id=member_id, as_of=as_of)
+    """Both ladders: the honour tier (from maintained counters, or at `as_of` from the
+    history), the spend level over the rolling year and the super membership, now or at
+    `as_of`."""
+    return service.get_tier_status(
+        store=store,
+        ladder=ladder,
+        spend_ladder=spend_ladder,
+        member_id=member_id,
+        now=now,
+        as_of=as_of,
+    )
+
+
+@router.post(
+    "/{member_id}/super-memberships",
+    status_code=201,
+    dependencies=[Writers],
+    responses={
+        200: {
+            "model": SuperMembership,
+            "description": "Already recorded (a retry): nothing written",
+        },
+        **problem_responses(401, 403, 404, 409, 422),
+    },
+)
+def add_super_membership(
+    member_id: MemberIdPath,
+    request: SuperMembershipCreate,
+    store: StoreDep,
+    now: NowDep,
+    response: Response,
+) -> SuperMembership:
+    """Records a paid super membership over [starts_at, expires_at) (201); the same one again
+    returns it with 200."""
+    membership, created = super_memberships.add_super_membership(
+        store=store, member_id=member_id, request=request, now=now
+    )
+    if not created:
+        response.status_code = 200
+    return membership
 
 
 @router.get(

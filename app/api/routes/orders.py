@@ -45,10 +45,17 @@ def post_order(
     },
 )
 def post_refund(
-    order_id: OrderIdPath, request: RefundCreate, store: StoreDep, now: NowDep, response: Response
+    order_id: OrderIdPath,
+    request: RefundCreate,
+    store: StoreDep,
+    ladder: LadderDep,
+    now: NowDep,
+    response: Response,
 ) -> RefundPosted:
     """Records a full or partial refund and one reversal per entry of the order."""
-    posted, created = service.post_refund(store=store, order_id=order_id, request=request, now=now)
+    posted, created = service.post_refund(
+        store=store, ladder=ladder, order_id=order_id, request=request, now=now
+    )
     if not created:
         response.status_code = 200
     return posted

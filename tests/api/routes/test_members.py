@@ -9,6 +9,12 @@ from fastapi.testclient import TestClient
 from tests.conftest import auth
 
 ADMIN = auth("admin")
+# Both spend-ladder parts of a tier answer for a member without purchases or memberships.
+NO_SPEND = {
+    "spend": {"level": "v0", "price_bp": 10_000, "currency": "CNY", "rolling_spend": 0,
+              "held_until": None, "next_level": "v1", "spend_to_next": 500_000},
+    "super_membership": {"active": False, "since": None, "expires_at": None},
+}  # fmt: skip
 
 
 def register(
@@ -104,12 +110,12 @@ def test_tier_reports_progress_and_history(client: TestClient) -> None:
     tier = client.get("/v1/members/queen/tier", headers=ADMIN).json()
     assert tier == {
         "member_id": "queen", "tier": "butterfly", "paid_direct_invites": 5,
-        "next_tier": "peacock", "invites_to_next": 15, "since": 2004,
+        "next_tier": "peacock", "invites_to_next": 15, "since": 2004, **NO_SPEND,
     }  # fmt: skip
     before = client.get("/v1/members/queen/tier?as_of=2003", headers=ADMIN).json()
     assert before == {
         "member_id": "queen", "tier": "bee", "paid_direct_invites": 4,
-        "next_tier": "butterfly", "invites_to_next": 1, "since": 1000,
+        "next_tier": "butterfly", "invites_to_next": 1, "since": 1000, **NO_SPEND,
     }  # fmt: skip
     assert_problem(client.get("/v1/members/queen/tier?as_of=10", headers=ADMIN), 422, "as_of")
     assert_problem(client.get("/v1/members/queen/tier?as_of=soon", headers=ADMIN), 422, "as_of")

@@ -1,0 +1,48 @@
+"""A member's earnings, and the compliance report auditors file."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from app.api.deps import Auditors, EarningsReaders, NowDep, StoreDep
+from app.api.problems import problem_responses
+from app.domain.units import EpochMs
+from app.services import compliance, earnings
+from app.services.compliance import ComplianceReport
+from app.services.earnings import Earnings
+
+router = APIRouter(prefix="/v1")
+
+
+@router.get(
+    "/members/{member_id}/earnings",
+    tags=["members"],
+    dependencies=[EarningsReaders],
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_earnings(
+    member_id: Annotated[str, Path(description="The member's external id")],
+    store: StoreDep,
+    from_: Annotated[
+        EpochMs | None, Query(alias="from", description="created_at at or after (epoch ms)")
+    ] = None,
+    to: Annotated[EpochMs | None, Query(description="created_at before (epoch ms)")] = None,
+) -> Earnings:
+    """Her net earnings per currency: by rule kind, by status and by calendar month (UTC),
+    refund reversals netted in, all in integer minor units."""
+    return earnings.get_earnings(store=store, member_id=member_id, from_=from_, to=to)
+
+
+@router.get(
+    "/compliance/report",
+    tags=["compliance"],
+    dependencies=[Auditors],
+    responses=problem_responses(401, 403),
+)
+def get_compliance_report(store: StoreDep, now: NowDep) -> ComplianceReport:
+    """Network depth and concentration, the deepest hop any payout reached against the hard
+    level cap, payouts split recruitment- vs sales-linked and own consumption vs outside
+    customers, and payouts to a buyer on her own order."""
+    return compliance.compliance_report(store=store, now=now)

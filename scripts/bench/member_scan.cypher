@@ -1,0 +1,2 @@
+MATCH (m:Member)
+RETURN count(m.depth) AS members

@@ -1,0 +1,2 @@
+MATCH (e:LedgerEntry {id: $id})
+RETURN e.amount AS amount
