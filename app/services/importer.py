@@ -73,7 +73,10 @@ def import_members(
         progress=progress or (lambda _done: None),
         now=now if now is not None else int(time.time() * 1000),
     )
-    return run.execute(source)
+    report = run.execute(source)
+    # A bulk load is a long write log; folded into a snapshot, the next start loads it fast.
+    store.compact()
+    return report
 
 
 @dataclass

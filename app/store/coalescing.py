@@ -157,6 +157,9 @@ class CoalescingStore(CypherStore):
     def iter_forest(self) -> Iterator[ForestRow]:
         return self.inner.iter_forest()
 
+    def compact(self) -> None:
+        self.inner.compact()
+
     def ping(self) -> None:
         self.inner.ping()
 

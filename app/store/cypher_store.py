@@ -122,6 +122,10 @@ class CypherStore(LedgerQueries, ABC):
     def member_count(self) -> int:
         return int(self._read("member_count", {})[0]["members"])
 
+    def compact(self) -> None:
+        """Folds the engine's write log into a snapshot, where that means something (the
+        embedded FalkorDB's append-only file); a no-op elsewhere."""
+
     def ping(self) -> None:
         self._read("ping", {})
 

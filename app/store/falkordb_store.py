@@ -3,6 +3,7 @@ results reshaped into plain records."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,7 @@ from app.store.port import ForestRow
 FOREST_PAGE = 20_000
 # Schema errors that mean "already done": a migration re-applied after a crash between
 # applying it and recording it.
+COMPACT_TIMEOUT_S = 600
 ALREADY_DONE = ("already indexed", "already exists", "constraint already")
 
 
@@ -95,6 +97,27 @@ class FalkorDBStore(CypherStore):
         except redis.ResponseError as error:
             if not any(marker in str(error).lower() for marker in ALREADY_DONE):
                 raise
+
+    def compact(self) -> None:
+        """Rewrites the append-only file as a snapshot (its RDB base) and waits for it: a
+        start then loads the graph with its indexes instead of replaying every statement."""
+        connection = self.client.connection
+        if connection.info("persistence").get("aof_enabled") != 1:
+            return
+        try:
+            connection.execute_command("BGREWRITEAOF")
+        except redis.ResponseError as error:  # one already running or scheduled: wait for it
+            if "in progress" not in str(error).lower():
+                raise
+        deadline = time.monotonic() + COMPACT_TIMEOUT_S
+        while time.monotonic() < deadline:
+            state = connection.info("persistence")
+            if not state["aof_rewrite_in_progress"] and not state["aof_rewrite_scheduled"]:
+                if state["aof_last_bgrewrite_status"] != "ok":
+                    raise StoreUnavailable("the engine failed to rewrite its append-only file")
+                return
+            time.sleep(0.05)
+        raise StoreUnavailable(f"the append-only file rewrite took over {COMPACT_TIMEOUT_S} s")
 
     def drop_everything(self) -> None:
         """Deletes the whole graph (tests and `generate --reset` only)."""

@@ -48,4 +48,9 @@ def apply_migrations(store: GraphStore, directory: Path) -> list[str]:
         store.apply_migration(migration)
         store.record_migration(migration.name, int(time.time() * 1000))
         applied.append(migration.name)
+    if applied:
+        # The schema goes into the snapshot the write log starts from: FalkorDB replaying
+        # an index's creation from the log looks members up without it until the load ends
+        # (a restart after 20k registrations took 60 s instead of 2).
+        store.compact()
     return applied
