@@ -52,6 +52,7 @@ BENCH_QUERIES = {
     path.stem: path.read_text() for path in (PROJECT_ROOT / "scripts" / "bench").glob("*.cypher")
 }
 KEY = "bench-admin-key"
+FIGURES = ("import", "store_tier", "http_tier", "downline", "deep_writes", "hot_root")
 
 
 def main() -> None:
@@ -65,6 +66,9 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=300, help="registrations per write figure")
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results")
+    parser.add_argument(
+        "--figures", default=",".join(FIGURES), help="a subset, comma-separated (default: all)"
+    )
     args = parser.parse_args()
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -87,20 +91,25 @@ def main() -> None:
 def run_figures(
     store: CypherStore, network: Path, rows: list[dict[str, Any]], args: argparse.Namespace
 ) -> dict[str, Any]:
+    wanted = args.figures.split(",")
     figures: dict[str, Any] = {}
-    figures["import"] = import_figure(store, network, rows, args.batch_size)
-    log(f"import {figures['import']}")
+    if "import" in wanted:
+        figures["import"] = import_figure(store, network, rows, args.batch_size)
+    else:  # the network is needed anyway; untimed
+        import_members(store=store, ladder=DEFAULT_LADDER, source=network, batch_size=5000)
     ids = [r["id"] for r in read(store, "sample_ids", {"limit": 200_000})]
-    figures["store_tier"] = store_tier_figure(store, ids, args.reads)
-    log(f"store_tier {figures['store_tier']}")
-    figures["http_tier"] = http_tier_figure(store, ids, args.reads)
-    log(f"http_tier {figures['http_tier']}")
-    figures["downline"] = downline_figure(store)
-    log(f"downline {figures['downline']}")
-    figures["deep_writes"] = deep_writes_figure(store, args.writes)
-    log(f"deep_writes {figures['deep_writes']}")
-    figures["hot_root"] = hot_root_figure(store, args.writes)
-    log(f"hot_root {figures['hot_root']}")
+    measures: dict[str, Callable[[], dict[str, Any]]] = {
+        "store_tier": lambda: store_tier_figure(store, ids, args.reads),
+        "http_tier": lambda: http_tier_figure(store, ids, args.reads),
+        "downline": lambda: downline_figure(store),
+        "deep_writes": lambda: deep_writes_figure(store, args.writes),
+        "hot_root": lambda: hot_root_figure(store, args.writes),
+    }
+    for name, measure in measures.items():
+        if name in wanted:
+            figures[name] = measure()
+    for name, figure in figures.items():
+        log(f"{name} {figure}")
     return figures
 
 

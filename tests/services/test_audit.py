@@ -3,14 +3,13 @@ invented entry is reported."""
 
 from __future__ import annotations
 
-from app.domain.ledger import RefundCreate
 from app.domain.tiers import DEFAULT_LADDER
 from app.services.audit import audit_ledger
-from app.services.orders import post_order, post_refund
+from app.services.orders import post_order
 from app.services.plans import load_plan
 from app.store.cypher_store import CypherStore
 from tests.engines import run_cypher
-from tests.services.test_orders import JAN, NOW, chain, order, plan
+from tests.services.test_orders import JAN, NOW, chain, order, plan, refund
 
 
 def ledger_with_refunds(store: CypherStore) -> None:
@@ -30,20 +29,8 @@ def ledger_with_refunds(store: CypherStore) -> None:
     for k, buyer in enumerate(["b", "b", "a", "mid"]):
         request = order(f"o{k}", buyer, 999 + k, placed_at=JAN + k)
         post_order(store=store, ladder=DEFAULT_LADDER, request=request, now=NOW)
-    post_refund(
-        ladder=DEFAULT_LADDER,
-        store=store,
-        order_id="o0",
-        request=RefundCreate(id="r0", amount=999, refunded_at=JAN + 9),
-        now=NOW,
-    )
-    post_refund(
-        ladder=DEFAULT_LADDER,
-        store=store,
-        order_id="o2",
-        request=RefundCreate(id="r2", amount=100, refunded_at=JAN + 9),
-        now=NOW,
-    )
+    refund(store, "o0", "r0", 999, at=JAN + 9)
+    refund(store, "o2", "r2", 100, at=JAN + 9)
 
 
 def test_a_sound_ledger_rederives_exactly(store: CypherStore) -> None:

@@ -9,7 +9,7 @@ from app.domain.ledger import LedgerEntry, OrderCreate, RefundCreate
 from app.domain.members import NewMemberRow, PaidRow
 from app.domain.plans import DAY_MS, Plan
 from app.domain.tiers import DEFAULT_LADDER, TierLadder, TierStep
-from app.services.orders import post_order, post_refund, release_due_entries
+from app.services.orders import RefundPosted, post_order, post_refund, release_due_entries
 from app.services.plans import load_plan
 from app.store.cypher_store import CypherStore
 
@@ -50,6 +50,19 @@ def order(order_id: str, buyer: str, amount: int = 10_000, **fields: object) -> 
             **fields,
         }
     )
+
+
+def refund(
+    store: CypherStore, order_id: str, refund_id: str, amount: int, *, at: int
+) -> RefundPosted:
+    posted, _ = post_refund(
+        ladder=DEFAULT_LADDER,
+        store=store,
+        order_id=order_id,
+        request=RefundCreate(id=refund_id, amount=amount, refunded_at=at),
+        now=NOW,
+    )
+    return posted
 
 
 def paid_to(entries: list[LedgerEntry]) -> dict[tuple[str, str], int]:
@@ -127,13 +140,7 @@ def test_partial_then_full_refund_nets_every_entry_to_zero(store: CypherStore) -
         ("distribution", "mid"): 33,
         ("distribution", "top"): 10,
     }
-    partial, _ = post_refund(
-        ladder=DEFAULT_LADDER,
-        store=store,
-        order_id="o1",
-        request=RefundCreate(id="r1", amount=333, refunded_at=JAN + 1),
-        now=NOW,
-    )
+    partial = refund(store, "o1", "r1", 333, at=JAN + 1)
     # floor(e * 333 / 1001): 50 → 16, 33 → 10, 10 → 3
     assert paid_to(partial.entries) == {
         ("self_rebate", "a"): -16,
@@ -142,20 +149,8 @@ def test_partial_then_full_refund_nets_every_entry_to_zero(store: CypherStore) -
     }
     assert {e.reverses for e in partial.entries} == {e.id for e in posted.entries}
     with pytest.raises(InvalidInput, match="more than the 668 left"):
-        post_refund(
-            ladder=DEFAULT_LADDER,
-            store=store,
-            order_id="o1",
-            request=RefundCreate(id="r2", amount=669, refunded_at=JAN + 2),
-            now=NOW,
-        )
-    full, _ = post_refund(
-        ladder=DEFAULT_LADDER,
-        store=store,
-        order_id="o1",
-        request=RefundCreate(id="r2", amount=668, refunded_at=JAN + 2),
-        now=NOW,
-    )
+        refund(store, "o1", "r2", 669, at=JAN + 2)
+    full = refund(store, "o1", "r2", 668, at=JAN + 2)
     assert paid_to(full.entries) == {
         ("self_rebate", "a"): -34,
         ("distribution", "mid"): -23,
@@ -167,13 +162,7 @@ def test_partial_then_full_refund_nets_every_entry_to_zero(store: CypherStore) -
         net[key] = net.get(key, 0) + entry.amount
     assert set(net.values()) == {0}
     with pytest.raises(NotFound):
-        post_refund(
-            ladder=DEFAULT_LADDER,
-            store=store,
-            order_id="nope",
-            request=RefundCreate(id="r3", amount=1, refunded_at=JAN),
-            now=NOW,
-        )
+        refund(store, "nope", "r3", 1, at=JAN)
 
 
 def test_referral_bonus_moves_to_the_next_live_purchase_after_a_full_refund(
@@ -190,32 +179,14 @@ def test_referral_bonus_moves_to_the_next_live_purchase_after_a_full_refund(
     second, _ = post_order(store=store, ladder=DEFAULT_LADDER, request=order("o2", "kid"), now=NOW)
     assert paid_to(first.entries) == {("referral_bonus", "mum"): 2000}
     assert second.entries == []
-    post_refund(
-        ladder=DEFAULT_LADDER,
-        store=store,
-        order_id="o1",
-        request=RefundCreate(id="r1", amount=10_000, refunded_at=JAN + 1),
-        now=NOW,
-    )
+    refund(store, "o1", "r1", 10_000, at=JAN + 1)
     # o2 is now her first purchase not fully refunded: the bonus moved to it.
     moved = [e for e in store.entries_of_orders(["o2"]) if e.kind == "referral_bonus"]
     assert [(e.id, e.beneficiary_id, e.amount) for e in moved] == [("o:o2:0:1", "mum", 2000)]
     third, _ = post_order(store=store, ladder=DEFAULT_LADDER, request=order("o3", "kid"), now=NOW)
     assert third.entries == []
-    post_refund(
-        ladder=DEFAULT_LADDER,
-        store=store,
-        order_id="o2",
-        request=RefundCreate(id="r2", amount=10_000, refunded_at=JAN + 2),
-        now=NOW,
-    )
-    post_refund(
-        ladder=DEFAULT_LADDER,
-        store=store,
-        order_id="o3",
-        request=RefundCreate(id="r3", amount=10_000, refunded_at=JAN + 3),
-        now=NOW,
-    )
+    refund(store, "o2", "r2", 10_000, at=JAN + 2)
+    refund(store, "o3", "r3", 10_000, at=JAN + 3)
     # Every purchase refunded in full: the next one is her first again.
     fourth, _ = post_order(store=store, ladder=DEFAULT_LADDER, request=order("o4", "kid"), now=NOW)
     assert paid_to(fourth.entries) == {("referral_bonus", "mum"): 2000}
