@@ -8,12 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.deps import get_now
-from app.api.main import create_app
-from app.api.routes import compliance
-from app.core.config import Settings
 from app.domain.plans import DAY_MS, HARD_MAX_LEVELS
-from app.store.cypher_store import CypherStore
 from tests.api.routes.test_members import assert_problem
 from tests.api.routes.test_orders import JAN, load_seed_plan, network, order
 from tests.conftest import auth
@@ -25,18 +20,9 @@ SECOND_DAY: int = JAN + 2 * DAY_MS  # the API's clock in these tests
 
 
 @pytest.fixture
-def api(store: CypherStore, settings: Settings) -> Iterator[TestClient]:
-    """The app with these routes, its clock on the seed plan's second day (holds running)."""
-    app = create_app(settings, store=store)
-    if not any(getattr(route, "path", None) == REPORT for route in app.routes):
-        app.include_router(compliance.router)  # until app/api/main.py includes it
-
-    async def second_day() -> int:
-        return SECOND_DAY
-
-    app.dependency_overrides[get_now] = second_day
-    with TestClient(app) as client:
-        yield client
+def api(client: TestClient, ledger_clock: None) -> TestClient:
+    """The API with its clock on the seed plan's second day (holds running)."""
+    return client
 
 
 def self_dealt_sale(client: TestClient) -> None:
