@@ -11,6 +11,7 @@ from app.domain.tiers import DEFAULT_LADDER
 from app.services.audit import audit_ledger
 from app.services.ledger import trace_entry
 from app.services.members import mark_member_paid
+from app.services.orders import release_due_entries
 from app.services.paid_bonuses import repair_paid_bonuses
 from app.services.plans import load_plan
 from app.store.cypher_store import CypherStore
@@ -40,6 +41,10 @@ def test_becoming_paid_pays_the_inviter_once(store: CypherStore) -> None:
         JAN + 4 * DAY_MS,
     )
     assert audit_ledger(store=store, ladder=DEFAULT_LADDER).differences == []
+    # No order to be refunded: released once its hold has passed.
+    assert release_due_entries(store=store, now=JAN + 4 * DAY_MS - 1) == 0
+    assert release_due_entries(store=store, now=JAN + 4 * DAY_MS) == 1
+    assert [e.status for e in store.paid_bonus_entries()] == ["available"]
     trace = trace_entry(store=store, entry_id="p:kid")
     assert trace.order is None and trace.sound
     assert [(n.member_id, n.roles) for n in trace.nodes] == [
