@@ -9,7 +9,17 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app.api.problems import install_problem_handlers
-from app.api.routes import compliance, health, ledger, members, orders, plans
+from app.api.routes import (
+    analytics,
+    compliance,
+    groups,
+    health,
+    ledger,
+    members,
+    orders,
+    plans,
+    tree,
+)
 from app.core.config import Settings
 from app.services.orders import HoldReleaser
 from app.store.coalescing import CoalescingStore
@@ -58,4 +68,7 @@ def create_app(
     app.include_router(plans.router)
     app.include_router(ledger.router)
     app.include_router(compliance.router)
+    app.include_router(tree.router)
+    app.include_router(groups.router)
+    app.include_router(analytics.router)
     return app

@@ -19,15 +19,18 @@ from app.domain.members import (
 from app.domain.spend import SpendLadder
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
 from app.domain.tiers import TierLadder
+from app.store.analytics_queries import AnalyticsQueries
 from app.store.catalogue import Backend, QueryCatalogue
+from app.store.group_queries import GroupQueries
 from app.store.ledger_queries import LedgerQueries
 from app.store.migrations import Migration
 from app.store.port import ForestRow
+from app.store.tree_queries import TreeQueries
 
 Record = dict[str, Any]
 
 
-class CypherStore(LedgerQueries, ABC):
+class CypherStore(LedgerQueries, TreeQueries, AnalyticsQueries, GroupQueries, ABC):
     backend: Backend
 
     def __init__(self, catalogue: QueryCatalogue) -> None:

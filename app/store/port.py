@@ -14,9 +14,12 @@ from app.domain.plans import Plan
 from app.domain.spend import SpendLadder
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
 from app.domain.tiers import TierLadder
+from app.store.analytics_queries import AnalyticsStore
 from app.store.catalogue import Backend
+from app.store.group_queries import GroupStore
 from app.store.ledger_queries import LedgerFilter, OrderContextRow, StoredOrder
 from app.store.migrations import Migration
+from app.store.tree_queries import TreeStore
 
 
 class ForestRow(BaseModel):
@@ -123,7 +126,7 @@ class LedgerStore(Protocol):
     def entry_ids_beyond_hop(self, max_hop: int, limit: int) -> list[str]: ...
 
 
-class GraphStore(LedgerStore, Protocol):
+class GraphStore(LedgerStore, TreeStore, AnalyticsStore, GroupStore, Protocol):
     backend: Backend
 
     def register_members(self, rows: Sequence[NewMemberRow], ladder: TierLadder) -> list[str]:

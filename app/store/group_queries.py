@@ -1,0 +1,21 @@
+"""Group operations on the port, written once over named queries (as ledger_queries.py
+does for the ledger); the GroupStore protocol the services type against is beside them."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any, Protocol
+
+Record = dict[str, Any]
+
+
+class GroupStore(Protocol):
+    """What the services need from the store for this capability."""
+
+
+class GroupQueries:
+    @abstractmethod
+    def _read(self, name: str, params: Record) -> list[Record]: ...
+
+    @abstractmethod
+    def _write(self, name: str, params: Record) -> list[Record]: ...
