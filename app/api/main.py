@@ -18,6 +18,7 @@ from app.api.routes import (
     members,
     orders,
     plans,
+    simulations,
     tree,
 )
 from app.core.config import Settings
@@ -71,4 +72,5 @@ def create_app(
     app.include_router(tree.router)
     app.include_router(groups.router)
     app.include_router(analytics.router)
+    app.include_router(simulations.router)
     return app

@@ -25,12 +25,15 @@ from app.store.group_queries import GroupQueries
 from app.store.ledger_queries import LedgerQueries
 from app.store.migrations import Migration
 from app.store.port import ForestRow
+from app.store.simulation_queries import SimulationQueries
 from app.store.tree_queries import TreeQueries
 
 Record = dict[str, Any]
 
 
-class CypherStore(LedgerQueries, TreeQueries, AnalyticsQueries, GroupQueries, ABC):
+class CypherStore(
+    LedgerQueries, TreeQueries, AnalyticsQueries, GroupQueries, SimulationQueries, ABC
+):
     backend: Backend
 
     def __init__(self, catalogue: QueryCatalogue) -> None:

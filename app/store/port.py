@@ -19,6 +19,7 @@ from app.store.catalogue import Backend
 from app.store.group_queries import GroupStore
 from app.store.ledger_queries import LedgerFilter, OrderContextRow, StoredOrder
 from app.store.migrations import Migration
+from app.store.simulation_queries import SimulationStore
 from app.store.tree_queries import TreeStore
 
 
@@ -126,7 +127,9 @@ class LedgerStore(Protocol):
     def entry_ids_beyond_hop(self, max_hop: int, limit: int) -> list[str]: ...
 
 
-class GraphStore(LedgerStore, TreeStore, AnalyticsStore, GroupStore, Protocol):
+class GraphStore(
+    LedgerStore, TreeStore, AnalyticsStore, GroupStore, SimulationStore, Protocol
+):
     backend: Backend
 
     def register_members(self, rows: Sequence[NewMemberRow], ladder: TierLadder) -> list[str]:

@@ -1,0 +1,27 @@
+"""What-if simulations: nothing they compute is written."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from app.api.deps import LadderDep, StoreDep, require_roles
+from app.api.problems import problem_responses
+from app.domain.simulation import TierProposal, TierSimulation
+from app.services.simulation import simulate_tiers
+
+router = APIRouter(prefix="/v1/simulations", tags=["simulations"])
+
+
+@router.post(
+    "/tiers",
+    dependencies=[Depends(require_roles("admin", "growth"))],
+    response_model_by_alias=True,
+    responses=problem_responses(401, 403, 422),
+)
+def simulate_tier_ladder(
+    proposal: TierProposal, store: StoreDep, ladder: LadderDep
+) -> TierSimulation:
+    """Who would move between tiers under the proposed thresholds (counts, up to 20 ids per
+    move), and the period's training allowance re-priced with the tier each trainer would
+    have held at each order's time (before refunds). Nothing is written."""
+    return simulate_tiers(store=store, ladder=ladder, proposal=proposal)
