@@ -14,6 +14,13 @@ ORDER = {"id": "o1", "buyer_id": "kid", "amount": 1000, "currency": "CNY",
 REFUND = {"id": "r1", "amount": 10, "refunded_at": 4_000_000_000_001}
 SUPER = {"id": "s1", "starts_at": 4_000_000_000_000, "expires_at": 4_031_536_000_000,
          "amount": 19_900, "currency": "CNY"}  # fmt: skip
+WHAT_IF = {
+    "ladder": [
+        {"tier": tier, "min_paid_invites": k}
+        for k, tier in enumerate(("bee", "butterfly", "peacock", "phoenix"))
+    ],
+    "period": {"from": 0, "to": 5 * 10**12},
+}
 # (method, path, body, roles allowed)
 ROUTES = [
     ("POST", "/v1/members", {"id": "new", "inviter_id": "root"}, {"admin", "storefront"}),
@@ -33,6 +40,7 @@ ROUTES = [
     ("GET", "/v1/ledger/o:o1:0:0/trace", None, {"admin", "auditor"}),
     ("GET", "/v1/members/kid/earnings", None, {"admin", "auditor", "storefront"}),
     ("GET", "/v1/compliance/report", None, {"admin", "auditor"}),
+    ("POST", "/v1/simulations/tiers", WHAT_IF, {"admin", "growth"}),
 ]
 
 
