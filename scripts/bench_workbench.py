@@ -1,0 +1,141 @@
+"""Growth workbench benchmark, on each backend, on the generated network:
+
+    python scripts/bench_workbench.py --members 1000000
+
+Figures (issue "Growth team workbench"):
+  tree         GET /v1/members/{id}/tree for the widest member (most direct invitees),
+               depth 2 and 50 children a node, over HTTP: p50/p99, against the tier read
+               of the same member over the same connection
+  simulation   POST /v1/simulations/tiers (phoenix at 40 instead of 51, the seed plan's
+               training allowance re-priced over the orders' month): seconds, median of 3
+The orders come from scripts/bench_ledger.py's generator (--orders of them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_core import (
+    KEY,
+    fresh_store,
+    interleaved,
+    log,
+    median_seconds,
+    read,
+    read_rows,
+    serving,
+    summary,
+)
+from bench_ledger import SEED_PLAN, make_orders, post_timed
+
+from app.api.main import create_app
+from app.core.config import PROJECT_ROOT, Settings
+from app.domain.plans import DAY_MS, Plan
+from app.domain.simulation import TierProposal
+from app.domain.tiers import DEFAULT_LADDER
+from app.services.generator import generate_network
+from app.services.importer import import_members
+from app.services.plans import load_plan
+from app.services.simulation import simulate_tiers
+from app.store.catalogue import Backend
+from app.store.cypher_store import CypherStore
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--backends", default="falkordb,neo4j")
+    parser.add_argument("--neo4j-url", default=None, help="default: scripts/neo4j-local url")
+    parser.add_argument("--samples", type=int, default=500, help="tree requests")
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results")
+    args = parser.parse_args()
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    network = args.out / f"network-{args.members}.csv"
+    if not network.exists():
+        generate_network(members=args.members, out=network, seed=7)
+    rows = read_rows(network)
+    results: dict[str, Any] = {"members": args.members, "backends": {}}
+    for backend in args.backends.split(","):
+        log(f"=== {backend}")
+        with fresh_store(Backend(backend), args.neo4j_url) as store:
+            results["backends"][backend] = run_figures(store, network, rows, args)
+        (args.out / f"workbench-{args.members}.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+def run_figures(
+    store: CypherStore, network: Path, rows: list[dict[str, Any]], args: argparse.Namespace
+) -> dict[str, Any]:
+    import_members(store=store, ladder=DEFAULT_LADDER, source=network, batch_size=5000)
+    last_join = max(r["joined_at"] for r in rows)
+    plan = Plan.model_validate_json(SEED_PLAN.read_text()).model_copy(
+        update={"version": "bench", "effective_from": last_join + DAY_MS}
+    )
+    load_plan(store=store, ladder=DEFAULT_LADDER, plan=plan, now=plan.effective_from)
+    for order in make_orders(rows, args.orders, plan.effective_from):
+        post_timed(store, order)
+    log(f"network, plan and {args.orders} orders loaded")
+    figures: dict[str, Any] = {"simulation": simulation_figure(store, plan.effective_from)}
+    log(f"simulation {figures['simulation']}")
+    figures["tree"] = tree_figure(store, args.samples)
+    log(f"tree {figures['tree']}")
+    return figures
+
+
+def simulation_figure(store: CypherStore, plan_from: int) -> dict[str, Any]:
+    steps = [step.model_dump() for step in DEFAULT_LADDER.steps]
+    steps[-1]["min_paid_invites"] = 40
+    proposal = TierProposal.model_validate(
+        {"ladder": steps, "period": {"from": plan_from - DAY_MS, "to": plan_from + 30 * DAY_MS}}
+    )
+    result = simulate_tiers(store=store, ladder=DEFAULT_LADDER, proposal=proposal)
+    seconds = median_seconds(
+        lambda: simulate_tiers(store=store, ladder=DEFAULT_LADDER, proposal=proposal), runs=3
+    )
+    return {
+        "seconds": round(seconds, 2),
+        "moves": [(m.from_, m.to, m.count) for m in result.moves],
+        "allowance_cost": result.allowance_cost.model_dump(),
+    }
+
+
+def tree_figure(store: CypherStore, samples: int) -> dict[str, Any]:
+    [widest] = read(store, "widest_members", {"limit": 1})
+    app = create_app(Settings(api_keys={KEY: "admin"}), store=store)
+    member = widest["id"]
+    picks = [member] * samples
+    with (
+        serving(app) as base,
+        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {KEY}"}) as client,
+    ):
+        tree_path = f"/v1/members/{member}/tree?depth=2&children_limit=50"
+        for _ in range(20):  # warm both paths
+            client.get(tree_path).raise_for_status()
+            client.get(f"/v1/members/{member}/tier").raise_for_status()
+        ours, bare = interleaved(
+            lambda i: client.get(tree_path).raise_for_status(),
+            lambda i: client.get(f"/v1/members/{i}/tier").raise_for_status(),
+            picks,
+        )
+    return {
+        "member": member,
+        "direct_invitees": widest["direct"],
+        **summary(ours, bare, "p50"),
+        **{k: v for k, v in summary(ours, bare, "p99").items() if "p99" in k},
+    }
+
+
+if __name__ == "__main__":
+    main()
