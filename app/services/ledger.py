@@ -3,9 +3,6 @@ order, the plan version and rule, and the invitation edges it followed."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -13,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.core.errors import InvalidInput, NotFound
 from app.domain.ledger import LedgerEntry, Order, Refund
+from app.services.cursors import decode_position, encode_position
 from app.store.ledger_queries import LedgerFilter
 from app.store.port import GraphStore
 
@@ -27,21 +25,11 @@ class LedgerPage(BaseModel):
 
 
 def encode_cursor(entry: LedgerEntry) -> str:
-    raw = json.dumps([entry.created_at, entry.id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_position(entry.created_at, entry.id)
 
 
 def decode_cursor(cursor: str | None) -> tuple[int, str]:
-    if cursor is None:
-        return (-1, "")
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        created_at, entry_id = json.loads(base64.urlsafe_b64decode(padded))
-        if not isinstance(created_at, int) or not isinstance(entry_id, str):
-            raise ValueError
-    except (ValueError, TypeError, binascii.Error) as error:
-        raise InvalidInput("cursor is not one this API handed out", field="cursor") from error
-    return (created_at, entry_id)
+    return (-1, "") if cursor is None else decode_position(cursor)
 
 
 def list_ledger(

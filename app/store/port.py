@@ -127,9 +127,7 @@ class LedgerStore(Protocol):
     def entry_ids_beyond_hop(self, max_hop: int, limit: int) -> list[str]: ...
 
 
-class GraphStore(
-    LedgerStore, TreeStore, AnalyticsStore, GroupStore, SimulationStore, Protocol
-):
+class GraphStore(LedgerStore, TreeStore, AnalyticsStore, GroupStore, SimulationStore, Protocol):
     backend: Backend
 
     def register_members(self, rows: Sequence[NewMemberRow], ladder: TierLadder) -> list[str]:

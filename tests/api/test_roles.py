@@ -41,6 +41,7 @@ ROUTES = [
     ("GET", "/v1/members/kid/earnings", None, {"admin", "auditor", "storefront"}),
     ("GET", "/v1/compliance/report", None, {"admin", "auditor"}),
     ("POST", "/v1/simulations/tiers", WHAT_IF, {"admin", "growth"}),
+    ("GET", "/v1/members/root/tree", None, {"admin", "growth", "auditor"}),
 ]
 
 

@@ -2,6 +2,59 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from app.api.deps import NetworkReaders, StoreDep
+from app.api.problems import problem_responses
+from app.domain.tree import (
+    DEFAULT_CHILDREN_LIMIT,
+    DEFAULT_DEPTH,
+    MAX_CHILDREN_LIMIT,
+    MAX_DEPTH,
+    TreeNode,
+)
+from app.services import tree as service
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
+
+
+@router.get(
+    "/{member_id}/tree",
+    dependencies=[NetworkReaders],
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_tree(
+    member_id: Annotated[str, Path(description="The member at the top of the view")],
+    store: StoreDep,
+    depth: Annotated[
+        int, Query(ge=1, le=MAX_DEPTH, description="Levels below her; 1 is her children")
+    ] = DEFAULT_DEPTH,
+    children_limit: Annotated[
+        int, Query(ge=1, le=MAX_CHILDREN_LIMIT, description="Children per parent, at most")
+    ] = DEFAULT_CHILDREN_LIMIT,
+    cursor: Annotated[
+        str | None,
+        Query(description="A node's next_cursor: her children after it (use with depth=1)"),
+    ] = None,
+) -> TreeNode:
+    """The member and `depth` levels of her downline, each node's children largest downline
+    first (then by id).
+
+    Bounded however wide the network: one query per level, each parent's children sorted and
+    cut to `children_limit` inside it, and at most 2,000 nodes in a response (the member
+    counted), since depth 5 at 500 children could otherwise reach 500^5. Levels fill parent
+    by parent in that order; the parent the budget runs out on, and every later parent with
+    children, is returned with her children cut (possibly to none) and a `next_cursor`.
+    A node with `next_cursor` pages on with `GET /v1/members/{that node}/tree?depth=1&cursor=`.
+    Nodes on the last level have no children listed and no cursor: `direct_total` says
+    whether there are any. Pages follow the live counters, so a page taken while her downline
+    grows may repeat or miss a child whose downline total moved past the cursor."""
+    return service.member_tree(
+        store=store,
+        member_id=member_id,
+        depth=depth,
+        children_limit=children_limit,
+        cursor=cursor,
+    )
