@@ -42,6 +42,8 @@ ROUTES = [
     ("GET", "/v1/compliance/report", None, {"admin", "auditor"}),
     ("POST", "/v1/simulations/tiers", WHAT_IF, {"admin", "growth"}),
     ("GET", "/v1/members/root/tree", None, {"admin", "growth", "auditor"}),
+    ("GET", "/v1/analytics/cohorts?from=0&to=1000", None, {"admin", "growth", "auditor"}),
+    ("GET", "/v1/analytics/concentration?from=0&to=1000", None, {"admin", "growth", "auditor"}),
 ]
 
 

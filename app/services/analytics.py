@@ -1,0 +1,70 @@
+"""Growth analytics: repurchase cohorts by join month and how concentrated sales are. The
+engine returns one row per member; the calendar and the shares are computed in
+app/domain/analytics.py."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from app.core.errors import InvalidInput
+from app.domain.analytics import (
+    MAX_WINDOW_MONTHS,
+    Cohort,
+    MemberActivity,
+    cohorts,
+    purchase_horizon,
+    top_share,
+    window_months,
+)
+from app.store.port import GraphStore
+
+
+class Cohorts(BaseModel):
+    cohorts: list[Cohort] = Field(
+        description="One cohort per UTC join month in the window, oldest first; months "
+        "without joiners are left out"
+    )
+
+
+class Concentration(BaseModel):
+    currency: str | None = Field(
+        description="The currency the sales are in; null when no order was placed"
+    )
+    members_with_sales: int = Field(description="Buyers whose net sales in the window are > 0")
+    top20_share: float = Field(
+        description="Share (0-1) of all net sales made by the ceil(0.2 x members_with_sales) "
+        "buyers with the most; 0 when nobody bought"
+    )
+
+
+def _check_window(from_: int, to: int) -> None:
+    if to <= from_:
+        raise InvalidInput(f"to ({to}) must be after from ({from_})", field="to")
+
+
+def get_cohorts(*, store: GraphStore, from_: int, to: int) -> Cohorts:
+    _check_window(from_, to)
+    if window_months(from_, to) > MAX_WINDOW_MONTHS:
+        raise InvalidInput(
+            f"the window [{from_}, {to}) spans more than {MAX_WINDOW_MONTHS} calendar months",
+            field="to",
+        )
+    rows = store.cohort_members(from_, to, purchase_horizon(to))
+    return Cohorts(cohorts=cohorts(MemberActivity(joined, times) for joined, times in rows))
+
+
+def get_concentration(
+    *, store: GraphStore, from_: int, to: int, currency: str | None = None
+) -> Concentration:
+    _check_window(from_, to)
+    rows = store.net_sales(from_, to)
+    currencies = sorted({row_currency for _, row_currency, _ in rows})
+    if currency is None and len(currencies) > 1:
+        # Adding fen to cents would give a meaningless share.
+        raise InvalidInput(
+            f"orders in the window are in {', '.join(currencies)}; name one with currency",
+            field="currency",
+        )
+    chosen = currency if currency is not None else (currencies[0] if currencies else None)
+    nets = [net for _, row_currency, net in rows if row_currency == chosen]
+    return Concentration(currency=chosen, members_with_sales=len(nets), top20_share=top_share(nets))

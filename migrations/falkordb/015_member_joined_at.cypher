@@ -1,0 +1,1 @@
+CREATE INDEX FOR (m:Member) ON (m.joined_at)
