@@ -23,6 +23,7 @@ from app.domain.plans import Plan
 from app.services.audit import audit_ledger
 from app.services.demo import load_demo_ledger
 from app.services.generator import generate_network
+from app.services.group_importer import import_groups
 from app.services.importer import ImportReport, import_members
 from app.services.orders import release_due_entries
 from app.services.paid_bonuses import repair_paid_bonuses
@@ -126,6 +127,41 @@ def import_file(
     console.print(
         f"{report.rows_read} rows: {report.created} created, {report.skipped} already there, "
         f"{report.marked_paid} marked paid, {len(report.problems)} problems"
+    )
+    raise typer.Exit(0 if not report.problems else 2)
+
+
+@cli.command(name="import-groups")
+def import_groups_file(
+    source: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV file")],
+    batch_size: Annotated[int, typer.Option(min=1, max=50_000)] = 5000,
+) -> None:
+    """Import group memberships (CSV header group_id,kind,name,member_id; an empty member_id
+    only creates the group). Re-running adds nothing new; problems are reported by line."""
+    store = open_store(load_settings())
+    try:
+        with Progress(
+            TextColumn("[bold]importing groups"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("rows", total=None)
+            report = import_groups(
+                store=store,
+                source=source,
+                batch_size=batch_size,
+                progress=lambda done: progress.update(task, completed=done),
+            )
+    finally:
+        store.close()
+    for problem in report.problems:
+        typer.echo(f"line {problem.line}: {problem.kind.value}: {problem.reason}")
+    console.print(
+        f"{report.rows_read} rows: {report.groups_created} groups created, "
+        f"{report.memberships_added} memberships added, {report.memberships_existing} already "
+        f"there, {len(report.problems)} problems"
     )
     raise typer.Exit(0 if not report.problems else 2)
 

@@ -4,13 +4,36 @@ does for the ledger); the GroupStore protocol the services type against is besid
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Sequence
 from typing import Any, Protocol
+
+from app.domain.groups import Group, GroupCreate
 
 Record = dict[str, Any]
 
 
 class GroupStore(Protocol):
     """What the services need from the store for this capability."""
+
+    def put_groups(self, groups: Sequence[GroupCreate]) -> list[tuple[Group, bool]]:
+        """Creates the groups whose id is new; returns each as stored with whether this call
+        created it. Each id at most once per batch."""
+        ...
+
+    def groups_by_id(self, ids: Sequence[str]) -> list[Group]: ...
+
+    def add_group_members(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Adds each (group id, member id) pair not yet there; returns the pairs added now.
+        Pairs naming no group or no member are skipped. Each pair at most once per batch."""
+        ...
+
+    def remove_group_member(self, group_id: str, member_id: str) -> bool | None:
+        """Whether the membership was removed now; None when the group does not exist."""
+        ...
+
+    def group_members_page(self, group_id: str, after: str, limit: int) -> list[str]: ...
+
+    def groups_of_member(self, member_id: str, limit: int) -> list[Group]: ...
 
 
 class GroupQueries:
@@ -19,3 +42,38 @@ class GroupQueries:
 
     @abstractmethod
     def _write(self, name: str, params: Record) -> list[Record]: ...
+
+    def put_groups(self, groups: Sequence[GroupCreate]) -> list[tuple[Group, bool]]:
+        if not groups:
+            return []
+        rows = self._write("group_put", {"groups": [g.model_dump(mode="json") for g in groups]})
+        return [(_group(row), bool(row["created"])) for row in rows]
+
+    def groups_by_id(self, ids: Sequence[str]) -> list[Group]:
+        rows = self._read("group_get_many", {"ids": list(ids)}) if ids else []
+        return [_group(row) for row in rows]
+
+    def add_group_members(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        if not pairs:
+            return set()
+        params = {"pairs": [{"group_id": g, "member_id": m} for g, m in pairs]}
+        rows = self._write("group_add_members", params)
+        return {(row["group_id"], member_id) for row in rows for member_id in row["added"]}
+
+    def remove_group_member(self, group_id: str, member_id: str) -> bool | None:
+        rows = self._write("group_remove_member", {"group_id": group_id, "member_id": member_id})
+        return bool(rows[0]["removed"]) if rows else None
+
+    def group_members_page(self, group_id: str, after: str, limit: int) -> list[str]:
+        params = {"group_id": group_id, "after": after, "limit": limit}
+        return [row["id"] for row in self._read("group_members_page", params)]
+
+    def groups_of_member(self, member_id: str, limit: int) -> list[Group]:
+        rows = self._read("group_memberships", {"member_id": member_id, "limit": limit})
+        return [_group(row) for row in rows]
+
+
+def _group(row: Record) -> Group:
+    return Group(
+        id=row["id"], kind=row["kind"], name=row["name"], members_total=row["members_total"]
+    )
