@@ -5,7 +5,6 @@ re-running adds nothing new. An empty member_id only creates the group."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from app.core.errors import InvalidInput
 from app.domain.groups import Group, GroupCreate, group_conflicts
 from app.domain.members import MemberCreate
+from app.services.csv_records import CsvRecord, csv_records
 from app.store.port import GraphStore
 
 COLUMNS = ("group_id", "kind", "name", "member_id")
@@ -193,48 +193,10 @@ def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def _csv_lines(source: Path) -> Iterator[tuple[int, dict[str, str | None] | str]]:
-    """Each record with its line number: its fields by column (empty as None), or why it
-    could not be read."""
+def _csv_lines(source: Path) -> Iterator[CsvRecord]:
     if source.suffix.lower() != ".csv":
         raise InvalidInput(f"{source.name}: expected a .csv file", field="source")
-    try:
-        # newline="" lets the csv module see quoted line breaks; utf-8-sig drops a BOM.
-        with source.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                return
-            columns = [name.strip() for name in header]
-            if sorted(columns) != sorted(COLUMNS):
-                raise InvalidInput(
-                    f"{source.name}: the CSV header must name the columns {','.join(COLUMNS)} "
-                    f"(found {','.join(columns)})",
-                    field="source",
-                )
-            last_line = reader.line_num
-            while True:
-                try:
-                    record = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as error:
-                    yield reader.line_num, f"unreadable CSV: {error}"
-                    last_line = reader.line_num
-                    continue
-                # A quoted field may span lines: a record is numbered by its first line.
-                line, last_line = last_line + 1, reader.line_num
-                if not record:
-                    continue
-                if len(record) != len(columns):
-                    yield line, f"expected {len(columns)} columns, found {len(record)}"
-                    continue
-                yield (
-                    line,
-                    {name: value or None for name, value in zip(columns, record, strict=True)},
-                )
-    except UnicodeDecodeError as error:
-        raise InvalidInput(f"{source.name} is not UTF-8 text: {error}", field="source") from error
+    return csv_records(source, COLUMNS)
 
 
 def _validation_summary(error: ValidationError) -> str:

@@ -5,7 +5,6 @@ finishes what a crashed run left undone (rows registered but not yet marked paid
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import time
@@ -28,6 +27,7 @@ from app.domain.members import (
     registration_conflicts,
 )
 from app.domain.tiers import TierLadder
+from app.services.csv_records import csv_records
 from app.store.port import GraphStore
 
 COLUMNS = ("id", "inviter_id", "joined_at", "paid_at", "name")
@@ -220,7 +220,7 @@ def _raw_lines(source: Path) -> Iterator[RawLine]:
     suffix = source.suffix.lower()
     try:
         if suffix in CSV_SUFFIXES:
-            yield from _csv_lines(source)
+            yield from csv_records(source, COLUMNS)
         elif suffix in JSONL_SUFFIXES:
             yield from _jsonl_lines(source)
         else:
@@ -230,45 +230,6 @@ def _raw_lines(source: Path) -> Iterator[RawLine]:
             )
     except UnicodeDecodeError as error:
         raise InvalidInput(f"{source.name} is not UTF-8 text: {error}", field="source") from error
-
-
-def _csv_lines(source: Path) -> Iterator[RawLine]:
-    # newline="" lets the csv module see quoted line breaks; utf-8-sig drops a BOM.
-    with source.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            return
-        columns = _csv_columns(source, header)
-        last_line = reader.line_num
-        while True:
-            try:
-                record = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                yield reader.line_num, f"unreadable CSV: {error}"
-                last_line = reader.line_num
-                continue
-            # A quoted field may span lines: a record is numbered by the line it starts on.
-            line, last_line = last_line + 1, reader.line_num
-            if not record:
-                continue
-            if len(record) != len(columns):
-                yield line, f"expected {len(columns)} columns, found {len(record)}"
-                continue
-            yield line, {name: value or None for name, value in zip(columns, record, strict=True)}
-
-
-def _csv_columns(source: Path, header: list[str]) -> list[str]:
-    columns = [name.strip() for name in header]
-    if sorted(columns) != sorted(COLUMNS):
-        raise InvalidInput(
-            f"{source.name}: the CSV header must name the columns {','.join(COLUMNS)} "
-            f"(found {','.join(columns)})",
-            field="source",
-        )
-    return columns
 
 
 def _jsonl_lines(source: Path) -> Iterator[RawLine]:
