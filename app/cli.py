@@ -21,6 +21,7 @@ from app.core.config import PROJECT_ROOT, ROLES, Settings, load_settings
 from app.core.errors import RefgraphError
 from app.domain.plans import Plan
 from app.services.audit import audit_ledger
+from app.services.connectors import run_connectors
 from app.services.demo import load_demo_ledger
 from app.services.generator import generate_network
 from app.services.group_importer import import_groups
@@ -272,6 +273,36 @@ def audit() -> None:
         f"in {time.perf_counter() - started:.1f} s: {len(report.differences)} differences"
     )
     raise typer.Exit(0 if report.ok else 1)
+
+
+@cli.command(name="connectors")
+def connectors_run(
+    sample: Annotated[
+        int | None, typer.Option(min=2, help="Sources for sampled betweenness (default 64)")
+    ] = None,
+) -> None:
+    """Score every member as a key connector now and store the run (what
+    `POST /v1/jobs/connectors` does in the background)."""
+    settings = load_settings()
+    store = open_store(settings)
+    try:
+        with Progress(
+            TextColumn("[bold]connectors"), BarColumn(), TimeElapsedColumn(), console=console
+        ) as progress:
+            task = progress.add_task("run", total=1.0)
+            run = run_connectors(
+                store=store,
+                ladder=settings.tier_ladder,
+                now=_now(),
+                sample_sources=sample,
+                progress=lambda share: progress.update(task, completed=share),
+            )
+    finally:
+        store.close()
+    console.print(
+        f"{run.members} members scored at {run.computed_at}"
+        + (" (betweenness sampled)" if run.approximate else " (exact)")
+    )
 
 
 @cli.command()

@@ -12,8 +12,10 @@ from app.api.problems import install_problem_handlers
 from app.api.routes import (
     analytics,
     compliance,
+    connectors,
     groups,
     health,
+    jobs,
     ledger,
     members,
     orders,
@@ -73,4 +75,6 @@ def create_app(
     app.include_router(groups.router)
     app.include_router(analytics.router)
     app.include_router(simulations.router)
+    app.include_router(jobs.router)
+    app.include_router(connectors.router)
     return app

@@ -21,6 +21,7 @@ from app.domain.super_membership import SuperMembership, SuperMembershipCreate
 from app.domain.tiers import TierLadder
 from app.store.analytics_queries import AnalyticsQueries
 from app.store.catalogue import Backend, QueryCatalogue
+from app.store.connector_queries import ConnectorQueries
 from app.store.group_queries import GroupQueries
 from app.store.ledger_queries import LedgerQueries
 from app.store.migrations import Migration
@@ -32,7 +33,13 @@ Record = dict[str, Any]
 
 
 class CypherStore(
-    LedgerQueries, TreeQueries, AnalyticsQueries, GroupQueries, SimulationQueries, ABC
+    LedgerQueries,
+    TreeQueries,
+    AnalyticsQueries,
+    GroupQueries,
+    SimulationQueries,
+    ConnectorQueries,
+    ABC,
 ):
     backend: Backend
 

@@ -16,6 +16,7 @@ from app.domain.super_membership import SuperMembership, SuperMembershipCreate
 from app.domain.tiers import TierLadder
 from app.store.analytics_queries import AnalyticsStore
 from app.store.catalogue import Backend
+from app.store.connector_queries import ConnectorStore
 from app.store.group_queries import GroupStore
 from app.store.ledger_queries import LedgerFilter, OrderContextRow, StoredOrder
 from app.store.migrations import Migration
@@ -127,7 +128,9 @@ class LedgerStore(Protocol):
     def entry_ids_beyond_hop(self, max_hop: int, limit: int) -> list[str]: ...
 
 
-class GraphStore(LedgerStore, TreeStore, AnalyticsStore, GroupStore, SimulationStore, Protocol):
+class GraphStore(
+    LedgerStore, TreeStore, AnalyticsStore, GroupStore, SimulationStore, ConnectorStore, Protocol
+):
     backend: Backend
 
     def register_members(self, rows: Sequence[NewMemberRow], ladder: TierLadder) -> list[str]:

@@ -1,0 +1,26 @@
+"""Key connectors: the latest run's top members, with the parts of each score."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import NetworkReaders, StoreDep
+from app.api.problems import problem_responses
+from app.services.connectors import MAX_LIMIT, ConnectorPage, SortKey, top_connectors
+
+router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
+
+
+@router.get("", dependencies=[NetworkReaders], responses=problem_responses(401, 403, 422))
+def list_connectors(
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    circle: Annotated[str | None, Query(description="Only members of this circle")] = None,
+    sort: Annotated[SortKey, Query(description="`score` or a part's name")] = "score",
+) -> ConnectorPage:
+    """Members by score (or by one part), each with her rank and the parts of her score,
+    from the latest `POST /v1/jobs/connectors` run; `approximate` when betweenness was
+    sampled."""
+    return top_connectors(store=store, limit=limit, circle=circle, sort=sort)

@@ -1,0 +1,40 @@
+"""Background jobs: start one, follow it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from app.api.deps import LadderDep, NowDep, StoreDep, require_roles
+from app.api.problems import problem_responses
+from app.services import connectors
+from app.services.jobs import Job, get_job, start_job
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+
+@router.post(
+    "/connectors",
+    status_code=202,
+    dependencies=[Depends(require_roles("admin"))],
+    responses=problem_responses(401, 403),
+)
+def start_connectors_job(store: StoreDep, ladder: LadderDep, now: NowDep) -> dict[str, str]:
+    """Scores every member as a key connector in the background; follow it at
+    `GET /v1/jobs/{job_id}`."""
+    job = start_job(
+        store=store,
+        kind="connectors",
+        work=lambda progress: connectors.run_connectors(
+            store=store, ladder=ladder, now=now, progress=progress
+        ),
+    )
+    return {"job_id": job.job_id}
+
+
+@router.get(
+    "/{job_id}",
+    dependencies=[Depends(require_roles("admin", "growth"))],
+    responses=problem_responses(401, 403, 404),
+)
+def read_job(job_id: str, store: StoreDep) -> Job:
+    return get_job(store=store, job_id=job_id)

@@ -1,0 +1,139 @@
+"""Key-connector runs: export the projection, score every member (app/domain/connectors.py),
+write the scores back with the time computed, and serve top-k reads from the run's
+rankings without sorting every member per request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from app.core.errors import InvalidInput
+from app.domain.connectors import (
+    PART_NAMES,
+    CircleMembership,
+    ConnectorParts,
+    ConnectorProjection,
+    ConnectorScore,
+    ProjectedMember,
+    connector_parts,
+    connector_scores,
+)
+from app.domain.tiers import TierLadder
+from app.store.port import GraphStore
+
+MAX_LIMIT = 1000
+# Exact betweenness is one search per member: fine for a few thousand, not for a million.
+EXACT_UP_TO = 2000
+DEFAULT_SAMPLE_SOURCES = 64
+SortKey = Literal[
+    "score",
+    "paid_direct_invites",
+    "growth_30d",
+    "growth_90d",
+    "circles_reached",
+    "betweenness",
+    "rising",
+]
+SORT_KEYS: tuple[str, ...] = ("score", *PART_NAMES)
+
+
+class ConnectorItem(BaseModel):
+    member_id: str
+    rank: int = Field(description="Position in the requested order, from 1")
+    score: float
+    parts: ConnectorParts
+
+
+class ConnectorPage(BaseModel):
+    computed_at: int | None = Field(description="When the latest run computed; null: none yet")
+    approximate: bool = Field(description="Betweenness was estimated from sampled sources")
+    items: list[ConnectorItem]
+
+
+class ConnectorRun(BaseModel):
+    members: int
+    approximate: bool
+    computed_at: int
+
+
+def run_connectors(
+    *,
+    store: GraphStore,
+    ladder: TierLadder,
+    now: int,
+    sample_sources: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> ConnectorRun:
+    """Scores every member as of `now` and stores the run. Betweenness is exact up to
+    EXACT_UP_TO members, else estimated from `sample_sources` (default 64) sources."""
+    report = progress or (lambda _share: None)
+    projection = ConnectorProjection(
+        members=tuple(ProjectedMember(**row) for row in store.connector_members()),
+        memberships=tuple(
+            CircleMembership(member_id=member, circle_id=circle)
+            for member, circle in store.connector_memberships()
+        ),
+        ladder=ladder,
+    )
+    report(0.2)
+    members = len(projection.members)
+    sample = None if members <= EXACT_UP_TO else (sample_sources or DEFAULT_SAMPLE_SOURCES)
+    parts, approximate = connector_parts(projection, now, sample_sources=sample, seed=7)
+    report(0.7)
+    scores = connector_scores(parts)
+    store.write_connector_scores(
+        [{"id": s.member_id, "score": s.score, "parts": s.parts.model_dump_json()} for s in scores],
+        now,
+    )
+    report(0.9)
+    rankings = {key: _ranked(scores, key)[:MAX_LIMIT] for key in SORT_KEYS}
+    store.put_connector_run(now, approximate, members, json.dumps(rankings))
+    report(1.0)
+    return ConnectorRun(members=members, approximate=approximate, computed_at=now)
+
+
+def _ranked(scores: list[ConnectorScore], key: str) -> list[str]:
+    def value(item: ConnectorScore) -> float:
+        return item.score if key == "score" else float(getattr(item.parts, key))
+
+    return [item.member_id for item in sorted(scores, key=lambda s: (-value(s), s.member_id))]
+
+
+def top_connectors(
+    *, store: GraphStore, limit: int, circle: str | None, sort: str
+) -> ConnectorPage:
+    if sort not in SORT_KEYS:
+        raise InvalidInput(f"sort must be one of {', '.join(SORT_KEYS)}", field="sort")
+    run = store.connector_run()
+    if run is None:
+        return ConnectorPage(computed_at=None, approximate=False, items=[])
+    if circle is not None:
+        rows = store.connector_circle_members(circle)
+        scored = [_scored(row) for row in rows]
+        ordered = [
+            next(s for s in scored if s.member_id == member_id)
+            for member_id in _ranked(scored, sort)
+        ][:limit]
+    else:
+        ids = json.loads(run["rankings"])[sort][:limit]
+        found = {row["id"]: _scored(row) for row in store.connector_parts_of(ids)}
+        ordered = [found[member_id] for member_id in ids if member_id in found]
+    return ConnectorPage(
+        computed_at=run["computed_at"],
+        approximate=bool(run["approximate"]),
+        items=[
+            ConnectorItem(member_id=s.member_id, rank=rank, score=s.score, parts=s.parts)
+            for rank, s in enumerate(ordered, start=1)
+        ],
+    )
+
+
+def _scored(row: dict[str, object]) -> ConnectorScore:
+    return ConnectorScore(
+        member_id=str(row["id"]),
+        score=float(str(row["score"])),
+        parts=ConnectorParts.model_validate_json(str(row["parts"])),
+    )

@@ -1,0 +1,4 @@
+CREATE CONSTRAINT job_id_unique IF NOT EXISTS
+FOR (j:Job) REQUIRE j.id IS UNIQUE;
+CREATE CONSTRAINT connector_run_key_unique IF NOT EXISTS
+FOR (r:ConnectorRun) REQUIRE r.key IS UNIQUE
