@@ -8,6 +8,10 @@ Figures (issue "Growth team workbench"):
                of the same member over the same connection
   simulation   POST /v1/simulations/tiers (phoenix at 40 instead of 51, the seed plan's
                training allowance re-priced over the orders' month): seconds, median of 3
+  connectors   one connector run (`refgraph connectors`, 64 sampled sources above 2,000
+               members; no circles in the generated network): wall time and the process's
+               peak resident memory before and after it
+  top_k        GET /v1/connectors?limit=100 over HTTP, p50/p99, against the tier read
 The orders come from scripts/bench_ledger.py's generator (--orders of them).
 """
 
@@ -15,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +47,7 @@ from app.core.config import PROJECT_ROOT, Settings
 from app.domain.plans import DAY_MS, Plan
 from app.domain.simulation import TierProposal
 from app.domain.tiers import DEFAULT_LADDER
+from app.services.connectors import run_connectors
 from app.services.generator import generate_network
 from app.services.importer import import_members
 from app.services.plans import load_plan
@@ -59,6 +66,7 @@ def main() -> None:
     parser.add_argument("--neo4j-url", default=None, help="default: scripts/neo4j-local url")
     parser.add_argument("--samples", type=int, default=500, help="tree requests")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results")
+    parser.add_argument("--figures", default="simulation,tree,connectors")
     args = parser.parse_args()
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -91,7 +99,47 @@ def run_figures(
     log(f"simulation {figures['simulation']}")
     figures["tree"] = tree_figure(store, args.samples)
     log(f"tree {figures['tree']}")
+    if "connectors" in args.figures.split(","):
+        figures["connectors"] = connectors_figure(store)
+        log(f"connectors {figures['connectors']}")
+        figures["top_k"] = top_k_figure(store, args.samples)
+        log(f"top_k {figures['top_k']}")
     return figures
+
+
+def connectors_figure(store: CypherStore) -> dict[str, Any]:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    run = run_connectors(store=store, ladder=DEFAULT_LADDER, now=int(time.time() * 1000))
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "seconds": round(seconds, 1),
+        "members": run.members,
+        "approximate": run.approximate,
+        "peak_rss_mb_before": round(before),
+        "peak_rss_mb_after": round(after),
+    }
+
+
+def top_k_figure(store: CypherStore, samples: int) -> dict[str, Any]:
+    [widest] = read(store, "widest_members", {"limit": 1})
+    app = create_app(Settings(api_keys={KEY: "admin"}), store=store)
+    with (
+        serving(app) as base,
+        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {KEY}"}) as client,
+    ):
+        for _ in range(20):
+            client.get("/v1/connectors?limit=100").raise_for_status()
+        ours, bare = interleaved(
+            lambda i: client.get("/v1/connectors?limit=100").raise_for_status(),
+            lambda i: client.get(f"/v1/members/{i}/tier").raise_for_status(),
+            [widest["id"]] * samples,
+        )
+    return {
+        **summary(ours, bare, "p50"),
+        **{k: v for k, v in summary(ours, bare, "p99").items() if "p99" in k},
+    }
 
 
 def simulation_figure(store: CypherStore, plan_from: int) -> dict[str, Any]:
