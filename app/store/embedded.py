@@ -22,6 +22,8 @@ import redis
 
 from app.core.errors import EngineBusy, StoreUnavailable
 
+WARM_UP_TIMEOUT_S = 30.0
+WARM_UP_ATTEMPTS = 3
 START_TIMEOUT_S = 900.0  # replaying a large append-only file takes a while
 
 
@@ -70,6 +72,30 @@ class EmbeddedEngine:
             _terminate(orphan)
         self._start()
         return self
+
+    def warm_up(self, graph_name: str) -> None:
+        """Returns once the engine answers a graph command. FalkorDB 4.16 can hang on its
+        first graph command after a start: seen once under load, its main thread waiting
+        forever for the module's globals lock (gdb). An owner restarts a hung engine: every
+        acknowledged write was fsynced before its reply, so nothing is lost."""
+        for _ in range(WARM_UP_ATTEMPTS):
+            try:
+                client = redis.Redis(
+                    unix_socket_path=str(self.socket_path), socket_timeout=WARM_UP_TIMEOUT_S
+                )
+                client.execute_command("GRAPH.QUERY", graph_name, "RETURN 1")  # type: ignore[no-untyped-call]
+                return
+            except redis.TimeoutError:
+                if not self.owned:
+                    break
+                pid = self._recorded_engine_pid()
+                if pid is not None:
+                    os.kill(pid, signal.SIGKILL)
+                    _wait_gone(pid, 30.0)
+                self._start()
+        raise StoreUnavailable(
+            f"the embedded engine in {self.data_dir} did not answer a graph command"
+        )
 
     def client_socket(self) -> str:
         return str(self.socket_path)

@@ -43,6 +43,7 @@ def open_store(settings: Settings, *, exclusive: bool = False, migrate: bool = T
     if url.startswith("embedded:"):
         engine = EmbeddedEngine(Path(url.removeprefix("embedded:")), settings.embedded_appendfsync)
         engine.open(exclusive=exclusive)
+        engine.warm_up(settings.graph_name)
         client = FalkorDB(unix_socket_path=engine.client_socket())
         store = FalkorDBStore(
             client, settings.graph_name, catalogue, engine if engine.owned else None
