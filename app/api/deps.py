@@ -86,5 +86,9 @@ MemberReaders = Depends(require_roles("admin", "storefront", "growth", "auditor"
 NetworkReaders = Depends(require_roles("admin", "growth", "auditor"))
 Admins = Depends(require_roles("admin"))
 Auditors = Depends(require_roles("admin", "auditor"))
+# The growth team's tools: what-if simulations and following analytics jobs.
+GrowthTeam = Depends(require_roles("admin", "growth"))
+# Circles are kept by the storefront and curated by the growth team.
+GroupWriters = Depends(require_roles("admin", "storefront", "growth"))
 # A member's account page in the storefront shows her earnings.
 EarningsReaders = Depends(require_roles("admin", "auditor", "storefront"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from app.api.deps import MemberReaders, StoreDep, require_roles
+from app.api.deps import GroupWriters, MemberReaders, StoreDep
 from app.api.problems import problem_responses
 from app.domain.groups import MAX_PAGE, Group, GroupCreate, GroupMembersPage, MemberGroups
 from app.domain.members import MemberId
@@ -14,7 +14,6 @@ from app.services import groups as service
 
 router = APIRouter(prefix="/v1/groups", tags=["groups"])
 # Growth teams curate circles as well as the storefront does.
-GroupWriters = Depends(require_roles("admin", "storefront", "growth"))
 GroupIdPath = Annotated[MemberId, Path(description="The group's external id")]
 MemberIdPath = Annotated[MemberId, Path(description="The member's external id")]
 

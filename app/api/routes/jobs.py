@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from app.api.deps import LadderDep, NowDep, StoreDep, require_roles
+from app.api.deps import Admins, GrowthTeam, LadderDep, NowDep, StoreDep
 from app.api.problems import problem_responses
 from app.services import connectors
 from app.services.jobs import Job, get_job, start_job
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 @router.post(
     "/connectors",
     status_code=202,
-    dependencies=[Depends(require_roles("admin"))],
+    dependencies=[Admins],
     responses=problem_responses(401, 403),
 )
 def start_connectors_job(store: StoreDep, ladder: LadderDep, now: NowDep) -> dict[str, str]:
@@ -33,7 +33,7 @@ def start_connectors_job(store: StoreDep, ladder: LadderDep, now: NowDep) -> dic
 
 @router.get(
     "/{job_id}",
-    dependencies=[Depends(require_roles("admin", "growth"))],
+    dependencies=[GrowthTeam],
     responses=problem_responses(401, 403, 404),
 )
 def read_job(job_id: str, store: StoreDep) -> Job:

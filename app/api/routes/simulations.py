@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from app.api.deps import LadderDep, StoreDep, require_roles
+from app.api.deps import GrowthTeam, LadderDep, StoreDep
 from app.api.problems import problem_responses
 from app.domain.simulation import TierProposal, TierSimulation
 from app.services.simulation import simulate_tiers
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/simulations", tags=["simulations"])
 
 @router.post(
     "/tiers",
-    dependencies=[Depends(require_roles("admin", "growth"))],
+    dependencies=[GrowthTeam],
     response_model_by_alias=True,
     responses=problem_responses(401, 403, 422),
 )
