@@ -112,11 +112,8 @@ def top_connectors(
         return ConnectorPage(computed_at=None, approximate=False, items=[])
     if circle is not None:
         rows = store.connector_circle_members(circle)
-        scored = [_scored(row) for row in rows]
-        ordered = [
-            next(s for s in scored if s.member_id == member_id)
-            for member_id in _ranked(scored, sort)
-        ][:limit]
+        by_id = {row["id"]: _scored(row) for row in rows}
+        ordered = [by_id[member_id] for member_id in _ranked(list(by_id.values()), sort)[:limit]]
     else:
         ids = json.loads(run["rankings"])[sort][:limit]
         found = {row["id"]: _scored(row) for row in store.connector_parts_of(ids)}

@@ -1,5 +1,10 @@
 """Background jobs: state kept in the graph (so any service process can answer for it),
-the work run on a thread of the process that started it."""
+the work run on a thread of the process that started it.
+
+That thread's process can die (kill -9, a crash, a deploy) and leave the node saying
+`running` forever, so the runner renews a lease: it writes `heartbeat_at` every
+HEARTBEAT_S while the work runs, and a queued or running job whose heartbeat is older than
+LEASE_MS is reported `failed`, with the reason, to every reader."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -17,8 +23,13 @@ from app.store.port import GraphStore
 
 log = logging.getLogger("refgraph.jobs")
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
+Work = Callable[[Callable[[float], None]], object]
 # Progress is written at most this often: each write is a statement.
 PROGRESS_EVERY_S = 1.0
+HEARTBEAT_S = 10.0
+# Six missed heartbeats: long enough for a stalled engine or a GC pause, short enough that
+# an analyst retrying after a crash is not kept waiting.
+LEASE_MS = 60_000
 
 
 class Job(BaseModel):
@@ -29,58 +40,91 @@ class Job(BaseModel):
     started_at: int | None = None
     finished_at: int | None = None
     error: str | None = None
+    heartbeat_at: int | None = Field(
+        default=None, description="When the process running it last said it was alive"
+    )
 
 
 def _now() -> int:
     return int(time.time() * 1000)
 
 
-def _save(store: GraphStore, job: Job) -> None:
-    record = job.model_dump(exclude={"job_id"})
-    store.put_job({"id": job.job_id, **record})
+class _Runner:
+    """Owns one job's state while it runs: progress, heartbeats and the final status are
+    all writes of that state, serialised so that a late heartbeat never undoes the end."""
+
+    def __init__(self, store: GraphStore, job: Job) -> None:
+        self.store = store
+        self.state = job
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.last_progress_write = 0.0
+
+    def save(self, **changes: object) -> None:
+        with self.lock:
+            self.state = self.state.model_copy(update={**changes, "heartbeat_at": _now()})
+            record = self.state.model_dump(exclude={"job_id"})
+            self.store.put_job({"id": self.state.job_id, **record})
+
+    def progress(self, share: float) -> None:
+        if time.monotonic() - self.last_progress_write >= PROGRESS_EVERY_S:
+            self.last_progress_write = time.monotonic()
+            self.save(progress=min(max(share, 0.0), 1.0))
+
+    def beat(self) -> None:
+        while not self.done.wait(HEARTBEAT_S):
+            try:
+                self.save()
+            except Exception:  # a missed beat is retried; the lease allows several
+                log.warning("job %s: heartbeat not written", self.state.job_id, exc_info=True)
+
+    def run(self, work: Work) -> None:
+        self.save(status="running", started_at=_now())
+        threading.Thread(target=self.beat, name=f"job-{self.state.kind}-beat", daemon=True).start()
+        try:
+            work(self.progress)
+        except Exception as error:  # a failed job says why; the service keeps serving
+            log.exception("job %s (%s) failed", self.state.job_id, self.state.kind)
+            self.finish(status="failed", finished_at=_now(), error=str(error) or repr(error))
+            return
+        self.finish(status="succeeded", progress=1.0, finished_at=_now())
+
+    def finish(self, **changes: object) -> None:
+        self.done.set()
+        self.save(**changes)
 
 
-def start_job(
-    *, store: GraphStore, kind: str, work: Callable[[Callable[[float], None]], object]
-) -> Job:
-    """Records a queued job and runs `work(progress)` on a daemon thread."""
-    job = Job(job_id=uuid.uuid4().hex, kind=kind, status="queued", progress=0.0)
-    _save(store, job)
-    threading.Thread(target=_run, args=(store, job, work), name=f"job-{kind}", daemon=True).start()
-    return job
+def start_job(*, store: GraphStore, kind: str, work: Work) -> Job:
+    """Runs `work(progress)` on a daemon thread, unless a job of this kind is already
+    queued or running with a live lease: then that job is the answer, so a retried or
+    doubled request does not start a second run."""
+    live = store.live_job(kind, _now() - LEASE_MS)
+    if live is not None:
+        return Job(job_id=live.pop("id"), **live)
+    runner = _Runner(store, Job(job_id=uuid.uuid4().hex, kind=kind, status="queued", progress=0))
+    runner.save()
+    queued = runner.state
+    threading.Thread(target=runner.run, args=(work,), name=f"job-{kind}", daemon=True).start()
+    return queued
 
 
-def _run(store: GraphStore, job: Job, work: Callable[[Callable[[float], None]], object]) -> None:
-    state = job.model_copy(update={"status": "running", "started_at": _now()})
-    _save(store, state)
-    last = 0.0
-
-    def progress(share: float) -> None:
-        nonlocal state, last
-        state = state.model_copy(update={"progress": min(max(share, 0.0), 1.0)})
-        if time.monotonic() - last >= PROGRESS_EVERY_S:
-            last = time.monotonic()
-            _save(store, state)
-
-    try:
-        work(progress)
-    except Exception as error:  # a failed job says why; the service keeps serving
-        log.exception("job %s (%s) failed", job.job_id, job.kind)
-        _save(
-            store,
-            state.model_copy(
-                update={"status": "failed", "finished_at": _now(), "error": str(error)}
-            ),
-        )
-        return
-    _save(
-        store,
-        state.model_copy(update={"status": "succeeded", "progress": 1.0, "finished_at": _now()}),
-    )
-
-
-def get_job(*, store: GraphStore, job_id: str) -> Job:
+def get_job(*, store: GraphStore, job_id: str, now: int) -> Job:
     record = store.get_job(job_id)
     if record is None:
         raise NotFound(f"job {job_id} does not exist", job_id=job_id)
-    return Job(job_id=record.pop("id"), **record)
+    return lease_checked(Job(job_id=record.pop("id"), **record), now)
+
+
+def lease_checked(job: Job, now: int) -> Job:
+    """The job as a reader should see it: one unfinished past its lease has failed."""
+    beat = job.heartbeat_at or job.started_at  # jobs written before heartbeats have none
+    if job.status in ("succeeded", "failed") or beat is None or now - beat <= LEASE_MS:
+        return job
+    since = datetime.fromtimestamp(beat / 1000, tz=UTC).isoformat(timespec="seconds")
+    return job.model_copy(
+        update={
+            "status": "failed",
+            "finished_at": beat,
+            "error": f"the process running this job stopped: no heartbeat since {since}",
+        }
+    )

@@ -1,4 +1,4 @@
-"""Key-connector runs and background jobs on the port, written once over named queries: the
+"""Key-connector runs on the port, written once over named queries: the
 projection a run reads, the scores it writes back, and the latest run's rankings."""
 
 from __future__ import annotations
@@ -27,10 +27,6 @@ class ConnectorStore(Protocol):
     def connector_parts_of(self, ids: Sequence[str]) -> list[Record]: ...
 
     def connector_circle_members(self, circle: str) -> list[Record]: ...
-
-    def put_job(self, job: Record) -> None: ...
-
-    def get_job(self, job_id: str) -> Record | None: ...
 
 
 class ConnectorQueries:
@@ -74,10 +70,3 @@ class ConnectorQueries:
 
     def connector_circle_members(self, circle: str) -> list[Record]:
         return self._read("connector_circle_members", {"circle": circle})
-
-    def put_job(self, job: Record) -> None:
-        self._write("job_put", {"job": job})
-
-    def get_job(self, job_id: str) -> Record | None:
-        rows = self._read("job_get", {"id": job_id})
-        return dict(rows[0]["job"]) if rows else None

@@ -23,6 +23,7 @@ from app.store.analytics_queries import AnalyticsQueries
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.connector_queries import ConnectorQueries
 from app.store.group_queries import GroupQueries
+from app.store.job_queries import JobQueries
 from app.store.ledger_queries import LedgerQueries
 from app.store.migrations import Migration
 from app.store.port import ForestRow
@@ -39,6 +40,7 @@ class CypherStore(
     GroupQueries,
     SimulationQueries,
     ConnectorQueries,
+    JobQueries,
     ABC,
 ):
     backend: Backend

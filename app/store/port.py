@@ -18,6 +18,7 @@ from app.store.analytics_queries import AnalyticsStore
 from app.store.catalogue import Backend
 from app.store.connector_queries import ConnectorStore
 from app.store.group_queries import GroupStore
+from app.store.job_queries import JobStore
 from app.store.ledger_queries import LedgerFilter, OrderContextRow, StoredOrder
 from app.store.migrations import Migration
 from app.store.simulation_queries import SimulationStore
@@ -129,7 +130,14 @@ class LedgerStore(Protocol):
 
 
 class GraphStore(
-    LedgerStore, TreeStore, AnalyticsStore, GroupStore, SimulationStore, ConnectorStore, Protocol
+    LedgerStore,
+    TreeStore,
+    AnalyticsStore,
+    GroupStore,
+    SimulationStore,
+    ConnectorStore,
+    JobStore,
+    Protocol,
 ):
     backend: Backend
 

@@ -20,7 +20,8 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 )
 def start_connectors_job(store: StoreDep, ladder: LadderDep, now: NowDep) -> dict[str, str]:
     """Scores every member as a key connector in the background; follow it at
-    `GET /v1/jobs/{job_id}`."""
+    `GET /v1/jobs/{job_id}`. While a run is queued or running, its id is the answer (one
+    run at a time; a retried request does not start another)."""
     job = start_job(
         store=store,
         kind="connectors",
@@ -36,5 +37,6 @@ def start_connectors_job(store: StoreDep, ladder: LadderDep, now: NowDep) -> dic
     dependencies=[GrowthTeam],
     responses=problem_responses(401, 403, 404),
 )
-def read_job(job_id: str, store: StoreDep) -> Job:
-    return get_job(store=store, job_id=job_id)
+def read_job(job_id: str, store: StoreDep, now: NowDep) -> Job:
+    """A job whose process stopped (no heartbeat for a minute) reads as `failed`."""
+    return get_job(store=store, job_id=job_id, now=now)
