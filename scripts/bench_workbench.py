@@ -8,9 +8,11 @@ Figures (issue "Growth team workbench"):
                of the same member over the same connection
   simulation   POST /v1/simulations/tiers (phoenix at 40 instead of 51, the seed plan's
                training allowance re-priced over the orders' month): seconds, median of 3
+  circles      `refgraph import-groups` of --circles circles of --circle-size members
+               each, drawn at random (seeded): seconds and memberships a second
   connectors   one connector run (`refgraph connectors`, 64 sampled sources above 2,000
-               members; no circles in the generated network): wall time and the process's
-               peak resident memory before and after it
+               members), over members and the circles: wall time and the process's peak
+               resident memory before and after it
   top_k        GET /v1/connectors?limit=100 over HTTP, p50/p99, against the tier read
 The orders come from scripts/bench_ledger.py's generator (--orders of them).
 """
@@ -18,7 +20,9 @@ The orders come from scripts/bench_ledger.py's generator (--orders of them).
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import random
 import resource
 import sys
 import time
@@ -49,6 +53,7 @@ from app.domain.simulation import TierProposal
 from app.domain.tiers import DEFAULT_LADDER
 from app.services.connectors import run_connectors
 from app.services.generator import generate_network
+from app.services.group_importer import import_groups
 from app.services.importer import import_members
 from app.services.plans import load_plan
 from app.services.simulation import simulate_tiers
@@ -67,6 +72,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=500, help="tree requests")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results")
     parser.add_argument("--figures", default="simulation,tree,connectors")
+    parser.add_argument("--circles", type=int, default=10_000, help="0: none")
+    parser.add_argument("--circle-size", type=int, default=300)
     args = parser.parse_args()
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -74,7 +81,16 @@ def main() -> None:
     if not network.exists():
         generate_network(members=args.members, out=network, seed=7)
     rows = read_rows(network)
-    results: dict[str, Any] = {"members": args.members, "backends": {}}
+    circles = args.out / f"circles-{args.members}-{args.circles}x{args.circle_size}.csv"
+    if args.circles and not circles.exists():
+        write_circles(circles, [row["id"] for row in rows], args.circles, args.circle_size)
+    args.circles_csv = circles if args.circles else None
+    results: dict[str, Any] = {
+        "members": args.members,
+        "circles": args.circles,
+        "circle_size": args.circle_size,
+        "backends": {},
+    }
     for backend in args.backends.split(","):
         log(f"=== {backend}")
         with fresh_store(Backend(backend), args.neo4j_url) as store:
@@ -100,11 +116,40 @@ def run_figures(
     figures["tree"] = tree_figure(store, args.samples)
     log(f"tree {figures['tree']}")
     if "connectors" in args.figures.split(","):
+        if args.circles_csv is not None:
+            figures["circles"] = circles_figure(store, args.circles_csv)
+            log(f"circles {figures['circles']}")
         figures["connectors"] = connectors_figure(store)
         log(f"connectors {figures['connectors']}")
         figures["top_k"] = top_k_figure(store, args.samples)
         log(f"top_k {figures['top_k']}")
     return figures
+
+
+def write_circles(out: Path, member_ids: list[str], circles: int, size: int) -> None:
+    """`circles` circles (a third each topic, store, region) of `size` distinct members
+    drawn at random: a member is in circles x size / members of them on average."""
+    draw = random.Random(11)
+    kinds = ("topic", "store", "region")
+    with out.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["group_id", "kind", "name", "member_id"])
+        for number in range(circles):
+            kind = kinds[number % 3]
+            for member_id in draw.sample(member_ids, size):
+                writer.writerow([f"c{number}", kind, f"{kind} {number}", member_id])
+
+
+def circles_figure(store: CypherStore, source: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    report = import_groups(store=store, source=source)
+    seconds = time.perf_counter() - started
+    assert not report.problems, report.problems[:5]
+    return {
+        "seconds": round(seconds, 1),
+        "memberships": report.memberships_added,
+        "memberships_per_s": round(report.memberships_added / seconds),
+    }
 
 
 def connectors_figure(store: CypherStore) -> dict[str, Any]:
