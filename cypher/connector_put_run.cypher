@@ -1,5 +1,6 @@
-// The latest run: when, whether sampled, and its ranking per sort key (JSON of member ids,
-// best first) that top-k reads serve from without sorting every member.
+// The latest run: when, whether sampled, what computed its betweenness ('gds' or
+// 'networkx'), and its ranking per sort key (JSON of member ids, best first) that top-k
+// reads serve from without sorting every member.
 MERGE (r:ConnectorRun {key: 'latest'})
 SET r.computed_at = $computed_at, r.approximate = $approximate, r.members = $members,
-  r.rankings = $rankings
+  r.rankings = $rankings, r.betweenness_source = $betweenness_source

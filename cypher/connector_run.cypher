@@ -1,2 +1,3 @@
 MATCH (r:ConnectorRun {key: 'latest'})
-RETURN r.computed_at AS computed_at, r.approximate AS approximate, r.rankings AS rankings
+RETURN r.computed_at AS computed_at, r.approximate AS approximate, r.rankings AS rankings,
+  r.betweenness_source AS betweenness_source

@@ -28,6 +28,7 @@ from app.services.orders import HoldReleaser
 from app.store.coalescing import CoalescingStore
 from app.store.cypher_store import CypherStore
 from app.store.factory import open_store
+from app.web.router import install_web
 
 
 def operation_id(route: APIRoute) -> str:
@@ -77,4 +78,5 @@ def create_app(
     app.include_router(simulations.router)
     app.include_router(jobs.router)
     app.include_router(connectors.router)
+    install_web(app)
     return app

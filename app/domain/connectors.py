@@ -20,7 +20,11 @@ Parts, per member (all computed at `computed_at`, epoch ms):
   the share of pairs of OTHER members whose shortest paths pass through her (fractional on
   ties; pairs in different components count in the denominator and never through anyone).
   Circles are intermediaries, never endpoints, and get no score. With no circles this is
-  the classic normalised betweenness of an undirected graph (Freeman 1977).
+  the classic normalised betweenness of an undirected graph (Freeman 1977). The same
+  quantity, over members only: replace each circle by an edge of length 2 between every
+  two of its members (one edge per circle they share) and take the weighted betweenness
+  of that multigraph (see `circle_pair_edges`), which is how Neo4j Graph Data Science,
+  where every node is an endpoint, computes it (app/store/gds_queries.py).
 - `rising`: see `rising`.
 """
 
@@ -219,10 +223,40 @@ def member_betweenness(
             node: dependencies[node] * (n - 1) / ((k - 1) if node in chosen else k)
             for node in members
         }
+    return betweenness_from_pair_sums(
+        {m.id: pair_sums[node] for node, m in enumerate(projection.members)}
+    ), approximate
+
+
+def betweenness_from_pair_sums(pair_sums: Mapping[str, float]) -> dict[str, float]:
+    """Normalises each member's sum over unordered pairs of other members of
+    sigma(s, t | v) / sigma(s, t) by the number of those pairs, (n - 1)(n - 2) / 2, where n
+    is the number of members: `pair_sums` must name every member. Below 3 members there is
+    no pair of others, and every share is 0."""
+    n = len(pair_sums)
+    if n < 3:
+        return dict.fromkeys(pair_sums, 0.0)
     other_pairs = (n - 1) * (n - 2) / 2
-    return {
-        m.id: pair_sums[node] / other_pairs for node, m in enumerate(projection.members)
-    }, approximate
+    return {member_id: value / other_pairs for member_id, value in pair_sums.items()}
+
+
+def circle_pair_edges(projection: ConnectorProjection) -> int:
+    """How many edges the members-only form of the betweenness graph has in place of its
+    circles: one of length 2 between every two members of a circle, per circle.
+
+    Why it is the same betweenness: in the graph with circle nodes a circle touches only
+    members, so a member-to-member path visits a circle as a step a-circle-b (a != b, else
+    the path is not simple), of length 2. Replacing each such step by the edge (a, b) of
+    that circle is a bijection between the member-to-member paths of the two graphs that
+    keeps every length and every member on the path, so shortest paths, their counts
+    sigma(s, t) and sigma(s, t | v) are the same for every pair of members and every member
+    v. Two members sharing two circles have two parallel edges, as they have two paths of
+    length 2 through circles. The price is quadratic: a circle of k members becomes
+    k(k - 1)/2 edges."""
+    return sum(
+        len(members) * (len(members) - 1) // 2
+        for members in projection.circles_of_members().values()
+    )
 
 
 # --- growth and reach ----------------------------------------------------------------------
@@ -350,11 +384,20 @@ def connector_parts(
     *,
     sample_sources: int | None,
     seed: int,
+    betweenness: Mapping[str, float] | None = None,
 ) -> tuple[dict[str, ConnectorParts], bool]:
-    """Every member's parts at `computed_at`, and whether betweenness is a sampled estimate."""
-    betweenness, approximate = member_betweenness(
-        projection, sample_sources=sample_sources, seed=seed
-    )
+    """Every member's parts at `computed_at`, and whether betweenness is a sampled estimate.
+
+    `betweenness`, when given, is every member's exact betweenness as defined above,
+    computed elsewhere (Graph Data Science); it must name exactly the projection's members,
+    and `sample_sources` and `seed` are then unused."""
+    approximate = False
+    if betweenness is None:
+        betweenness, approximate = member_betweenness(
+            projection, sample_sources=sample_sources, seed=seed
+        )
+    elif betweenness.keys() != {m.id for m in projection.members}:
+        raise ValueError("precomputed betweenness must name exactly the projected members")
     recent = growth_counts(projection, computed_at, 30)
     quarter = growth_counts(projection, computed_at, 90)
     reached = circles_reached(projection)

@@ -1,6 +1,12 @@
 """Key-connector runs: export the projection, score every member (app/domain/connectors.py),
 write the scores back with the time computed, and serve top-k reads from the run's
-rankings without sorting every member per request."""
+rankings without sorting every member per request.
+
+Betweenness is exact up to EXACT_UP_TO members, else estimated from sampled sources in
+networkx. An exact run on a Neo4j with Graph Data Science takes it from GDS instead
+(app/store/gds_queries.py: the same definition, circles included, as long as their
+members-only form stays under GDS_CIRCLE_PAIR_EDGES_LIMIT edges); the run says which source
+computed it. Sampled runs never use GDS: its sampling estimates another quantity."""
 
 from __future__ import annotations
 
@@ -18,16 +24,22 @@ from app.domain.connectors import (
     ConnectorProjection,
     ConnectorScore,
     ProjectedMember,
+    circle_pair_edges,
     connector_parts,
     connector_scores,
 )
 from app.domain.tiers import TierLadder
+from app.store.gds_queries import GdsUnavailable
 from app.store.port import GraphStore
 
 MAX_LIMIT = 1000
 # Exact betweenness is one search per member: fine for a few thousand, not for a million.
 EXACT_UP_TO = 2000
 DEFAULT_SAMPLE_SOURCES = 64
+# GDS sees a circle of k members as k(k - 1)/2 edges (`circle_pair_edges`): past this many,
+# projecting them costs more than networkx's search over the circle nodes.
+GDS_CIRCLE_PAIR_EDGES_LIMIT = 1_000_000
+BetweennessSource = Literal["gds", "networkx"]
 SortKey = Literal[
     "score",
     "paid_direct_invites",
@@ -50,6 +62,10 @@ class ConnectorItem(BaseModel):
 class ConnectorPage(BaseModel):
     computed_at: int | None = Field(description="When the latest run computed; null: none yet")
     approximate: bool = Field(description="Betweenness was estimated from sampled sources")
+    betweenness_source: BetweennessSource | None = Field(
+        description="What computed betweenness: Neo4j Graph Data Science or networkx; "
+        "null: no run yet"
+    )
     items: list[ConnectorItem]
 
 
@@ -57,6 +73,7 @@ class ConnectorRun(BaseModel):
     members: int
     approximate: bool
     computed_at: int
+    betweenness_source: BetweennessSource
 
 
 def run_connectors(
@@ -68,7 +85,8 @@ def run_connectors(
     progress: Callable[[float], None] | None = None,
 ) -> ConnectorRun:
     """Scores every member as of `now` and stores the run. Betweenness is exact up to
-    EXACT_UP_TO members, else estimated from `sample_sources` (default 64) sources."""
+    EXACT_UP_TO members (from GDS where the store has it), else estimated from
+    `sample_sources` (default 64) sources."""
     report = progress or (lambda _share: None)
     projection = ConnectorProjection(
         members=tuple(ProjectedMember(**row) for row in store.connector_members()),
@@ -81,7 +99,11 @@ def run_connectors(
     report(0.2)
     members = len(projection.members)
     sample = None if members <= EXACT_UP_TO else (sample_sources or DEFAULT_SAMPLE_SOURCES)
-    parts, approximate = connector_parts(projection, now, sample_sources=sample, seed=7)
+    betweenness = None if sample is not None else _gds_betweenness(store, projection)
+    source: BetweennessSource = "networkx" if betweenness is None else "gds"
+    parts, approximate = connector_parts(
+        projection, now, sample_sources=sample, seed=7, betweenness=betweenness
+    )
     report(0.7)
     scores = connector_scores(parts)
     store.write_connector_scores(
@@ -90,9 +112,28 @@ def run_connectors(
     )
     report(0.9)
     rankings = {key: _ranked(scores, key)[:MAX_LIMIT] for key in SORT_KEYS}
-    store.put_connector_run(now, approximate, members, json.dumps(rankings))
+    store.put_connector_run(now, approximate, members, json.dumps(rankings), source)
     report(1.0)
-    return ConnectorRun(members=members, approximate=approximate, computed_at=now)
+    return ConnectorRun(
+        members=members, approximate=approximate, computed_at=now, betweenness_source=source
+    )
+
+
+def _gds_betweenness(store: GraphStore, projection: ConnectorProjection) -> dict[str, float] | None:
+    """Every member's exact betweenness from Graph Data Science, or None where networkx
+    must compute it: no GDS, too many circle edges, GDS failed, or the members changed
+    between the export and GDS's projection (each reads the graph once)."""
+    if len(projection.members) < 3 or not store.gds_available():
+        return None
+    if circle_pair_edges(projection) > GDS_CIRCLE_PAIR_EDGES_LIMIT:
+        return None
+    try:
+        betweenness = store.gds_member_betweenness(with_circles=bool(projection.memberships))
+    except GdsUnavailable:
+        return None
+    if betweenness.keys() != {m.id for m in projection.members}:
+        return None
+    return betweenness
 
 
 def _ranked(scores: list[ConnectorScore], key: str) -> list[str]:
@@ -109,7 +150,7 @@ def top_connectors(
         raise InvalidInput(f"sort must be one of {', '.join(SORT_KEYS)}", field="sort")
     run = store.connector_run()
     if run is None:
-        return ConnectorPage(computed_at=None, approximate=False, items=[])
+        return ConnectorPage(computed_at=None, approximate=False, betweenness_source=None, items=[])
     if circle is not None:
         rows = store.connector_circle_members(circle)
         by_id = {row["id"]: _scored(row) for row in rows}
@@ -121,6 +162,8 @@ def top_connectors(
     return ConnectorPage(
         computed_at=run["computed_at"],
         approximate=bool(run["approximate"]),
+        # Runs stored before GDS could compute it have no source: networkx did.
+        betweenness_source=run.get("betweenness_source") or "networkx",
         items=[
             ConnectorItem(member_id=s.member_id, rank=rank, score=s.score, parts=s.parts)
             for rank, s in enumerate(ordered, start=1)

@@ -19,7 +19,12 @@ class ConnectorStore(Protocol):
     def write_connector_scores(self, rows: Sequence[Record], computed_at: int) -> None: ...
 
     def put_connector_run(
-        self, computed_at: int, approximate: bool, members: int, rankings_json: str
+        self,
+        computed_at: int,
+        approximate: bool,
+        members: int,
+        rankings_json: str,
+        betweenness_source: str = "networkx",
     ) -> None: ...
 
     def connector_run(self) -> Record | None: ...
@@ -51,13 +56,19 @@ class ConnectorQueries:
             self._write("connector_write_scores", {"rows": batch, "computed_at": computed_at})
 
     def put_connector_run(
-        self, computed_at: int, approximate: bool, members: int, rankings_json: str
+        self,
+        computed_at: int,
+        approximate: bool,
+        members: int,
+        rankings_json: str,
+        betweenness_source: str = "networkx",
     ) -> None:
         params = {
             "computed_at": computed_at,
             "approximate": approximate,
             "members": members,
             "rankings": rankings_json,
+            "betweenness_source": betweenness_source,
         }
         self._write("connector_put_run", params)
 

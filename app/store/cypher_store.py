@@ -22,6 +22,7 @@ from app.domain.tiers import TierLadder
 from app.store.analytics_queries import AnalyticsQueries
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.connector_queries import ConnectorQueries
+from app.store.gds_queries import GdsQueries
 from app.store.group_queries import GroupQueries
 from app.store.job_queries import JobQueries
 from app.store.ledger_queries import LedgerQueries
@@ -41,6 +42,7 @@ class CypherStore(
     SimulationQueries,
     ConnectorQueries,
     JobQueries,
+    GdsQueries,
     ABC,
 ):
     backend: Backend

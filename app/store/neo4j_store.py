@@ -5,7 +5,7 @@ process made before it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
@@ -63,6 +63,19 @@ class Neo4jStore(CypherStore):
         except (ServiceUnavailable, SessionExpired) as error:
             raise StoreUnavailable(f"Neo4j did not answer: {error}") from error
         return [record.data() for record in records]
+
+    def _read_in_one_transaction(self, steps: Sequence[tuple[str, Record]]) -> list[list[Record]]:
+        """One managed read transaction, so one server runs every step (retried whole on
+        transient errors)."""
+
+        def work(tx: neo4j.ManagedTransaction) -> list[list[Record]]:
+            return [tx.run(self.queries[name], params).data() for name, params in steps]
+
+        try:
+            with self.driver.session(database=self.database) as session:
+                return session.execute_read(work)
+        except (ServiceUnavailable, SessionExpired) as error:
+            raise StoreUnavailable(f"Neo4j did not answer: {error}") from error
 
     def iter_forest(self) -> Iterator[ForestRow]:
         # Streamed in one auto-commit read: the driver pulls records in batches.

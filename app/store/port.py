@@ -17,6 +17,7 @@ from app.domain.tiers import TierLadder
 from app.store.analytics_queries import AnalyticsStore
 from app.store.catalogue import Backend
 from app.store.connector_queries import ConnectorStore
+from app.store.gds_queries import GdsStore
 from app.store.group_queries import GroupStore
 from app.store.job_queries import JobStore
 from app.store.ledger_queries import LedgerFilter, OrderContextRow, StoredOrder
@@ -137,6 +138,7 @@ class GraphStore(
     SimulationStore,
     ConnectorStore,
     JobStore,
+    GdsStore,
     Protocol,
 ):
     backend: Backend

@@ -30,7 +30,12 @@ def test_a_job_scores_the_network_and_the_top_is_served(client: TestClient) -> N
     for member in ("c", "e"):
         client.put(f"/v1/groups/reading/members/{member}", headers=ADMIN)
     empty = client.get("/v1/connectors", headers=auth("growth")).json()
-    assert empty == {"computed_at": None, "approximate": False, "items": []}
+    assert empty == {
+        "computed_at": None,
+        "approximate": False,
+        "betweenness_source": None,
+        "items": [],
+    }
     started = client.post("/v1/jobs/connectors", headers=ADMIN)
     assert started.status_code == 202
     job = finished_job(client, started.json()["job_id"])

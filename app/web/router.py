@@ -1,0 +1,88 @@
+"""Serves the growth team's pages: `/` is the page, `/ui/static/...` its modules and styles,
+`/ui/context` what the page needs to know about the caller. The files ship inside the
+package (pyproject package-data), so an installed service needs no front-end server and the
+browser fetches nothing from the internet; the page's CSP holds it to that."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from app.api.deps import LadderDep, RoleDep
+from app.api.problems import problem_responses
+from app.domain.tiers import TierStep
+
+STATIC = Path(__file__).resolve().parent / "static"
+# 'self' only: a page that could load a script or send data elsewhere is what this forbids.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+# Browsers refuse module scripts served under any other type, so it is not left to the
+# platform's MIME table (which differs between systems and may not know .mjs).
+MEDIA_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+router = APIRouter(tags=["web"])
+
+
+class UiContext(BaseModel):
+    role: str = Field(description="The role of the key presented")
+    tier_ladder: list[TierStep] = Field(description="The honour-tier ladder in force")
+
+
+class StaticAssets(StaticFiles):
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        media_type = MEDIA_TYPES.get(Path(full_path).suffix)
+        if media_type is not None:
+            response.headers["Content-Type"] = media_type
+        # Revalidated on every load (a 304 via the ETag), so a page after an upgrade never
+        # mixes old and new modules.
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+
+@router.get("/", include_in_schema=False)
+async def index() -> FileResponse:
+    return FileResponse(
+        STATIC / "index.html",
+        media_type=MEDIA_TYPES[".html"],
+        headers={
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "Cache-Control": "no-cache",
+            **SECURITY_HEADERS,
+        },
+    )
+
+
+@router.get("/ui/context", responses=problem_responses(401))
+async def ui_context(role: RoleDep, ladder: LadderDep) -> UiContext:
+    """Any valid key: its role (the page offers only what the role may do) and the tier ladder
+    in force (the what-if form starts from it; no /v1 route exposes it)."""
+    return UiContext(role=role, tier_ladder=list(ladder.steps))
+
+
+def install_web(app: FastAPI) -> None:
+    """The routes, and the static files (a mount: routers cannot carry one)."""
+    app.include_router(router)
+    app.mount("/ui/static", StaticAssets(directory=STATIC), name="ui-static")

@@ -1,0 +1,166 @@
+"""What a growth analyst does in the browser: sign in with her key, open a member's tree,
+expand a node, page a wide level, re-root by clicking a name and walk back by the
+breadcrumb; rank connectors; ask a tier what-if; see the cohort chart. Screenshots of each
+go to the artifacts folder (tests/web/conftest.py)."""
+
+from __future__ import annotations
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.web.conftest import Site, screenshot, signed_in
+
+WAIT_S = 20
+
+
+def by_testid(name: str) -> str:
+    return f"[data-testid={name}]"
+
+
+def shown(driver: WebDriver | WebElement, name: str) -> list[WebElement]:
+    return [e for e in driver.find_elements(By.CSS_SELECTOR, by_testid(name)) if e.is_displayed()]
+
+
+def wait_for(driver: WebDriver, name: str, count: int = 1) -> list[WebElement]:
+    WebDriverWait(driver, WAIT_S).until(lambda d: len(shown(d, name)) >= count)
+    return shown(driver, name)
+
+
+def open_tree(driver: WebDriver, site: Site, member: str) -> WebElement:
+    signed_in(driver, site)
+    WebDriverWait(driver, WAIT_S).until(
+        lambda d: (
+            "signed in as admin" in d.find_element(By.CSS_SELECTOR, by_testid("key-status")).text
+        )
+    )
+    driver.get(f"{site.url}/#/tree/{member}")
+    [root] = wait_for(driver, "tree-root")
+    return root
+
+
+def root_children(driver: WebDriver) -> list[WebElement]:
+    root = driver.find_element(By.CSS_SELECTOR, f"{by_testid('tree-root')} > li")
+    return root.find_elements(By.CSS_SELECTOR, f":scope > {by_testid('children')} > li")
+
+
+def test_the_tree_expands_pages_and_re_roots(driver: WebDriver, site: Site) -> None:
+    open_tree(driver, site, site.widest)
+    [current] = wait_for(driver, "crumb-current")
+    assert current.get_attribute("data-member-id") == site.widest
+    # Her first page of invitees is listed with their badges and counts.
+    WebDriverWait(driver, WAIT_S).until(lambda d: len(root_children(d)) == 20)
+    first_page = [li.get_attribute("data-member-id") for li in root_children(driver)]
+    assert len(set(first_page)) == 20 and site.widest_direct > 20
+    assert shown(driver, "tier-badge") and shown(driver, "counts")
+
+    # A wide level pages: "more" adds the next 20, nobody twice, until all are shown.
+    more = driver.find_element(
+        By.CSS_SELECTOR, f"{by_testid('tree-root')} > li > div > {by_testid('more')}"
+    )
+    more.click()
+    WebDriverWait(driver, WAIT_S).until(lambda d: len(root_children(d)) == 40)
+    listed = [li.get_attribute("data-member-id") for li in root_children(driver)]
+    assert listed[:20] == first_page and len(set(listed)) == 40
+    screenshot(driver, "tree-paged")
+
+    # Expanding a child with invitees lazily loads her level.
+    child = next(
+        li for li in root_children(driver)
+        if li.find_element(By.CSS_SELECTOR, by_testid("expand")).is_enabled()
+    )  # fmt: skip
+    child.find_element(By.CSS_SELECTOR, by_testid("expand")).click()
+    WebDriverWait(driver, WAIT_S).until(
+        lambda d: child.find_elements(By.CSS_SELECTOR, f"{by_testid('children')} > li")
+    )
+    screenshot(driver, "tree-expanded")
+
+    # Clicking her name re-roots the view on her; the breadcrumb leads back up.
+    child_id = child.get_attribute("data-member-id")
+    child.find_element(By.CSS_SELECTOR, by_testid("node-name")).click()
+    WebDriverWait(driver, WAIT_S).until(
+        lambda d: (
+            d.find_element(By.CSS_SELECTOR, by_testid("crumb-current")).get_attribute(
+                "data-member-id"
+            )
+            == child_id
+        )
+    )
+    crumbs = [c.get_attribute("data-member-id") for c in wait_for(driver, "crumb")]
+    assert crumbs[-1] == site.widest
+    screenshot(driver, "tree-rerooted")
+    driver.find_elements(By.CSS_SELECTOR, by_testid("crumb"))[-1].click()
+    WebDriverWait(driver, WAIT_S).until(
+        lambda d: (
+            d.find_element(By.CSS_SELECTOR, by_testid("crumb-current")).get_attribute(
+                "data-member-id"
+            )
+            == site.widest
+        )
+    )
+
+
+def test_the_connectors_view_ranks_with_reasons(driver: WebDriver, site: Site) -> None:
+    signed_in(driver, site)
+    driver.get(f"{site.url}/#/connectors")
+    rows = wait_for(driver, "connector-row", 10)
+    ranks = [int(row.find_element(By.CSS_SELECTOR, "td").text) for row in rows]
+    assert ranks == list(range(1, len(rows) + 1))
+    assert shown(driver, "part-betweenness") and shown(driver, "part-circles_reached")
+    assert "approximate" in driver.find_element(By.CSS_SELECTOR, by_testid("connectors-meta")).text
+    Select(driver.find_element(By.CSS_SELECTOR, by_testid("connectors-sort"))).select_by_value(
+        "paid_direct_invites"
+    )
+    driver.find_element(By.CSS_SELECTOR, by_testid("connectors-apply")).click()
+    WebDriverWait(driver, WAIT_S).until(
+        lambda d: (
+            [
+                int(cell.text.replace(",", ""))
+                for cell in shown(d, "part-paid_direct_invites")
+                if cell.tag_name == "td"
+            ]
+            == sorted(
+                (
+                    int(c.text.replace(",", ""))
+                    for c in shown(d, "part-paid_direct_invites")
+                    if c.tag_name == "td"
+                ),
+                reverse=True,
+            )
+        )
+    )
+    screenshot(driver, "connectors")
+
+
+def test_the_what_if_form_answers(driver: WebDriver, site: Site) -> None:
+    signed_in(driver, site)
+    driver.get(f"{site.url}/#/tiers")
+    # "What if the top tier needed 11 paid invites fewer?" (phoenix: 40 instead of 51)
+    top = wait_for(driver, "ladder-min", 2)[-1]
+    lowered = int(top.get_attribute("value") or 0) - 11
+    top.clear()
+    top.send_keys(str(lowered))
+    driver.find_element(By.CSS_SELECTOR, by_testid("whatif-submit")).click()
+    WebDriverWait(driver, WAIT_S).until(lambda d: shown(d, "move-row") or shown(d, "no-moves"))
+    assert shown(driver, "allowance-delta") and shown(driver, "tier-row")
+    assert not shown(driver, "problem")
+    screenshot(driver, "what-if")
+
+
+def test_the_cohort_chart_is_drawn(driver: WebDriver, site: Site) -> None:
+    signed_in(driver, site)
+    driver.get(f"{site.url}/#/cohorts")
+    wait_for(driver, "cohorts-load")[0].click()
+    assert wait_for(driver, "cohort-row")
+    result = driver.find_element(By.CSS_SELECTOR, by_testid("cohorts-result"))
+    assert result.find_elements(By.CSS_SELECTOR, "svg polyline")
+    screenshot(driver, "cohorts")
+
+
+def test_a_bad_key_is_told_so(driver: WebDriver, site: Site) -> None:
+    signed_in(driver, site, key="not-a-key")
+    [problem] = wait_for(driver, "auth-problem")
+    assert "not valid" in problem.text
+    screenshot(driver, "bad-key")

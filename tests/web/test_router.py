@@ -1,0 +1,36 @@
+"""The pages are served by the service itself, with everything they load from it."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from app.web.router import STATIC
+from tests.conftest import auth
+
+
+def test_the_page_and_its_modules_are_served_with_their_types(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    for path in ("/ui/static/js/main.js", "/ui/static/js/views/tree.js"):
+        module = client.get(path)
+        assert (module.status_code, module.headers["content-type"]) == (
+            200, "text/javascript; charset=utf-8",
+        )  # fmt: skip
+    assert client.get("/ui/static/app.css").headers["content-type"] == "text/css; charset=utf-8"
+    assert client.get("/ui/static/nope.js").status_code == 404
+
+
+def test_nothing_is_fetched_from_elsewhere() -> None:
+    for asset in STATIC.rglob("*"):
+        if asset.is_file():
+            assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", asset.read_text()), asset
+
+
+def test_the_context_needs_a_key_and_tells_the_role_and_ladder(client: TestClient) -> None:
+    assert client.get("/ui/context").status_code == 401
+    context = client.get("/ui/context", headers=auth("growth")).json()
+    assert context["role"] == "growth"
+    assert context["tier_ladder"][0]["tier"] == "bee"
