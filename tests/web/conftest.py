@@ -24,7 +24,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from app.api.main import create_app
 from app.domain.tiers import DEFAULT_LADDER
 from app.services.connectors import run_connectors
-from app.services.generator import generate_network
+from app.services.demo import load_demo_ledger
+from app.services.generator import DAY_MS, generate_network
 from app.services.importer import import_members
 from app.store.catalogue import Backend
 from app.store.cypher_store import CypherStore
@@ -73,12 +74,23 @@ def site_store(request: pytest.FixtureRequest) -> Iterator[CypherStore]:
 def site(site_store: CypherStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     browser_or_skip()
     network = tmp_path_factory.mktemp("site") / "network.csv"
-    generate_network(members=3000, out=network, seed=5)
+    now = int(time.time() * 1000)
+    # Joined over the last ten months, so the cohort page's default window (the last twelve)
+    # holds several cohorts, with orders from the seed plan's start for them to repurchase.
+    generate_network(members=3000, out=network, seed=5, start_ms=now - 300 * DAY_MS, span_days=290)
     import_members(store=site_store, ladder=DEFAULT_LADDER, source=network, batch_size=1000)
+    load_demo_ledger(
+        store=site_store,
+        ladder=DEFAULT_LADDER,
+        network=network,
+        plan_file=ROOT / "examples" / "seed-plan.json",
+        orders=400,
+        now=now,
+    )
     with network.open() as rows:
         direct = Counter(row["inviter_id"] for row in csv.DictReader(rows) if row["inviter_id"])
     [(widest, widest_direct)] = direct.most_common(1)
-    run_connectors(store=site_store, ladder=DEFAULT_LADDER, now=int(time.time() * 1000))
+    run_connectors(store=site_store, ladder=DEFAULT_LADDER, now=now)
     port = free_port()
     app = create_app(make_settings(), store=site_store)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

@@ -11,6 +11,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
+from app.domain.tiers import DEFAULT_LADDER
 from tests.web.conftest import Site, screenshot, signed_in
 
 WAIT_S = 20
@@ -137,25 +138,35 @@ def test_the_connectors_view_ranks_with_reasons(driver: WebDriver, site: Site) -
 def test_the_what_if_form_answers(driver: WebDriver, site: Site) -> None:
     signed_in(driver, site)
     driver.get(f"{site.url}/#/tiers")
-    # "What if the top tier needed 11 paid invites fewer?" (phoenix: 40 instead of 51)
-    top = wait_for(driver, "ladder-min", 2)[-1]
-    lowered = int(top.get_attribute("value") or 0) - 11
-    top.clear()
-    top.send_keys(str(lowered))
+    # The view opens on the ladder in force: the distribution now, nobody moving.
+    wait_for(driver, "no-moves")
+    now = {row.get_attribute("data-tier"): row for row in shown(driver, "tier-row")}
+    assert list(now) == [step.tier for step in DEFAULT_LADDER.steps]
+    # "What if the second tier needed a single paid invite?": every bee with one moves up.
+    second = wait_for(driver, "ladder-min", 2)[1]
+    second.clear()
+    second.send_keys("1")
     driver.find_element(By.CSS_SELECTOR, by_testid("whatif-submit")).click()
-    WebDriverWait(driver, WAIT_S).until(lambda d: shown(d, "move-row") or shown(d, "no-moves"))
-    assert shown(driver, "allowance-delta") and shown(driver, "tier-row")
-    assert not shown(driver, "problem")
+    [move] = wait_for(driver, "move-row")
+    assert (move.get_attribute("data-from"), move.get_attribute("data-to")) == (
+        DEFAULT_LADDER.steps[0].tier, DEFAULT_LADDER.steps[1].tier,
+    )  # fmt: skip
+    moved = int(move.find_element(By.CSS_SELECTOR, by_testid("move-count")).text.replace(",", ""))
+    samples = move.find_elements(By.CSS_SELECTOR, "a[data-member-id]")
+    assert moved > 0 and 0 < len(samples) <= min(moved, 20)
+    assert shown(driver, "allowance-delta") and not shown(driver, "problem")
     screenshot(driver, "what-if")
 
 
 def test_the_cohort_chart_is_drawn(driver: WebDriver, site: Site) -> None:
     signed_in(driver, site)
     driver.get(f"{site.url}/#/cohorts")
-    wait_for(driver, "cohorts-load")[0].click()
-    assert wait_for(driver, "cohort-row")
-    result = driver.find_element(By.CSS_SELECTOR, by_testid("cohorts-result"))
-    assert result.find_elements(By.CSS_SELECTOR, "svg polyline")
+    rows = wait_for(driver, "cohort-row", 2)
+    chart = driver.find_element(By.CSS_SELECTOR, f"svg{by_testid('cohort-chart')}")
+    assert len(chart.find_elements(By.CSS_SELECTOR, "rect.cohort-bar")) == len(rows)
+    assert chart.find_elements(By.CSS_SELECTOR, "polyline")
+    buyers = [int(row.find_elements(By.CSS_SELECTOR, "td")[2].text) for row in rows]
+    assert sum(buyers) > 0
     screenshot(driver, "cohorts")
 
 
@@ -164,3 +175,40 @@ def test_a_bad_key_is_told_so(driver: WebDriver, site: Site) -> None:
     [problem] = wait_for(driver, "auth-problem")
     assert "not valid" in problem.text
     screenshot(driver, "bad-key")
+
+
+def test_a_member_is_looked_up_by_id_and_an_unknown_one_is_a_problem(
+    driver: WebDriver, site: Site
+) -> None:
+    signed_in(driver, site)
+    driver.get(f"{site.url}/#/search")
+    field = wait_for(driver, "search-input")[0]
+    field.send_keys(site.widest)
+    driver.find_element(By.CSS_SELECTOR, by_testid("search-submit")).click()
+    [card] = wait_for(driver, "member-card")
+    assert card.get_attribute("data-member-id") == site.widest
+    assert card.find_elements(By.CSS_SELECTOR, by_testid("tier-badge"))
+    card.find_element(By.CSS_SELECTOR, by_testid("open-tree")).click()
+    [current] = wait_for(driver, "crumb-current")
+    assert current.get_attribute("data-member-id") == site.widest
+    driver.get(f"{site.url}/#/search/nobody-here")
+    [problem] = wait_for(driver, "problem")
+    assert problem.get_attribute("data-status") == "404" and "nobody-here" in problem.text
+    screenshot(driver, "member-not-found")
+
+
+def test_an_admin_runs_the_connectors_now(driver: WebDriver, site: Site) -> None:
+    signed_in(driver, site)
+    driver.get(f"{site.url}/#/connectors")
+    wait_for(driver, "connector-row")
+    wait_for(driver, "connectors-run")[0].click()
+    WebDriverWait(driver, 60).until(
+        lambda d: (
+            d.find_element(By.CSS_SELECTOR, by_testid("job-status")).get_attribute("data-status")
+            in ("succeeded", "failed")
+        )
+    )
+    status = driver.find_element(By.CSS_SELECTOR, by_testid("job-status"))
+    assert (status.get_attribute("data-status"), status.text) == ("succeeded", "succeeded 100.0%")
+    # The ranking is read again from the new run.
+    assert wait_for(driver, "connector-row") and not shown(driver, "problem")

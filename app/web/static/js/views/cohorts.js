@@ -57,7 +57,11 @@ function chart(cohorts) {
   const slot = plotWidth / cohorts.length;
   const most = Math.max(1, ...cohorts.map((cohort) => cohort.members));
   const y = (members) => PAD.top + plotHeight * (1 - members / most);
-  const yShare = (share) => PAD.top + plotHeight * (1 - share);
+  // The right scale tops at the largest share rounded up to 5%: shares are often a few
+  // percent, and on a 0-100% scale their lines would lie flat on the axis.
+  const largestShare = Math.max(...cohorts.flatMap((cohort) => LINES.map(([key]) => cohort[key])));
+  const shareTop = Math.min(1, Math.max(0.05, Math.ceil(largestShare * 20) / 20));
+  const yShare = (share) => PAD.top + plotHeight * (1 - share / shareTop);
   const x = (index) => PAD.left + slot * index + slot / 2;
 
   const bars = cohorts.map((cohort, index) =>
@@ -94,7 +98,7 @@ function chart(cohorts) {
     svg("line", { class: "axis", x1: PAD.left, y1: PAD.top + plotHeight, x2: WIDTH - PAD.right, y2: PAD.top + plotHeight }),
     svg("text", { x: PAD.left - 6, y: PAD.top + 4, "text-anchor": "end" }, count(most)),
     svg("text", { x: PAD.left - 6, y: PAD.top + plotHeight, "text-anchor": "end" }, "0"),
-    svg("text", { x: WIDTH - PAD.right + 6, y: PAD.top + 4 }, "100%"),
+    svg("text", { x: WIDTH - PAD.right + 6, y: PAD.top + 4, "data-testid": "share-top" }, percent(shareTop)),
     svg("text", { x: WIDTH - PAD.right + 6, y: PAD.top + plotHeight }, "0%"),
   ];
   const figure = svg(
