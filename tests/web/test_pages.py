@@ -110,7 +110,8 @@ def test_the_connectors_view_ranks_with_reasons(driver: WebDriver, site: Site) -
     ranks = [int(row.find_element(By.CSS_SELECTOR, "td").text) for row in rows]
     assert ranks == list(range(1, len(rows) + 1))
     assert shown(driver, "part-betweenness") and shown(driver, "part-circles_reached")
-    assert "approximate" in driver.find_element(By.CSS_SELECTOR, by_testid("connectors-meta")).text
+    meta = driver.find_element(By.CSS_SELECTOR, by_testid("connectors-meta")).text
+    assert "approximate" in meta and "betweenness by networkx" in meta
     Select(driver.find_element(By.CSS_SELECTOR, by_testid("connectors-sort"))).select_by_value(
         "paid_direct_invites"
     )

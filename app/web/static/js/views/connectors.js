@@ -16,6 +16,7 @@ const PARTS = [
   ["rising", "Rising", (value) => decimal(value, 3)],
 ];
 const POLL_MS = 500;
+const SOURCES = { gds: "Neo4j Graph Data Science", networkx: "networkx" };
 // Kept for the rest of the visit, so coming back shows the same ranking.
 const query = { sort: "score", circle: "", limit: 50 };
 
@@ -72,6 +73,9 @@ async function load(meta, table) {
     page.approximate
       ? h("span", { class: "approximate", testid: "approximate", title: "betweenness estimated from sampled sources" }, "approximate")
       : h("span", { testid: "exact" }, "exact"),
+    page.betweenness_source
+      ? h("span", { testid: "betweenness-source" }, ` · betweenness by ${SOURCES[page.betweenness_source] ?? page.betweenness_source}`)
+      : null,
     ` · ${count(page.items.length)} members`,
   );
   if (!page.items.length) {
