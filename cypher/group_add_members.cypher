@@ -6,8 +6,8 @@ UNWIND $pairs AS pair
 MATCH (g:Group {id: pair.group_id})
 MATCH (m:Member {id: pair.member_id})
 // On Neo4j the group's write lock must be held before the edge is looked for, or two
-// concurrent adds of one pair would both see none and both count her; FalkorDB runs writes
-// one at a time and ignores it.
+// concurrent adds of one pair would both see none and both count her. FalkorDB reads before
+// it locks, so FalkorDBStore orders a process's membership writes itself.
 SET g.lock_ = true
 WITH g, m
 OPTIONAL MATCH (m)-[e:MEMBER_OF]->(g)

@@ -3,8 +3,9 @@ results reshaped into plain records."""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import redis
@@ -43,6 +44,19 @@ class FalkorDBStore(CypherStore):
         self.graph_name = graph_name
         self.graph = client.select_graph(graph_name)
         self.engine = engine
+        # FalkorDB evaluates a write statement's reads before it takes the graph's write
+        # lock, so two adds (or removes) of one pair in flight can both find no edge and
+        # both count her (seen in CI, 8 threads). Membership writes from this process go
+        # one at a time; they are rare and small.
+        self._membership_writes = threading.Lock()
+
+    def add_group_members(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        with self._membership_writes:
+            return super().add_group_members(pairs)
+
+    def remove_group_member(self, group_id: str, member_id: str) -> bool | None:
+        with self._membership_writes:
+            return super().remove_group_member(group_id, member_id)
 
     def _read(self, name: str, params: Record) -> list[Record]:
         return self._run(name, params, read_only=True)
