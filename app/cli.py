@@ -141,13 +141,7 @@ def import_groups_file(
     only creates the group). Re-running adds nothing new; problems are reported by line."""
     store = open_store(load_settings())
     try:
-        with Progress(
-            TextColumn("[bold]importing groups"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as progress:
+        with rows_progress("importing groups") as progress:
             task = progress.add_task("rows", total=None)
             report = import_groups(
                 store=store,
@@ -320,16 +314,21 @@ def _now() -> int:
     return int(time.time() * 1000)
 
 
-def _import_with_progress(
-    settings: Settings, store: GraphStore, source: Path, batch_size: int
-) -> ImportReport:
-    with Progress(
-        TextColumn("[bold]importing"),
+def rows_progress(label: str) -> Progress:
+    """A bar counting CSV rows done (the total is unknown until the file is read)."""
+    return Progress(
+        TextColumn(f"[bold]{label}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
-    ) as progress:
+    )
+
+
+def _import_with_progress(
+    settings: Settings, store: GraphStore, source: Path, batch_size: int
+) -> ImportReport:
+    with rows_progress("importing") as progress:
         task = progress.add_task("rows", total=None)
         return import_members(
             store=store,

@@ -23,6 +23,7 @@ from app.domain.connectors import (
     ConnectorParts,
     ConnectorProjection,
     ConnectorScore,
+    PartName,
     ProjectedMember,
     circle_pair_edges,
     connector_parts,
@@ -40,15 +41,7 @@ DEFAULT_SAMPLE_SOURCES = 64
 # projecting them costs more than networkx's search over the circle nodes.
 GDS_CIRCLE_PAIR_EDGES_LIMIT = 1_000_000
 BetweennessSource = Literal["gds", "networkx"]
-SortKey = Literal[
-    "score",
-    "paid_direct_invites",
-    "growth_30d",
-    "growth_90d",
-    "circles_reached",
-    "betweenness",
-    "rising",
-]
+SortKey = Literal["score", PartName]
 SORT_KEYS: tuple[str, ...] = ("score", *PART_NAMES)
 
 
