@@ -15,6 +15,9 @@ SECOND_PURCHASE_WINDOW_MS = 30 * DAY_MS
 # The latest month a cohort metric looks at, counted from the join month.
 HORIZON_MONTHS = 6
 MAX_WINDOW_MONTHS = 24
+# The windows a report covers when the caller leaves a bound out.
+DEFAULT_COHORT_MONTHS = 12
+DEFAULT_CONCENTRATION_MS = 30 * DAY_MS
 
 
 def month_index(epoch_ms: int) -> int:
@@ -37,6 +40,30 @@ def month_label(index: int) -> str:
 def window_months(from_: int, to: int) -> int:
     """How many calendar months [from_, to) touches; to > from_."""
     return month_index(to - 1) - month_index(from_) + 1
+
+
+def cohort_window(from_: int | None, to: int | None, now: int) -> tuple[int, int]:
+    """[from, to) of a cohort report, an omitted bound filled in with DEFAULT_COHORT_MONTHS
+    calendar months after `from_` or before `to`; with neither, the months ending with the
+    current one, so this month's joiners are in."""
+    if to is None:
+        to = month_start(
+            month_index(now) + 1 if from_ is None else month_index(from_) + DEFAULT_COHORT_MONTHS
+        )
+    if from_ is None:
+        from_ = month_start(month_index(to - 1) - DEFAULT_COHORT_MONTHS + 1)
+    return from_, to
+
+
+def concentration_window(from_: int | None, to: int | None, now: int) -> tuple[int, int]:
+    """[from, to) of a concentration report, an omitted bound filled in with
+    DEFAULT_CONCENTRATION_MS after `from_` or before `to`; with neither, the 30 days up to and
+    including `now`."""
+    if to is None:
+        to = now + 1 if from_ is None else from_ + DEFAULT_CONCENTRATION_MS
+    if from_ is None:
+        from_ = to - DEFAULT_CONCENTRATION_MS
+    return from_, to
 
 
 def purchase_horizon(to: int) -> int:

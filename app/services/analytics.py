@@ -11,7 +11,9 @@ from app.domain.analytics import (
     MAX_WINDOW_MONTHS,
     Cohort,
     MemberActivity,
+    cohort_window,
     cohorts,
+    concentration_window,
     purchase_horizon,
     top_share,
     window_months,
@@ -28,7 +30,8 @@ class Cohorts(BaseModel):
 
 class Concentration(BaseModel):
     currency: str | None = Field(
-        description="The currency the sales are in; null when no order was placed"
+        description="The currency the sales are in; null when nothing was sold (no order in "
+        "the window is left with anything after its refunds)"
     )
     members_with_sales: int = Field(description="Buyers whose net sales in the window are > 0")
     top20_share: float = Field(
@@ -42,7 +45,10 @@ def _check_window(from_: int, to: int) -> None:
         raise InvalidInput(f"to ({to}) must be after from ({from_})", field="to")
 
 
-def get_cohorts(*, store: GraphStore, from_: int, to: int) -> Cohorts:
+def get_cohorts(*, store: GraphStore, from_: int | None, to: int | None, now: int) -> Cohorts:
+    """Cohorts of the members who joined in [from_, to); an omitted bound is filled in as
+    `cohort_window` says."""
+    from_, to = cohort_window(from_, to, now)
     _check_window(from_, to)
     if window_months(from_, to) > MAX_WINDOW_MONTHS:
         raise InvalidInput(
@@ -54,15 +60,18 @@ def get_cohorts(*, store: GraphStore, from_: int, to: int) -> Cohorts:
 
 
 def get_concentration(
-    *, store: GraphStore, from_: int, to: int, currency: str | None = None
+    *, store: GraphStore, from_: int | None, to: int | None, now: int, currency: str | None = None
 ) -> Concentration:
+    """How concentrated the net sales of the orders placed in [from_, to) are; an omitted
+    bound is filled in as `concentration_window` says."""
+    from_, to = concentration_window(from_, to, now)
     _check_window(from_, to)
     rows = store.net_sales(from_, to)
     currencies = sorted({row_currency for _, row_currency, _ in rows})
     if currency is None and len(currencies) > 1:
         # Adding fen to cents would give a meaningless share.
         raise InvalidInput(
-            f"orders in the window are in {', '.join(currencies)}; name one with currency",
+            f"the window's sales are in {', '.join(currencies)}; name one with currency",
             field="currency",
         )
     chosen = currency if currency is not None else (currencies[0] if currencies else None)

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -63,8 +63,7 @@ class _Runner:
     def save(self, **changes: object) -> None:
         with self.lock:
             self.state = self.state.model_copy(update={**changes, "heartbeat_at": _now()})
-            record = self.state.model_dump(exclude={"job_id"})
-            self.store.put_job({"id": self.state.job_id, **record})
+            self.store.put_job(_record_of(self.state))
 
     def progress(self, share: float) -> None:
         if time.monotonic() - self.last_progress_write >= PROGRESS_EVERY_S:
@@ -97,13 +96,14 @@ class _Runner:
 def start_job(*, store: GraphStore, kind: str, work: Work) -> Job:
     """Runs `work(progress)` on a daemon thread, unless a job of this kind is already
     queued or running with a live lease: then that job is the answer, so a retried or
-    doubled request does not start a second run."""
-    live = store.live_job(kind, _now() - LEASE_MS)
-    if live is not None:
-        return Job(job_id=live.pop("id"), **live)
-    runner = _Runner(store, Job(job_id=uuid.uuid4().hex, kind=kind, status="queued", progress=0))
-    runner.save()
-    queued = runner.state
+    doubled request does not start a second run. Looking for the live job and creating the
+    new one are one statement: two checks then two writes let concurrent starts both run."""
+    now = _now()
+    queued = Job(job_id=uuid.uuid4().hex, kind=kind, status="queued", progress=0, heartbeat_at=now)
+    answer = _job_of(store.live_or_created_job(_record_of(queued), now - LEASE_MS))
+    if answer.job_id != queued.job_id:
+        return answer
+    runner = _Runner(store, queued)
     threading.Thread(target=runner.run, args=(work,), name=f"job-{kind}", daemon=True).start()
     return queued
 
@@ -112,7 +112,16 @@ def get_job(*, store: GraphStore, job_id: str, now: int) -> Job:
     record = store.get_job(job_id)
     if record is None:
         raise NotFound(f"job {job_id} does not exist", job_id=job_id)
-    return lease_checked(Job(job_id=record.pop("id"), **record), now)
+    return lease_checked(_job_of(record), now)
+
+
+def _record_of(job: Job) -> dict[str, object]:
+    """The job as the store keeps it (its id as `id`)."""
+    return {"id": job.job_id, **job.model_dump(exclude={"job_id"})}
+
+
+def _job_of(record: dict[str, Any]) -> Job:
+    return Job(job_id=record["id"], **{k: v for k, v in record.items() if k != "id"})
 
 
 def lease_checked(job: Job, now: int) -> Job:

@@ -10,11 +10,11 @@ Record = dict[str, Any]
 
 
 class JobStore(Protocol):
+    def live_or_created_job(self, job: Record, heartbeat_after: int) -> Record: ...
+
     def put_job(self, job: Record) -> None: ...
 
     def get_job(self, job_id: str) -> Record | None: ...
-
-    def live_job(self, kind: str, heartbeat_after: int) -> Record | None: ...
 
 
 class JobQueries:
@@ -24,14 +24,16 @@ class JobQueries:
     @abstractmethod
     def _write(self, name: str, params: Record) -> list[Record]: ...
 
+    def live_or_created_job(self, job: Record, heartbeat_after: int) -> Record:
+        """The queued or running job of `job`'s kind whose runner beat after the time given;
+        with none, `job`, created. One statement: of concurrent calls for a kind, one
+        creates and the others get its job."""
+        rows = self._write("job_start", {"job": job, "heartbeat_after": heartbeat_after})
+        return dict(rows[0]["job"])
+
     def put_job(self, job: Record) -> None:
         self._write("job_put", {"job": job})
 
     def get_job(self, job_id: str) -> Record | None:
         rows = self._read("job_get", {"id": job_id})
-        return dict(rows[0]["job"]) if rows else None
-
-    def live_job(self, kind: str, heartbeat_after: int) -> Record | None:
-        """The newest queued or running job of `kind` whose runner beat after the time given."""
-        rows = self._read("job_live", {"kind": kind, "heartbeat_after": heartbeat_after})
         return dict(rows[0]["job"]) if rows else None

@@ -3,6 +3,8 @@ and sales concentration, with refunds, the window bounds and exact sums."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from app.core.errors import InvalidInput
@@ -21,6 +23,17 @@ JUL = JAN + 181 * DAY_MS
 AUG = JUL + 31 * DAY_MS
 DEC_2025 = JAN - 31 * DAY_MS
 NOW = AUG + 100 * DAY_MS
+
+
+def utc(year: int, month: int, day: int = 1, hour: int = 0) -> int:
+    return int(datetime(year, month, day, hour, tzinfo=UTC).timestamp()) * 1000
+
+
+def month_of(at: int) -> str:
+    return datetime.fromtimestamp(at / 1000, tz=UTC).strftime("%Y-%m")
+
+
+MID_NOVEMBER = utc(2026, 11, 15, 12)  # the clock of the default-window tests
 
 
 def join(store: CypherStore, member: str, at: int) -> None:
@@ -54,17 +67,31 @@ def test_cohorts_by_join_month(store: CypherStore) -> None:
     buy(store, "e2", "e", FEB + 16 * DAY_MS + 1)  # a second within 30 days
     buy(store, "late1", "late", MAR)
 
-    assert get_cohorts(store=store, from_=JAN, to=MAR).cohorts == [
+    assert get_cohorts(store=store, from_=JAN, to=MAR, now=NOW).cohorts == [
         Cohort(month="2026-01", members=3, buyers=2, next_month_repurchase=1 / 3,
                six_month_repurchase=1 / 3, first_purchase_7d=1 / 3, second_purchase_30d=0.0),
         Cohort(month="2026-02", members=1, buyers=1, next_month_repurchase=0.0,
                six_month_repurchase=0.0, first_purchase_7d=1.0, second_purchase_30d=1.0),
     ]  # fmt: skip
     # `from` inclusive, `to` exclusive; months without joiners are left out.
-    assert [c.month for c in get_cohorts(store=store, from_=JAN, to=MAR + 1).cohorts] == [
+    assert [c.month for c in get_cohorts(store=store, from_=JAN, to=MAR + 1, now=NOW).cohorts] == [
         "2026-01", "2026-02", "2026-03"]  # fmt: skip
-    assert get_cohorts(store=store, from_=JAN + 10 * DAY_MS + 1, to=FEB).cohorts[0].members == 2
-    assert get_cohorts(store=store, from_=MAR + 1, to=AUG).cohorts == []
+    narrower = get_cohorts(store=store, from_=JAN + 10 * DAY_MS + 1, to=FEB, now=NOW)
+    assert narrower.cohorts[0].members == 2
+    assert get_cohorts(store=store, from_=MAR + 1, to=AUG, now=NOW).cohorts == []
+
+
+def test_members_who_joined_in_the_same_millisecond_are_each_counted(store: CypherStore) -> None:
+    # Imports with day-resolution dates: three joiners at one instant, one order each.
+    for member in ("a", "b", "c"):
+        join(store, member, JAN + 5 * DAY_MS)
+        buy(store, f"{member}1", member, JAN + 6 * DAY_MS)
+    rows = store.cohort_members(JAN, FEB, MAR)
+    assert rows == [(JAN + 5 * DAY_MS, [JAN + 6 * DAY_MS])] * 3
+    assert get_cohorts(store=store, from_=JAN, to=FEB, now=NOW).cohorts == [
+        Cohort(month="2026-01", members=3, buyers=3, next_month_repurchase=0.0,
+               six_month_repurchase=0.0, first_purchase_7d=1.0, second_purchase_30d=0.0),
+    ]  # fmt: skip
 
 
 def test_the_store_reads_purchases_only_up_to_the_horizon(store: CypherStore) -> None:
@@ -89,12 +116,12 @@ def test_the_store_reads_purchases_only_up_to_the_horizon(store: CypherStore) ->
 )
 def test_cohort_window_is_checked(store: CypherStore, from_: int, to: int, detail: str) -> None:
     with pytest.raises(InvalidInput, match=detail):
-        get_cohorts(store=store, from_=from_, to=to)
+        get_cohorts(store=store, from_=from_, to=to, now=NOW)
 
 
 def test_a_window_of_exactly_24_months_is_allowed(store: CypherStore) -> None:
     two_years = JAN + 730 * DAY_MS  # 2028-01-01: Jan 2026 .. Dec 2027
-    assert get_cohorts(store=store, from_=JAN, to=two_years).cohorts == []
+    assert get_cohorts(store=store, from_=JAN, to=two_years, now=NOW).cohorts == []
 
 
 def test_concentration_nets_refunds_per_buyer(store: CypherStore) -> None:
@@ -113,17 +140,17 @@ def test_concentration_nets_refunds_per_buyer(store: CypherStore) -> None:
     buy(store, "c0", "c", JAN, 99_000)  # before it
 
     # 5 members with sales (100,000 in all): the top ceil(1.0) = 1 made 50,000.
-    assert get_concentration(store=store, from_=FEB, to=MAR) == Concentration(
+    assert get_concentration(store=store, from_=FEB, to=MAR, now=NOW) == Concentration(
         currency="CNY", members_with_sales=5, top20_share=0.5
     )
     # With g's order too: 6 members, the top 2 (g 99,000 and a 50,000) of 199,000.
-    wider = get_concentration(store=store, from_=FEB, to=MAR + 1)
+    wider = get_concentration(store=store, from_=FEB, to=MAR + 1, now=NOW)
     assert (wider.members_with_sales, wider.top20_share) == (6, 149_000 / 199_000)
-    assert get_concentration(store=store, from_=AUG, to=NOW) == Concentration(
+    assert get_concentration(store=store, from_=AUG, to=NOW, now=NOW) == Concentration(
         currency=None, members_with_sales=0, top20_share=0.0
     )
     with pytest.raises(InvalidInput, match="must be after"):
-        get_concentration(store=store, from_=FEB, to=FEB)
+        get_concentration(store=store, from_=FEB, to=FEB, now=NOW)
 
 
 def test_concentration_wants_one_currency(store: CypherStore) -> None:
@@ -133,10 +160,10 @@ def test_concentration_wants_one_currency(store: CypherStore) -> None:
     buy(store, "b1", "b", FEB, 10_000, currency="USD")
     buy(store, "b2", "b", FEB, 10_000)
     with pytest.raises(InvalidInput, match="CNY, USD"):
-        get_concentration(store=store, from_=FEB, to=MAR)
-    usd = get_concentration(store=store, from_=FEB, to=MAR, currency="USD")
+        get_concentration(store=store, from_=FEB, to=MAR, now=NOW)
+    usd = get_concentration(store=store, from_=FEB, to=MAR, now=NOW, currency="USD")
     assert usd == Concentration(currency="USD", members_with_sales=1, top20_share=1.0)
-    cny = get_concentration(store=store, from_=FEB, to=MAR, currency="CNY")
+    cny = get_concentration(store=store, from_=FEB, to=MAR, now=NOW, currency="CNY")
     assert (cny.members_with_sales, cny.top20_share) == (2, 0.75)
 
 
@@ -149,3 +176,41 @@ def test_net_sales_are_exact_past_two_to_the_53(store: CypherStore) -> None:
     net = 9 * (biggest - 1) + biggest + biggest - 2  # 11e15 - 11: odd, past 2^53
     assert net > 2**53 and float(net) != net
     assert store.net_sales(FEB, MAR) == [("a", "CNY", net)]
+
+
+@pytest.mark.parametrize(
+    ("from_", "to", "start", "end"),
+    [
+        (None, None, utc(2025, 12), utc(2026, 12)),  # the last 12 months, this one included
+        (None, utc(2026, 3), utc(2025, 3), utc(2026, 3)),  # 12 months before `to`
+        (None, utc(2026, 3, 2), utc(2025, 4), utc(2026, 3, 2)),  # ... `to`'s own month counted
+        (utc(2026, 1, 15), None, utc(2026, 1, 15), utc(2027, 1)),  # 12 months from `from`
+    ],
+)
+def test_omitted_cohort_bounds_span_twelve_calendar_months(
+    store: CypherStore, from_: int | None, to: int | None, start: int, end: int
+) -> None:
+    for member, at in (("before", start - 1), ("first", start), ("last", end - 1), ("after", end)):
+        join(store, member, at)
+    cohorts = get_cohorts(store=store, from_=from_, to=to, now=MID_NOVEMBER).cohorts
+    assert [(c.month, c.members) for c in cohorts] == [(month_of(start), 1), (month_of(end - 1), 1)]
+
+
+@pytest.mark.parametrize(
+    ("from_", "to", "start", "end"),
+    [
+        (None, None, MID_NOVEMBER - 30 * DAY_MS + 1, MID_NOVEMBER + 1),  # now included
+        (None, FEB, FEB - 30 * DAY_MS, FEB),
+        (FEB, None, FEB, FEB + 30 * DAY_MS),
+    ],
+)
+def test_omitted_concentration_bounds_span_thirty_days(
+    store: CypherStore, from_: int | None, to: int | None, start: int, end: int
+) -> None:
+    for member, at, amount in (("before", start - 1, 1_000), ("first", start, 300),
+                               ("last", end - 1, 100), ("after", end, 1_000)):  # fmt: skip
+        join(store, member, DEC_2025)
+        buy(store, f"{member}1", member, at, amount)
+    assert get_concentration(store=store, from_=from_, to=to, now=MID_NOVEMBER) == Concentration(
+        currency="CNY", members_with_sales=2, top20_share=0.75
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -13,10 +14,24 @@ from app.core.errors import NotFound
 from app.services import jobs
 from app.services.jobs import LEASE_MS, Job, get_job, start_job
 from app.store.cypher_store import CypherStore
+from app.store.falkordb_store import FalkorDBStore
+from app.store.neo4j_store import Neo4jStore
+
+CLIENTS = 8
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def stored_job_ids(store: CypherStore, kind: str) -> list[str]:
+    """The ids of every job node of a kind, read around the service and its catalogue."""
+    query = "MATCH (j:Job {kind: $kind}) RETURN j.id AS id"
+    if isinstance(store, FalkorDBStore):
+        return sorted(row[0] for row in store.graph.ro_query(query, {"kind": kind}).result_set)
+    assert isinstance(store, Neo4jStore)
+    records, _, _ = store.driver.execute_query(query, {"kind": kind}, database_=store.database)
+    return sorted(record["id"] for record in records)
 
 
 def settled(store: CypherStore, job_id: str) -> Job:
@@ -113,6 +128,24 @@ def test_one_live_run_per_kind(store: CypherStore, gate: threading.Event) -> Non
     after = start_job(store=store, kind="connectors", work=lambda progress: None)
     assert after.job_id != first.job_id
     assert settled(store, after.job_id).status == "succeeded"
+
+
+def test_eight_concurrent_starts_give_one_run(store: CypherStore, gate: threading.Event) -> None:
+    def start(kind: str, barrier: threading.Barrier) -> str:
+        barrier.wait()
+        return start_job(store=store, kind=kind, work=blocked_on(gate)).job_id
+
+    # Several rounds, each a kind never started: the first start of a kind is the race.
+    runs: list[str] = []
+    for kind in ("connectors", "cohorts", "exports"):
+        barrier = threading.Barrier(CLIENTS)
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            answered = set(pool.map(start, [kind] * CLIENTS, [barrier] * CLIENTS))
+        assert len(answered) == 1, kind
+        assert stored_job_ids(store, kind) == sorted(answered)
+        runs += answered
+    gate.set()
+    assert [settled(store, job_id).status for job_id in runs] == ["succeeded"] * 3
 
 
 def test_an_unknown_job_is_not_found(store: CypherStore) -> None:

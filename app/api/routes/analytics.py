@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import NetworkReaders, StoreDep
+from app.api.deps import NetworkReaders, NowDep, StoreDep
 from app.api.problems import problem_responses
 from app.domain.units import Currency, EpochMs
 from app.services import analytics
@@ -22,15 +22,23 @@ router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 )
 def get_cohorts(
     store: StoreDep,
-    from_: Annotated[EpochMs, Query(alias="from", description="joined_at at or after (epoch ms)")],
-    to: Annotated[EpochMs, Query(description="joined_at before (epoch ms)")],
+    now: NowDep,
+    from_: Annotated[
+        EpochMs | None,
+        Query(alias="from", description="joined_at at or after; default: 12 months before `to`"),
+    ] = None,
+    to: Annotated[
+        EpochMs | None,
+        Query(description="joined_at before; default: 12 months after `from`"),
+    ] = None,
 ) -> Cohorts:
     """Repurchase cohorts of the members who joined in the window, by UTC join month: buyers,
     next-month and sixth-month repurchase, first purchase within 7 days and second within 30
     days, as fractions of each cohort's members. A purchase is an order she bought that is not
     refunded in full. The window may span at most 24 calendar months (MAX_WINDOW_MONTHS;
-    422 beyond)."""
-    return analytics.get_cohorts(store=store, from_=from_, to=to)
+    422 beyond). Without `from` and `to`: the last 12 calendar months, in UTC, the current
+    one included."""
+    return analytics.get_cohorts(store=store, from_=from_, to=to, now=now)
 
 
 @router.get(
@@ -40,13 +48,21 @@ def get_cohorts(
 )
 def get_concentration(
     store: StoreDep,
-    from_: Annotated[EpochMs, Query(alias="from", description="placed_at at or after (epoch ms)")],
-    to: Annotated[EpochMs, Query(description="placed_at before (epoch ms)")],
+    now: NowDep,
+    from_: Annotated[
+        EpochMs | None,
+        Query(alias="from", description="placed_at at or after; default: 30 days before `to`"),
+    ] = None,
+    to: Annotated[
+        EpochMs | None,
+        Query(description="placed_at before; default: 30 days after `from`"),
+    ] = None,
     currency: Annotated[
         Currency | None,
-        Query(description="Count only orders in this currency; required when there are several"),
+        Query(description="Count only sales in this currency; required when there are several"),
     ] = None,
 ) -> Concentration:
     """How concentrated the window's sales are: net of refunds, credited to the buyer, the
-    share of all net sales made by the top 20% of the members with net sales."""
-    return analytics.get_concentration(store=store, from_=from_, to=to, currency=currency)
+    share of all net sales made by the top 20% of the members with net sales. Without `from`
+    and `to`: the last 30 days, up to and including now."""
+    return analytics.get_concentration(store=store, from_=from_, to=to, now=now, currency=currency)

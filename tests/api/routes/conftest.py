@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -17,3 +19,16 @@ def ledger_clock(client: TestClient) -> None:
         return JAN + 2 * DAY_MS
 
     client.app.dependency_overrides[get_now] = second_day  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def clock(client: TestClient) -> Callable[[int], None]:
+    """Sets the API's clock to a fixed moment (epoch ms)."""
+
+    def set_to(now: int) -> None:
+        async def fixed() -> int:
+            return now
+
+        client.app.dependency_overrides[get_now] = fixed  # type: ignore[attr-defined]
+
+    return set_to

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from fastapi.testclient import TestClient
 
 from app.domain.analytics import DAY_MS
 from tests.api.routes.test_members import assert_problem
 from tests.conftest import ROLE_KEYS, auth
+from tests.services.test_analytics import MID_NOVEMBER, utc
 
 JAN = 1_767_225_600_000  # 2026-01-01T00:00Z
 FEB = JAN + 31 * DAY_MS
@@ -63,20 +66,66 @@ def test_concentration(sales: TestClient) -> None:
 
 
 @pytest.mark.parametrize("path", [COHORTS, CONCENTRATION])
+@pytest.mark.parametrize(("from_", "to"), [(FEB, FEB), (FEB, JAN)])
+def test_an_empty_or_backward_window_is_422_naming_to(
+    client: TestClient, path: str, from_: int, to: int
+) -> None:
+    response = client.get(path, params={"from": from_, "to": to}, headers=GROWTH)
+    assert_problem(response, 422, f"to ({to}) must be after from ({from_})")
+    assert response.json()["field"] == "to"
+
+
+@pytest.mark.parametrize("path", [COHORTS, CONCENTRATION])
 @pytest.mark.parametrize(
-    ("query", "detail"),
+    ("query", "where", "why"),
     [
-        ({"from": FEB, "to": FEB}, "must be after"),
-        ({"from": FEB, "to": JAN}, "must be after"),
-        ({"from": -1, "to": JAN}, ""),
-        ({"to": JAN}, ""),
-        ({"from": JAN}, ""),
+        ({"from": -1, "to": JAN}, "query.from", "greater than or equal to 0"),
+        ({"from": JAN, "to": "2026-03-01T00:00"}, "query.to", "has no zone"),
+        ({"from": "last week"}, "query.from", "neither epoch milliseconds nor an ISO-8601 time"),
     ],
 )
-def test_bad_windows_are_422(
-    client: TestClient, path: str, query: dict[str, int], detail: str
+def test_a_bound_that_is_not_a_time_is_422_naming_it(
+    client: TestClient, path: str, query: dict[str, int | str], where: str, why: str
 ) -> None:
-    assert_problem(client.get(path, params=query, headers=GROWTH), 422, detail)
+    response = client.get(path, params=query, headers=GROWTH)
+    assert_problem(response, 422, f"not valid at: {where}")
+    [error] = response.json()["errors"]
+    assert why in error["message"], error
+
+
+def test_cohorts_default_to_the_last_12_calendar_months_with_this_one(
+    client: TestClient, clock: Callable[[int], None]
+) -> None:
+    clock(MID_NOVEMBER)
+    for member, joined_at in (("before", utc(2025, 12) - 1), ("first", utc(2025, 12)),
+                              ("now", MID_NOVEMBER)):  # fmt: skip
+        body = {"id": member, "joined_at": joined_at}
+        assert client.post("/v1/members", json=body, headers=ADMIN).status_code == 201
+    answer = client.get(COHORTS, headers=GROWTH)
+    assert answer.status_code == 200, answer.text
+    assert [(c["month"], c["members"]) for c in answer.json()["cohorts"]] == [
+        ("2025-12", 1), ("2026-11", 1)]  # fmt: skip
+    # The same window given as ISO-8601 times, in two zones.
+    iso = {"from": "2025-12-01T00:00:00Z", "to": "2026-12-01T08:00:00+08:00"}
+    assert client.get(COHORTS, params=iso, headers=GROWTH).json() == answer.json()
+
+
+def test_concentration_defaults_to_the_last_30_days_with_now(
+    client: TestClient, clock: Callable[[int], None]
+) -> None:
+    clock(MID_NOVEMBER)
+    thirty_days_ago = MID_NOVEMBER - 30 * DAY_MS
+    for member, placed_at, amount in (("before", thirty_days_ago, 5_000),
+                                      ("first", thirty_days_ago + 1, 300),
+                                      ("now", MID_NOVEMBER, 100)):  # fmt: skip
+        body = {"id": member, "joined_at": JAN}
+        assert client.post("/v1/members", json=body, headers=ADMIN).status_code == 201
+        order = {"id": f"{member}1", "buyer_id": member, "amount": amount, "currency": "CNY",
+                 "placed_at": placed_at}  # fmt: skip
+        assert client.post("/v1/orders", json=order, headers=ADMIN).status_code == 201
+    answer = client.get(CONCENTRATION, headers=GROWTH)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"currency": "CNY", "members_with_sales": 2, "top20_share": 0.75}
 
 
 def test_a_cohort_window_over_24_months_is_422(client: TestClient) -> None:

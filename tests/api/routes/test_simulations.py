@@ -19,7 +19,9 @@ BODY = {"ladder": LADDER, "period": {"from": 0, "to": 10_000}}
 def test_growth_simulates_and_nothing_is_written(client: TestClient) -> None:
     register(client, "root")
     register(client, "kid", "root")
-    assert client.post("/v1/members/kid/paid", json={"paid_at": 2000}, headers=auth("admin"))
+    paid = client.post("/v1/members/kid/paid", json={"paid_at": 2000}, headers=auth("admin"))
+    assert paid.status_code == 200, paid.text
+    assert (paid.json()["id"], paid.json()["paid_at"]) == ("kid", 2000)
     answer = client.post("/v1/simulations/tiers", json=BODY, headers=auth("growth"))
     assert answer.status_code == 200, answer.text
     assert answer.json() == {
