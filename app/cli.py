@@ -27,8 +27,8 @@ from app.services.generator import generate_network
 from app.services.group_importer import import_groups
 from app.services.importer import ImportReport, import_members
 from app.services.orders import release_due_entries
-from app.services.paid_bonuses import repair_paid_bonuses
 from app.services.plans import check_plan, list_plans, load_plan
+from app.services.repairs import run_startup_repairs
 from app.services.verify import verify_store
 from app.store.factory import open_store
 from app.store.migrations import apply_migrations
@@ -82,17 +82,20 @@ def migrate() -> None:
 
 @cli.command()
 def verify() -> None:
-    """Recount every counter by traversal and check the forest; exit 1 on any mismatch. Also
-    writes any paid-trigger referral bonus a crash left missing (idempotent)."""
+    """Recount every counter by traversal, check the forest, join times and group totals;
+    exit 1 on any mismatch. Also runs the repairs the service runs at start: writes any
+    paid-trigger referral bonus a crash left missing (idempotent)."""
     settings = load_settings()
     store = open_store(settings)
     try:
         report = verify_store(store=store, ladder=settings.tier_ladder)
-        repaired = repair_paid_bonuses(store=store, ladder=settings.tier_ladder, now=_now())
+        repaired = run_startup_repairs(store=store, ladder=settings.tier_ladder, now=_now())
     finally:
         store.close()
-    if repaired:
-        console.print(f"{repaired} missing paid-trigger referral bonuses written")
+    if repaired.paid_bonuses_written:
+        console.print(
+            f"{repaired.paid_bonuses_written} missing paid-trigger referral bonuses written"
+        )
     for problem in report.problems:
         typer.echo(problem)
     console.print(f"{report.members_checked} members checked, {len(report.problems)} problems")

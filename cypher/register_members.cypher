@@ -1,8 +1,11 @@
 // Registers a batch of new members: each member, her invitation edge and the maintained
 // counters of every ancestor, in one atomic statement.
-// A row is created only when its id is new and its inviter (if any) exists; the caller
-// classifies the rows that come back missing. A new member is always a leaf and no other
-// statement adds an INVITED_BY edge, so the forest stays acyclic by construction.
+// A row is created only when its id is new and its inviter (if any) exists and joined no
+// later than the row (a member cannot join before her inviter; the same millisecond is
+// fine); the caller classifies the rows that come back missing. An inviter's joined_at is
+// written once, at her creation, so it needs no lock to be read here.
+// A new member is always a leaf and no other statement adds an INVITED_BY edge, so the
+// forest stays acyclic by construction.
 // Callers send each id at most once per batch and never a row whose inviter is in the same
 // batch (both engines run each clause over all rows before the next one).
 UNWIND $rows AS row
@@ -10,6 +13,7 @@ OPTIONAL MATCH (existing:Member {id: row.id})
 OPTIONAL MATCH (inviter:Member {id: row.inviter_id})
 WITH row, existing, inviter
 WHERE existing IS NULL AND (row.inviter_id IS NULL) = (inviter IS NULL)
+  AND (inviter IS NULL OR inviter.joined_at <= row.joined_at)
 CREATE (m:Member {
   id: row.id, inviter_id: row.inviter_id, name: row.name, attributes_json: row.attributes_json,
   joined_at: row.joined_at, depth: coalesce(inviter.depth + 1, 0),

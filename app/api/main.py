@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,14 +27,27 @@ from app.api.routes import (
 )
 from app.core.config import Settings
 from app.services.orders import HoldReleaser
+from app.services.repairs import run_startup_repairs
 from app.store.coalescing import CoalescingStore
 from app.store.cypher_store import CypherStore
 from app.store.factory import open_store
 from app.web.router import install_web
 
+log = logging.getLogger("refgraph.api")
+
 
 def operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def _repair_at_start(store: CypherStore, settings: Settings) -> None:
+    """Finishes what a crash left half-done (also in an engine just adopted or replayed)
+    before the first request. A failure is logged, not fatal: the storefront must come up,
+    and `refgraph verify` runs the same repairs."""
+    try:
+        run_startup_repairs(store=store, ladder=settings.tier_ladder, now=int(time.time() * 1000))
+    except Exception:
+        log.exception("the repairs at start failed; `refgraph verify` runs them again")
 
 
 def create_app(
@@ -46,6 +61,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         inner = store if store is not None else open_store(settings, exclusive=True)
+        _repair_at_start(inner, settings)
         app.state.store = writes_grouped = CoalescingStore(inner)
         releaser = HoldReleaser(inner, settings.release_interval_s)
         try:

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from app.domain.members import TRACKED_LEVELS
+from app.domain.members import TRACKED_LEVELS, joined_before_inviter
 from app.domain.tiers import TierLadder
 
 # States of a node while depths are resolved; a resolved depth is >= 0.
@@ -39,6 +39,7 @@ class ProblemKind(StrEnum):
     DUPLICATE = "duplicate"
     INVITER_REJECTED = "inviter_rejected"
     INVITER_MISSING = "inviter_missing"
+    JOINED_BEFORE_INVITER = "joined_before_inviter"
     CONFLICT = "conflict"
     NOT_CREATED = "not_created"
 
@@ -80,10 +81,12 @@ def plan_import(
     rows: Sequence[ImportRow], *, malformed: Mapping[str, int] | None = None
 ) -> ImportPlan:
     """Groups `rows` into waves by their depth inside the file and rejects self-invites,
-    inviter cycles, repeated ids (the first row defines the id) and rows whose inviter's row
-    is rejected. `malformed` maps ids of lines the parser already rejected to their line, so
-    their invitees are reported against that line (and a later row repeating the id is a
-    duplicate). A row whose inviter is not in the file goes in wave 0."""
+    inviter cycles, repeated ids (the first row defines the id), rows that join before their
+    inviter's row (both times given; an empty one is the import time, which the store
+    checks) and rows whose inviter's row is rejected. `malformed` maps ids of lines the
+    parser already rejected to their line, so their invitees are reported against that line
+    (and a later row repeating the id is a duplicate). A row whose inviter is not in the
+    file goes in wave 0."""
     malformed = malformed or {}
     defining: dict[str, int] = {}
     depth = [UNRESOLVED] * len(rows)
@@ -112,6 +115,10 @@ def plan_import(
         inviter = defining.get(row.inviter_id)
         if inviter is not None:
             parent[index] = inviter
+            early = _joined_before(row, rows[inviter])
+            if early is not None:
+                depth[index] = BLOCKED
+                problems.append(_problem(row, ProblemKind.JOINED_BEFORE_INVITER, early))
         elif row.inviter_id in malformed:
             depth[index] = BLOCKED
             problems.append(_inviter_rejected(row, malformed[row.inviter_id]))
@@ -150,6 +157,12 @@ def _first_line(
         return rows[first].line
     bad_line = malformed.get(row.id)
     return bad_line if bad_line is not None and bad_line < row.line else None
+
+
+def _joined_before(row: ImportRow, inviter: ImportRow) -> str | None:
+    if row.joined_at is None or inviter.joined_at is None:
+        return None
+    return joined_before_inviter(row.joined_at, inviter.id, inviter.joined_at)
 
 
 def _problem(row: ImportRow, kind: ProblemKind, reason: str) -> ImportProblem:

@@ -185,6 +185,15 @@ def registration_conflicts(
     return differences
 
 
+def joined_before_inviter(joined_at: int, inviter_id: str, inviter_joined_at: int) -> str | None:
+    """Why a member may not join at `joined_at` under an inviter who joined at
+    `inviter_joined_at` (None: she may). Joining in the inviter's own millisecond is fine:
+    imported dates often have day resolution."""
+    if joined_at >= inviter_joined_at:
+        return None
+    return f"joined_at {joined_at} is before her inviter {inviter_id} joined ({inviter_joined_at})"
+
+
 class TierSnapshot(BaseModel):
     """What the store holds behind a tier answer at a moment: the honour tier's counter, her
     purchases of the two years before it and her super memberships."""

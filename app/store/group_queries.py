@@ -7,9 +7,20 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from pydantic import BaseModel
+
 from app.domain.groups import Group, GroupCreate
 
 Record = dict[str, Any]
+
+
+class GroupTotalMismatch(BaseModel):
+    """A group whose maintained members_total (None: absent) differs from its members
+    counted."""
+
+    id: str
+    stored: int | None
+    counted: int
 
 
 class GroupStore(Protocol):
@@ -34,6 +45,11 @@ class GroupStore(Protocol):
     def group_members_page(self, group_id: str, after: str, limit: int) -> list[str]: ...
 
     def groups_of_member(self, member_id: str, limit: int) -> list[Group]: ...
+
+    def group_total_mismatches(self) -> list[GroupTotalMismatch]:
+        """Every group whose members_total differs from a count of its MEMBER_OF edges, in
+        id order (one aggregating query)."""
+        ...
 
 
 class GroupQueries:
@@ -71,6 +87,9 @@ class GroupQueries:
     def groups_of_member(self, member_id: str, limit: int) -> list[Group]:
         rows = self._read("group_memberships", {"member_id": member_id, "limit": limit})
         return [_group(row) for row in rows]
+
+    def group_total_mismatches(self) -> list[GroupTotalMismatch]:
+        return [GroupTotalMismatch(**row) for row in self._read("group_total_mismatches", {})]
 
 
 def _group(row: Record) -> Group:

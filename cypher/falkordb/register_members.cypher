@@ -4,6 +4,7 @@ OPTIONAL MATCH (existing:Member {id: row.id})
 OPTIONAL MATCH (inviter:Member {id: row.inviter_id})
 WITH row, existing, inviter
 WHERE existing IS NULL AND (row.inviter_id IS NULL) = (inviter IS NULL)
+  AND (inviter IS NULL OR inviter.joined_at <= row.joined_at)
 CREATE (m:Member {
   id: row.id, inviter_id: row.inviter_id, name: row.name, attributes_json: row.attributes_json,
   joined_at: row.joined_at, depth: coalesce(inviter.depth + 1, 0),

@@ -70,6 +70,30 @@ def test_self_invites_cycles_and_duplicates_are_reported_by_line() -> None:
     assert [problem.line for problem in plan.problems] == sorted(r.line for r in plan.problems)
 
 
+def test_a_row_joining_before_her_inviters_row_is_rejected_with_her_invitees() -> None:
+    def row(line: int, member_id: str, inviter_id: str | None, joined_at: int | None) -> ImportRow:
+        return ImportRow(line, member_id, inviter_id, joined_at, paid_at=None, name=None)
+
+    plan = plan_import(
+        [
+            row(2, "below", "early", 9000),
+            row(3, "mum", None, 5000),
+            row(4, "early", "mum", 4999),
+            row(5, "twin", "mum", 5000),  # the same millisecond is fine
+            row(6, "undated", "mum", None),  # the import time: the store checks it
+        ]
+    )
+    assert [(p.line, p.kind, p.reason) for p in plan.problems] == [
+        (2, ProblemKind.INVITER_REJECTED, "inviter 'early' rejected at line 4"),
+        (
+            4,
+            ProblemKind.JOINED_BEFORE_INVITER,
+            "joined_at 4999 is before her inviter mum joined (5000)",
+        ),
+    ]
+    assert wave_ids(plan.waves) == [["mum"], ["twin", "undated"]]
+
+
 def test_invitees_of_malformed_lines_are_rejected_against_that_line() -> None:
     plan = plan_import(rows(("a", "bad"), ("bad", None)), malformed={"bad": 1})
     assert [(p.line, p.kind) for p in plan.problems] == [

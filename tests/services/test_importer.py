@@ -14,9 +14,12 @@ from app.core.errors import InvalidInput
 from app.domain.forest import ProblemKind
 from app.domain.members import PaidRow
 from app.domain.tiers import TierLadder
+from app.services.audit import audit_ledger
 from app.services.importer import ImportReport, import_members
+from app.services.plans import load_plan
 from app.services.verify import verify_store
 from app.store.cypher_store import CypherStore
+from tests.services.test_orders import plan
 from tests.store.test_contract import LADDER
 
 HEADER = "id,inviter_id,joined_at,paid_at,name\n"
@@ -134,6 +137,52 @@ def test_rows_below_a_refused_row_name_its_line_and_conflicts_name_fields(
     assert (report.created, report.skipped) == (0, 1)
 
 
+# (id, inviter_id, joined_at); "stored" is in the graph before the import, at 1000.
+JOIN_ORDER_ROWS = [
+    ("under", "early", 6000),  # 0: below a refused row (listed before it)
+    ("mum", None, 5000),  # 1
+    ("early", "mum", 4999),  # 2: before her inviter in the file
+    ("twin", "mum", 5000),  # 3: the same millisecond is fine
+    ("old", "stored", 999),  # 4: before her inviter in the graph
+    ("below-old", "old", 2000),  # 5
+    ("young", "stored", 1000),  # 6
+]
+
+
+def join_order_file(tmp_path: Path, suffix: str) -> tuple[Path, int]:
+    """JOIN_ORDER_ROWS as a file, and the line of its first row."""
+    if suffix == ".csv":
+        rows = [f"{i},{by or ''},{at},,\n" for i, by, at in JOIN_ORDER_ROWS]
+        return write(tmp_path, "join-order.csv", HEADER + "".join(rows)), 2
+    fields = ("id", "inviter_id", "joined_at")
+    rows = [json.dumps(dict(zip(fields, row, strict=True))) + "\n" for row in JOIN_ORDER_ROWS]
+    return write(tmp_path, "join-order.jsonl", "".join(rows)), 1
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_row_joining_before_her_inviter_is_reported_and_the_rest_imported(
+    store: CypherStore, tmp_path: Path, suffix: str
+) -> None:
+    run_import(store, write(tmp_path, "first.csv", HEADER + "stored,,1000,,Stored\n"))
+    source, first = join_order_file(tmp_path, suffix)
+    report = run_import(store, source, batch_size=2)
+
+    under, early, old, below_old = (first + index for index in (0, 2, 4, 5))
+    assert problem_kinds(report) == {
+        (under, ProblemKind.INVITER_REJECTED),
+        (early, ProblemKind.JOINED_BEFORE_INVITER),
+        (old, ProblemKind.JOINED_BEFORE_INVITER),
+        (below_old, ProblemKind.INVITER_REJECTED),
+    }
+    reasons = {problem.line: problem.reason for problem in report.problems}
+    assert reasons[early] == "joined_at 4999 is before her inviter mum joined (5000)"
+    assert reasons[old] == "joined_at 999 is before her inviter stored joined (1000)"
+    assert f"line {early}" in reasons[under] and f"line {old}" in reasons[below_old]
+    kept = {m.id for m in store.get_members([row[0] for row in JOIN_ORDER_ROWS])}
+    assert kept == {"mum", "twin", "young"} and report.created == 3
+    assert verify_store(store=store, ladder=LADDER).ok
+
+
 def boss_network() -> str:
     rows = ["boss,,1000,,Boss"]
     rows += [f"i{k},boss,{1001 + k},{2000 + k},Invitee {k}" for k in range(4)]
@@ -154,6 +203,19 @@ def test_paid_rows_are_marked_and_tiers_follow_the_ladder(
     ]
     assert i0.tier == "bee" and i0.paid_at == 2000
     assert verify_store(store=store, ladder=LADDER).ok
+
+
+def test_paid_rows_earn_their_inviters_a_paid_trigger_bonus(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    bonus = [{"kind": "referral_bonus", "amount": 1500, "trigger": "paid"}]
+    load_plan(store=store, ladder=LADDER, plan=plan(rules=bonus, effective_from=0), now=1)
+    report = run_import(store, write(tmp_path, "paid.csv", boss_network()))
+    assert (report.marked_paid, report.paid_bonuses_written) == (5, 5)
+    bonuses = {(e.buyer_id, e.beneficiary_id, e.event_at) for e in store.paid_bonus_entries()}
+    assert bonuses == {(f"i{k}", "boss", 2000 + k) for k in range(4)} | {("grand", "i0", 3000)}
+    assert audit_ledger(store=store, ladder=LADDER).differences == []
+    assert run_import(store, write(tmp_path, "paid.csv", boss_network())).paid_bonuses_written == 0
 
 
 class CrashBeforeMarking:

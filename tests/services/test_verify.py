@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from app.domain.groups import GroupCreate, GroupKind
 from app.services.importer import import_members
 from app.services.verify import verify_store
 from app.store.cypher_store import CypherStore
@@ -87,3 +88,30 @@ def test_an_extra_edge_and_a_cycle_are_named(store: CypherStore, tmp_path: Path)
     assert "member c: 2 INVITED_BY edges (to b, other)" in problems
     assert "member root: inviter_id None but INVITED_BY edge to c" in problems
     assert "members in an INVITED_BY cycle: a → root → c → b → a" in problems
+
+
+def test_a_member_stored_before_her_inviter_joined_is_named(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    imported(store, tmp_path)
+    damage(store, "MATCH (m:Member {id: $id}) SET m.joined_at = $at", id="b", at=1)
+    damage(store, "MATCH (m:Member {id: $id}) SET m.joined_at = $at", id="c", at=2)  # a tie: fine
+    assert verify_store(store=store, ladder=LADDER).problems == [
+        "member b: joined_at 1 is before her inviter a joined (2)"
+    ]
+
+
+def test_a_group_total_that_disagrees_with_its_members_is_named(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    imported(store, tmp_path)
+    store.put_groups([GroupCreate(id=g, kind=GroupKind.TOPIC, name="Reading") for g in "xyz"])
+    store.add_group_members([("x", "a"), ("x", "b"), ("y", "a"), ("y", "c")])
+    assert verify_store(store=store, ladder=LADDER).ok
+    # x and y hold equal totals, names and kinds: each is still counted on its own.
+    damage(store, "MATCH (:Member {id: 'c'})-[e:MEMBER_OF]->(:Group {id: 'y'}) DELETE e")
+    damage(store, "MATCH (g:Group {id: 'z'}) SET g.members_total = 3")
+    assert verify_store(store=store, ladder=LADDER).problems == [
+        "group y: members_total stored 2, recounted 1",
+        "group z: members_total stored 3, recounted 0",
+    ]

@@ -186,7 +186,13 @@ def incremental_log_bytes(log_dir: Path) -> int:
 
 
 def register(store: CypherStore, member_id: str, inviter_id: str) -> None:
+    """Registers her as her inviter joins (no member joins before her inviter)."""
+    [inviter] = store.get_members([inviter_id])
     row = NewMemberRow(
-        id=member_id, inviter_id=inviter_id, name=None, joined_at=2, attributes_json=None
+        id=member_id,
+        inviter_id=inviter_id,
+        name=None,
+        joined_at=inviter.joined_at,
+        attributes_json=None,
     )
     assert store.register_members([row], DEFAULT_LADDER) == [member_id]

@@ -79,6 +79,27 @@ def test_invalid_registrations_are_422_and_change_nothing(client: TestClient) ->
         assert client.get(f"/v1/members/{member_id}", headers=ADMIN).status_code == 404
 
 
+def test_a_member_cannot_join_before_her_inviter(client: TestClient) -> None:
+    register(client, "mum", joined_at=5000)
+    early = register(client, "early", "mum", joined_at=4999)
+    assert_problem(early, 422, "joined_at 4999 is before her inviter mum joined (5000)")
+    assert (early.json()["field"], early.json()["inviter_joined_at"]) == ("joined_at", 5000)
+    assert client.get("/v1/members/early", headers=ADMIN).status_code == 404
+    # The same millisecond is fine; so is no joined_at (now), long after hers.
+    assert register(client, "twin", "mum", joined_at=5000).status_code == 201
+    now = client.post("/v1/members", json={"id": "now", "inviter_id": "mum"}, headers=ADMIN)
+    assert now.status_code == 201
+    counts = client.get("/v1/members/mum/downline/counts", headers=ADMIN).json()
+    assert counts["direct_total"] == 2
+    # An inviter who joins in the future: a registration without joined_at (now) precedes her.
+    register(client, "future", joined_at=253_402_300_799_999)
+    assert_problem(
+        client.post("/v1/members", json={"id": "kid", "inviter_id": "future"}, headers=ADMIN),
+        422,
+        "(joined_at was not given: now)",
+    )
+
+
 def test_mark_paid_is_idempotent_and_checks_times(client: TestClient) -> None:
     register(client, "root")
     register(client, "kid", "root")

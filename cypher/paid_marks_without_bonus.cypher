@@ -1,0 +1,10 @@
+// Paid marks at or after $from whose paid-trigger bonus is not written (its entry id is
+// $bonus_prefix + the invitee's id): what a crash between a paid mark and its bonus leaves.
+// The engine does the anti-join, an index seek per paid member, so a graph with nothing to
+// repair returns no row and the service's start stays fast.
+MATCH (m:Member)-[:INVITED_BY]->(inviter:Member)
+WHERE m.paid_at >= $from
+OPTIONAL MATCH (e:LedgerEntry {id: $bonus_prefix + m.id})
+WITH m, inviter, e
+WHERE e IS NULL
+RETURN m.id AS id, inviter.id AS inviter_id, m.paid_at AS paid_at
