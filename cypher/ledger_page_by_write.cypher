@@ -1,4 +1,5 @@
-// A page of the ledger in (created_at, id) order, after the cursor, filtered.
+// A page of the ledger in (created_at, id) order, after the cursor, filtered: entries by
+// when they were written (`by=created_at`).
 MATCH (e:LedgerEntry)
 WHERE e.created_at >= $from AND e.created_at < $to
   AND (e.created_at > $after_at OR (e.created_at = $after_at AND e.id > $after_id))

@@ -1,7 +1,7 @@
 // Marks a batch of members paid: the paid time, the paid counters of every ancestor and the
 // inviter's tier (with one TierChange per tier crossed), in one atomic statement.
 // A member already paid is left as she is, so a retry changes nothing.
-// Callers send each id at most once per batch, sorted by paid_at.
+// Callers send each id at most once per batch. $top: the ladder's highest threshold.
 UNWIND $rows AS row
 MATCH (m:Member {id: row.id})
 // On Neo4j a write lock must be held before paid_at is read, or two concurrent marks of one
@@ -29,30 +29,36 @@ CALL (inviters) {
 }
 UNWIND marks AS mark
 WITH mark[0] AS row, mark[1] AS inviter
-// Every counter above is final: tiers are evaluated once per inviter, stepping through her
-// new paid invitees in time order.
-WITH inviter, row ORDER BY row.paid_at
-WITH inviter, collect(row.id) AS marked, collect(row.paid_at) AS times
-WITH inviter, marked,
-  CASE WHEN inviter IS NULL THEN [] ELSE
-    [j IN range(1, size(times)) | {
-      at: times[j - 1],
-      tier: reduce(held = $ladder[0].tier, step IN $ladder |
-        CASE WHEN inviter.levels_paid[0] - size(times) + j >= step.min_paid_invites
-             THEN step.tier ELSE held END)}]
-  END AS steps
-WITH inviter, marked, [k IN range(0, size(steps) - 1)
-  WHERE steps[k].tier <> CASE WHEN k = 0 THEN inviter.tier ELSE steps[k - 1].tier END
-  | steps[k]] AS changes
-// History stays in time order even when a paid mark arrives late.
+WITH inviter, collect(row.id) AS marked
+// Every counter above is final. Her tier history is a function of her invitees' paid times:
+// she reached k paid invites at the k-th earliest of them. So each tier's crossing is read
+// from those times (the marks of this batch included, then left out), and a TierChange is
+// written for each crossing that is new or moved earlier, at its true time: a late paid
+// mark corrects the history (the highest tier reached wins) instead of appending at the
+// end, and tiers reached in one batch each get their own change.
+OPTIONAL MATCH (inviter)<-[:INVITED_BY]-(invitee:Member)
+WHERE invitee.paid_at IS NOT NULL
+WITH inviter, marked, invitee
+ORDER BY invitee.paid_at, invitee.id
+WITH inviter, marked, collect([invitee.paid_at, invitee.id]) AS paid
+WITH inviter, marked, [p IN paid | p[0]][..$top] AS times,
+  [p IN paid WHERE NOT p[1] IN marked | p[0]][..$top] AS before
+WITH inviter, marked, [k IN range(1, size($ladder) - 1) | {
+    tier: $ladder[k].tier,
+    previous: $ladder[k - 1].tier,
+    at: CASE WHEN size(times) >= $ladder[k].min_paid_invites
+             THEN times[$ladder[k].min_paid_invites - 1] END,
+    was: CASE WHEN size(before) >= $ladder[k].min_paid_invites
+              THEN before[$ladder[k].min_paid_invites - 1] END
+  }] AS crossings
+WITH inviter, marked, [c IN crossings WHERE c.at IS NOT NULL] AS reached,
+  [c IN crossings WHERE c.at IS NOT NULL AND (c.was IS NULL OR c.at < c.was)] AS changes
 FOREACH (k IN range(0, size(changes) - 1) |
   CREATE (:TierChange {
     member_id: inviter.id, seq: inviter.tier_seq + k + 1, tier: changes[k].tier,
-    previous: CASE WHEN k = 0 THEN inviter.tier ELSE changes[k - 1].tier END,
-    at: CASE WHEN changes[k].at > inviter.tier_since THEN changes[k].at ELSE inviter.tier_since END
+    previous: changes[k].previous, at: changes[k].at
   }))
-FOREACH (last IN changes[-1..] |
-  SET inviter.tier = last.tier,
-      inviter.tier_since = CASE WHEN last.at > inviter.tier_since THEN last.at ELSE inviter.tier_since END,
+FOREACH (last IN CASE WHEN size(changes) > 0 THEN reached[-1..] ELSE [] END |
+  SET inviter.tier = last.tier, inviter.tier_since = last.at,
       inviter.tier_seq = inviter.tier_seq + size(changes))
 RETURN marked

@@ -11,11 +11,15 @@ WITH o, buyer, source, buyer_inviter, collect([length(up), a.id]) AS ups
 WITH o, buyer, source, buyer_inviter, [u IN ups WHERE u[1] IS NOT NULL] AS ups
 UNWIND [source.id, buyer.id] + [u IN ups | u[1]] +
   CASE WHEN buyer_inviter IS NULL THEN [] ELSE [buyer_inviter.id] END AS member_id
+// Each history's version (her tier_seq) goes with it: the order keeps the versions it was
+// priced with, so a later paid mark that corrects a history re-prices nothing.
+MATCH (member:Member {id: member_id})
 OPTIONAL MATCH (t:TierChange {member_id: member_id})
 WHERE t.at <= o.placed_at
-WITH o, buyer, source, buyer_inviter, ups, member_id, collect([t.at, t.seq, t.tier]) AS changes
+WITH o, buyer, source, buyer_inviter, ups, member, collect([t.at, t.seq, t.tier]) AS changes
 WITH o, buyer, source, buyer_inviter, ups,
-  collect([member_id, [c IN changes WHERE c[0] IS NOT NULL]]) AS histories
+  collect([member.id, [c IN changes WHERE c[0] IS NOT NULL]]) AS histories,
+  collect([member.id, coalesce(member.tier_seq, 0)]) AS tier_seqs
 RETURN o.id AS order_id, buyer.joined_at AS buyer_joined_at, source.joined_at AS source_joined_at,
-  ups AS ancestors, buyer_inviter.id AS buyer_inviter_id, histories,
+  ups AS ancestors, buyer_inviter.id AS buyer_inviter_id, histories, tier_seqs,
   buyer.first_purchase_order AS first_purchase_order, coalesce(buyer.purchase_seq, 0) AS seq

@@ -23,7 +23,9 @@ WHERE coalesce(plan.version, '') = coalesce($order.plan_version, '')
 CREATE (o:Order {
   id: $order.id, buyer_id: $order.buyer_id, amount: $order.amount, currency: $order.currency,
   placed_at: $order.placed_at, shared_by: $order.shared_by, plan_version: $order.plan_version,
-  seq: seq + 1, created_at: $now, refunded: 0
+  seq: seq + 1, created_at: $now, refunded: 0,
+  // The version of each tier history it was priced with (two lists: Neo4j keeps no maps).
+  tier_members: $tier_members, tier_seqs: $tier_seqs
 })
 SET buyer.purchase_seq = seq + 1,
     buyer.first_purchase_order = coalesce(buyer.first_purchase_order, $order.id)
@@ -32,7 +34,8 @@ FOREACH (e IN $entries |
     id: e.id, kind: e.kind, beneficiary_id: e.beneficiary_id, amount: e.amount,
     currency: e.currency, status: e.status, order_id: e.order_id, buyer_id: e.buyer_id,
     source_id: e.source_id, plan_version: e.plan_version, rule: e.rule,
-    tier_at_event: e.tier_at_event, path_ids: e.path_ids, created_at: e.created_at,
-    available_from: e.available_from, released_at: e.released_at
+    tier_at_event: e.tier_at_event, tier_seq: e.tier_seq, path_ids: e.path_ids,
+    event_at: e.event_at, created_at: e.created_at, available_from: e.available_from,
+    released_at: e.released_at
   }))
 RETURN o.id AS id

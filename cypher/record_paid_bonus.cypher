@@ -10,8 +10,8 @@ CREATE (e:LedgerEntry {
   id: $entry.id, kind: $entry.kind, beneficiary_id: $entry.beneficiary_id,
   amount: $entry.amount, currency: $entry.currency, status: $entry.status,
   buyer_id: $entry.buyer_id, source_id: $entry.source_id, plan_version: $entry.plan_version,
-  rule: $entry.rule, tier_at_event: $entry.tier_at_event, path_ids: $entry.path_ids,
-  created_at: $entry.created_at, available_from: $entry.available_from,
-  released_at: $entry.released_at
+  rule: $entry.rule, tier_at_event: $entry.tier_at_event, tier_seq: $entry.tier_seq,
+  path_ids: $entry.path_ids, event_at: $entry.event_at, created_at: $entry.created_at,
+  available_from: $entry.available_from, released_at: $entry.released_at
 })
 RETURN e.id AS id

@@ -18,6 +18,19 @@ WITH order, buyer, seq, existing
 WHERE existing IS NULL AND order.refunded = $expected_refunded
   AND ($expected_seq IS NULL OR seq = $expected_seq)
   AND order.refunded + $refund.amount <= order.amount
+// Each reversal takes its original's status as it stands now, read under the original's
+// lock (taken in id order, as the releaser takes them): the releaser may have released the
+// original since the caller read it, and a reversal left held beside a released original
+// would keep refunded money payable.
+OPTIONAL MATCH (original:LedgerEntry {order_id: order.id})
+WHERE original.reverses IS NULL
+WITH order, buyer, seq, original
+ORDER BY original.id
+// FOREACH: an order without entries has one row with no original, and SET needs a node.
+FOREACH (x IN CASE WHEN original IS NULL THEN [] ELSE [original] END | SET x.lock_ = true)
+WITH order, buyer, seq, original, original.status AS status
+FOREACH (x IN CASE WHEN original IS NULL THEN [] ELSE [original] END | REMOVE x.lock_)
+WITH order, buyer, seq, collect([original.id, status]) AS statuses
 CREATE (r:Refund {
   id: $refund.id, order_id: order.id, amount: $refund.amount,
   refunded_at: $refund.refunded_at, seq: seq + 1, created_at: $now
@@ -27,13 +40,18 @@ SET order.refunded = order.refunded + $refund.amount, buyer.purchase_seq = seq +
 FOREACH (x IN CASE WHEN order.refunded = order.amount AND buyer.first_purchase_order = order.id
                    THEN [buyer] ELSE [] END |
   SET x.first_purchase_order = $next_first)
-FOREACH (e IN $entries |
+FOREACH (e IN [x IN $entries |
+               [x, coalesce(head([s IN statuses WHERE s[0] = x.reverses | s[1]]), x.status)]] |
   CREATE (:LedgerEntry {
-    id: e.id, kind: e.kind, beneficiary_id: e.beneficiary_id, amount: e.amount,
-    currency: e.currency, status: e.status, order_id: e.order_id, buyer_id: e.buyer_id,
-    source_id: e.source_id, refund_id: e.refund_id, reverses: e.reverses,
-    plan_version: e.plan_version, rule: e.rule, tier_at_event: e.tier_at_event,
-    path_ids: e.path_ids, created_at: e.created_at, available_from: e.available_from,
-    released_at: e.released_at
+    id: e[0].id, kind: e[0].kind, beneficiary_id: e[0].beneficiary_id, amount: e[0].amount,
+    currency: e[0].currency, status: e[1], order_id: e[0].order_id, buyer_id: e[0].buyer_id,
+    source_id: e[0].source_id, refund_id: e[0].refund_id, reverses: e[0].reverses,
+    plan_version: e[0].plan_version, rule: e[0].rule, tier_at_event: e[0].tier_at_event,
+    tier_seq: e[0].tier_seq, path_ids: e[0].path_ids, event_at: e[0].event_at,
+    created_at: e[0].created_at, available_from: e[0].available_from,
+    released_at: CASE
+      WHEN e[0].reverses IS NULL THEN e[0].released_at
+      WHEN e[1] = 'available' THEN $now
+    END
   }))
 RETURN r.id AS id

@@ -48,6 +48,9 @@ def make_settings(**overrides: object) -> Settings:
         "api_keys": {key: role for role, key in ROLE_KEYS.items()},
         "cypher_dir": ROOT / "cypher",
         "migrations_dir": ROOT / "migrations",
+        # No releaser on the real clock inside tests that did not ask for one: a test that
+        # wants one sets its interval (tests/services/test_release_races.py).
+        "release_interval_s": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -74,9 +74,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             for item in error.errors()
         ]
         where = ", ".join(".".join(str(p) for p in e["location"]) for e in errors)
-        return problem_response(
-            request, 422, "Invalid request", f"the request is not valid at: {where}", errors=errors
-        )
+        # The reasons too: "has no zone" says more than a field's name.
+        why = "; ".join(str(e["message"]) for e in errors)
+        detail = f"the request is not valid at: {where} ({why})"
+        return problem_response(request, 422, "Invalid request", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -99,14 +99,20 @@ class LedgerEntry(BaseModel):
     plan_version: str
     rule: int
     tier_at_event: str
+    # The version of the beneficiary's tier history that priced it (None: written before
+    # versions were kept), so an audit replays the history as it stood then.
+    tier_seq: int | None = None
     path: list[PathStep]
+    # When it happened (the order's placed_at, the refund's refunded_at, the paid mark's
+    # paid_at) apart from when it was written: reports and periods go by event time.
+    event_at: int
     created_at: int
     available_from: int
     released_at: int | None = None
 
     def derivation(self) -> tuple[object, ...]:
-        """What re-deriving the ledger must reproduce exactly (status and times are facts of
-        when it was written, checked apart)."""
+        """What re-deriving the ledger must reproduce exactly (status and the write and
+        release times are facts of when it was written, checked apart)."""
         return (
             self.kind,
             self.beneficiary_id,
@@ -119,6 +125,8 @@ class LedgerEntry(BaseModel):
             self.rule,
             self.tier_at_event,
             tuple((step.member_id, step.hop) for step in self.path),
+            self.event_at,
+            self.available_from,
         )
 
 
@@ -128,6 +136,8 @@ class OrderContext(BaseModel):
     chain: list[str]  # the source at hop 0, then up to HARD_MAX_LEVELS ancestors
     buyer_inviter_id: str | None
     tiers: dict[str, str]  # honour tier at placed_at of every member above
+    # The version (TierChange seq) of each one's tier history the tiers were read from.
+    tier_seqs: dict[str, int] = Field(default_factory=dict)
     first_purchase: bool  # the buyer has no live purchase yet: this order is her first
 
 
@@ -197,6 +207,7 @@ def entries_for_order(
         if amount <= 0:
             continue
         available_from = order.placed_at + plan.rules[index].hold_days * DAY_MS
+        available = now >= available_from
         entries.append(
             LedgerEntry(
                 id=entry_id(order.id, index, len(path) - 1),
@@ -204,23 +215,33 @@ def entries_for_order(
                 beneficiary_id=path[-1],
                 amount=amount,
                 currency=plan.currency,
-                status="available" if now >= available_from else "pending",
+                status="available" if available else "pending",
                 order_id=order.id,
                 buyer_id=buyer,
                 source_id=order.source_id,
                 plan_version=plan.version,
                 rule=index,
                 tier_at_event=context.tiers[path[-1]],
+                tier_seq=context.tier_seqs.get(path[-1]),
                 path=[PathStep(member_id=member, hop=hop) for hop, member in enumerate(path)],
+                event_at=order.placed_at,
                 created_at=now,
                 available_from=available_from,
+                released_at=now if available else None,
             )
         )
     return entries
 
 
 def paid_bonus_entry(
-    *, invitee_id: str, inviter_id: str, paid_at: int, plan: Plan, inviter_tier: str, now: int
+    *,
+    invitee_id: str,
+    inviter_id: str,
+    paid_at: int,
+    plan: Plan,
+    inviter_tier: str,
+    inviter_tier_seq: int | None,
+    now: int,
 ) -> LedgerEntry | None:
     """The referral bonus a plan with a `paid` trigger grants the inviter when her invitee
     becomes a paid member (path: the invitee at hop 0, the inviter at hop 1)."""
@@ -231,22 +252,26 @@ def paid_bonus_entry(
     if not isinstance(rule, ReferralBonus) or rule.trigger != "paid" or rule.amount <= 0:
         return None
     available_from = paid_at + rule.hold_days * DAY_MS
+    available = now >= available_from
     return LedgerEntry(
         id=paid_bonus_id(invitee_id),
         kind=rule.kind,
         beneficiary_id=inviter_id,
         amount=rule.amount,
         currency=plan.currency,
-        status="available" if now >= available_from else "pending",
+        status="available" if available else "pending",
         order_id=None,
         buyer_id=invitee_id,
         source_id=invitee_id,
         plan_version=plan.version,
         rule=index,
         tier_at_event=inviter_tier,
+        tier_seq=inviter_tier_seq,
         path=[PathStep(member_id=invitee_id, hop=0), PathStep(member_id=inviter_id, hop=1)],
+        event_at=paid_at,
         created_at=now,
         available_from=available_from,
+        released_at=now if available else None,
     )
 
 
@@ -261,7 +286,11 @@ def reversals_for_refund(
 ) -> list[LedgerEntry]:
     """One reversal per original entry: floor(e * r / A) of it, except on the refund that
     brings the order's refunded total to A, which reverses exactly what is left, so a fully
-    refunded order nets to 0 per entry. `reversed_so_far`: original id → amount reversed."""
+    refunded order nets to 0 per entry. `reversed_so_far`: original id → amount reversed.
+    A reversal shares its original's status: money already released is clawed back from
+    the released balance, money still held stays held with the entry it cancels. The
+    write statement takes that status from the original as it stands then (the releaser
+    may have released it since `originals` was read)."""
     if refunded_before + refund.amount > order_amount:
         raise ValueError(
             f"a refund of {refund.amount} is more than the {order_amount - refunded_before} left"
@@ -278,9 +307,8 @@ def reversals_for_refund(
                     "amount": -amount,
                     "refund_id": refund.id,
                     "reverses": original.id,
-                    # Money already released is clawed back from the released balance; money
-                    # still held stays held with the entry it cancels.
                     "status": original.status,
+                    "event_at": refund.refunded_at,
                     "created_at": now,
                     "released_at": now if original.status == "available" else None,
                 }

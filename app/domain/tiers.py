@@ -3,6 +3,7 @@ direct invites earns on it. Pure rules: no I/O."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import pairwise
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -57,9 +58,21 @@ class TierLadder(BaseModel):
         return [step.model_dump() for step in self.steps]
 
 
-def latest_tier(changes: list[tuple[int, int, str]], base_tier: str) -> str:
-    """The tier after the last of `changes` (at, seq, tier); the base tier before any."""
-    return max(changes)[2] if changes else base_tier
+def tier_reached(changes: Iterable[tuple[int, int, str]], ladder: TierLadder) -> str:
+    """The tier `changes` (at, seq, tier) say she holds: the highest one reached. Paid marks
+    are never undone, so tiers only rise; a late paid mark records an earlier crossing
+    beside the one it corrects, and the highest tier still wins (the base tier before any)."""
+    rank = {step.tier: index for index, step in enumerate(ladder.steps)}
+    reached = [tier for _, _, tier in changes if tier in rank]
+    return max(reached, key=rank.__getitem__, default=ladder.base_tier)
+
+
+def known_changes(
+    changes: Iterable[tuple[int, int, str]], known_seq: int | None
+) -> list[tuple[int, int, str]]:
+    """The changes recorded by the time her history stood at `known_seq` (None: all of
+    them): what a ledger entry written then was priced with."""
+    return [change for change in changes if known_seq is None or change[1] <= known_seq]
 
 
 # Phoenix needs "more than 50" invited friends (the source); the lower thresholds are not

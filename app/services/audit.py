@@ -73,17 +73,26 @@ def audit_ledger(
             differences += _plan_differences(mine, plans)
             events: list[Order | Refund] = [*mine]
             events += [refund for order in mine for refund in refunds_of.get(order.id, [])]
+            # Each order is replayed with the tier histories as they stood when it was
+            # priced: a later paid mark that corrects a history re-prices nothing.
             context = {
-                o.id: order_context(contexts[o.id], o, ladder, first_purchase=False) for o in mine
+                o.id: order_context(
+                    contexts[o.id], o, ladder, first_purchase=False, known=o.tier_versions()
+                )
+                for o in mine
             }
             expected += replay_buyer(events, {o.id: o for o in mine}, plans, context, ladder)
         differences += compare_entries(expected, stored)
+        differences += money_left_on_refunded_orders(batch, stored)
         checked += len(batch)
         if progress is not None:
             progress(checked)
     paid_bonuses = store.paid_bonus_entries()
     entries_seen += len(paid_bonuses)
-    expected_bonuses = expected_paid_bonuses(store=store, ladder=ladder, plans=plans, now=0)
+    priced_with = {entry.id: entry.tier_seq for entry in paid_bonuses}
+    expected_bonuses = expected_paid_bonuses(
+        store=store, ladder=ladder, plans=plans, now=0, known=priced_with
+    )
     differences += compare_entries(expected_bonuses, paid_bonuses)
     total = store.ledger_entry_count()
     if total != entries_seen:
@@ -189,14 +198,50 @@ def compare_entries(
                     ),
                 )
             )
-        released = b.released_at if b.released_at is not None else b.created_at
-        if b.status == "available" and released < b.available_from:
-            found.append(
-                AuditDifference(
-                    problem="status",
-                    entry_id=entry_id,
-                    order_id=b.order_id,
-                    detail=f"released at {released}, before its hold ended at {b.available_from}",
-                )
-            )
+        found += _release_differences(b, have)
     return found
+
+
+def _release_differences(entry: LedgerEntry, have: dict[str, LedgerEntry]) -> list[AuditDifference]:
+    """An available entry says since when (`released_at`), never before its hold ended; a
+    reversal shares its original's status (a held reversal beside a released original keeps
+    refunded money payable)."""
+    problems = []
+    if entry.status == "available":
+        if entry.released_at is None:
+            problems.append("available without released_at")
+        elif entry.released_at < entry.available_from:
+            problems.append(
+                f"released at {entry.released_at}, before its hold ended at "
+                f"{entry.available_from}"
+            )
+    original = have.get(entry.reverses) if entry.reverses is not None else None
+    if original is not None and original.status != entry.status:
+        problems.append(f"{entry.status}, but the entry it reverses is {original.status}")
+    return [
+        AuditDifference(problem="status", entry_id=entry.id, order_id=entry.order_id, detail=text)
+        for text in problems
+    ]
+
+
+def money_left_on_refunded_orders(
+    orders: list[StoredOrder], entries: list[LedgerEntry]
+) -> list[AuditDifference]:
+    """An order refunded in full leaves nothing payable and nothing held: its entries net
+    to 0 in each status."""
+    refunded = {order.id for order in orders if order.refunded == order.amount}
+    left: dict[tuple[str, str], int] = {}
+    for entry in entries:
+        if entry.order_id in refunded:
+            key = (entry.order_id, entry.status)
+            left[key] = left.get(key, 0) + entry.amount
+    return [
+        AuditDifference(
+            problem="status",
+            entry_id=None,
+            order_id=order_id,
+            detail=f"refunded in full, but {amount} is still {status}",
+        )
+        for (order_id, status), amount in sorted(left.items())
+        if amount != 0
+    ]

@@ -10,8 +10,10 @@ from itertools import groupby
 
 from pydantic import BaseModel, Field
 
+from app.core.errors import InvalidInput
 from app.domain.members import TRACKED_LEVELS
 from app.domain.plans import HARD_MAX_LEVELS, Linkage, Plan, rule_linkage
+from app.store.ledger_queries import TimeWindow
 from app.store.port import GraphStore
 
 # Depth from which a chain looks like a pyramid's (commission past 3 levels is the line the
@@ -142,7 +144,7 @@ class SelfDealing(BaseModel):
         "are not counted"
     )
     entry_ids: list[str] = Field(
-        description=f"The first {ENTRY_IDS_SHOWN} of them by created_at, then id"
+        description=f"The first {ENTRY_IDS_SHOWN} of them by the window's time, then id"
     )
     net_amounts: dict[str, int] = Field(
         description="Their net amount per currency, after reversals (minor units)"
@@ -151,6 +153,10 @@ class SelfDealing(BaseModel):
 
 class ComplianceReport(BaseModel):
     generated_at: int = Field(description="When the report was computed (epoch ms)")
+    window: TimeWindow = Field(
+        description="The ledger entries counted: `by` time (event_at, or created_at) in "
+        "[from, to); the network parts describe the network now"
+    )
     members: int = Field(description="Members in the network")
     depth_histogram: list[DepthCount] = Field(
         description="Members per depth, shallowest first; depths without members are left out"
@@ -177,7 +183,8 @@ class ComplianceReport(BaseModel):
         description="No entry's path crossed more than `hard_max_levels` invitation edges"
     )
     entries_beyond_cap: list[str] = Field(
-        description=f"The first {ENTRY_IDS_SHOWN} entries past the cap by created_at, then id "
+        description=f"The first {ENTRY_IDS_SHOWN} entries past the cap by the window's time, "
+        "then id "
         "(empty when `within_cap`)"
     )
     payouts: list[CurrencyPayouts] = Field(description="The ledger per currency, by code")
@@ -187,7 +194,15 @@ class ComplianceReport(BaseModel):
     )
 
 
-def compliance_report(*, store: GraphStore, now: int) -> ComplianceReport:
+def compliance_report(
+    *, store: GraphStore, now: int, window: TimeWindow | None = None
+) -> ComplianceReport:
+    """`window`: the entries the ledger parts count (payouts, the deepest hop, self-dealing),
+    by event time unless it says otherwise; None: the whole ledger. The network parts are
+    the network now."""
+    window = window if window is not None else TimeWindow()
+    if window.to <= window.from_:
+        raise InvalidInput(f"to ({window.to}) must be after from ({window.from_})", field="to")
     depths = [
         _DepthRow.model_validate(row)
         for row in store.members_by_depth(LARGE_SUBTREE_MEMBERS, LARGE_SUBTREE_LEVELS)
@@ -206,13 +221,14 @@ def compliance_report(*, store: GraphStore, now: int) -> ComplianceReport:
         if large
         else []
     )
-    ledger = [_LedgerRow.model_validate(row) for row in store.ledger_summary()]
+    ledger = [_LedgerRow.model_validate(row) for row in store.ledger_summary(window)]
     deepest_hop = max((row.deepest_hop for row in ledger), default=None)
     within_cap = deepest_hop is None or deepest_hop <= HARD_MAX_LEVELS
     self_dealing = [row for row in ledger if row.self_dealing]
     self_dealt = sum(row.originals for row in self_dealing)
     return ComplianceReport(
         generated_at=now,
+        window=window,
         members=members,
         depth_histogram=[DepthCount(depth=row.depth, members=row.members) for row in depths],
         members_depth_3_or_more=deep,
@@ -230,12 +246,14 @@ def compliance_report(*, store: GraphStore, now: int) -> ComplianceReport:
         hard_max_levels=HARD_MAX_LEVELS,
         within_cap=within_cap,
         entries_beyond_cap=(
-            [] if within_cap else store.entry_ids_beyond_hop(HARD_MAX_LEVELS, ENTRY_IDS_SHOWN)
+            []
+            if within_cap
+            else store.entry_ids_beyond_hop(window, HARD_MAX_LEVELS, ENTRY_IDS_SHOWN)
         ),
         payouts=payouts(ledger, {plan.version: plan for plan in store.plans()}),
         self_dealing=SelfDealing(
             count=self_dealt,
-            entry_ids=store.self_dealing_entry_ids(ENTRY_IDS_SHOWN) if self_dealt else [],
+            entry_ids=store.self_dealing_entry_ids(window, ENTRY_IDS_SHOWN) if self_dealt else [],
             net_amounts=_by_currency(self_dealing),
         ),
     )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 
 from app.core.errors import InvalidInput, NotFound
+from app.store.ledger_queries import TimeBasis
 from app.store.port import GraphStore
 
 # Wide enough for any EpochMs (year 9999) and within both engines' 64-bit integers.
@@ -41,8 +42,8 @@ class CurrencyEarnings(BaseModel):
         description="Net amount per status: `pending` (still held) or `available` (released)"
     )
     by_period: dict[str, int] = Field(
-        description="Net amount per calendar month (UTC) of the entries' created_at, as "
-        "`YYYY-MM`, oldest first; months without entries are left out"
+        description="Net amount per calendar month (UTC) of the entries' time (`by`: event_at "
+        "by default), as `YYYY-MM`, oldest first; months without entries are left out"
     )
 
 
@@ -50,10 +51,14 @@ class Earnings(BaseModel):
     member_id: str = Field(description="The beneficiary whose entries are counted")
     from_: int | None = Field(
         serialization_alias="from",
-        description="The window's start (epoch ms, inclusive) on created_at; null: from the start",
+        description="The window's start (epoch ms, inclusive) on `by`; null: from the start",
     )
     to: int | None = Field(
-        description="The window's end (epoch ms, exclusive) on created_at; null: no end"
+        description="The window's end (epoch ms, exclusive) on `by`; null: no end"
+    )
+    by: TimeBasis = Field(
+        description="The time windows and months go by: `event_at` (when the order was placed, "
+        "the refund made, the member paid) or `created_at` (when the entry was written)"
     )
     currencies: list[CurrencyEarnings] = Field(
         description="One block per currency she was paid in, by currency code; empty when she "
@@ -66,7 +71,12 @@ def month_of(epoch_ms: int) -> str:
 
 
 def get_earnings(
-    *, store: GraphStore, member_id: str, from_: int | None = None, to: int | None = None
+    *,
+    store: GraphStore,
+    member_id: str,
+    from_: int | None = None,
+    to: int | None = None,
+    by: TimeBasis = "event_at",
 ) -> Earnings:
     start = from_ if from_ is not None else 0
     end = to if to is not None else NO_UPPER_BOUND
@@ -74,7 +84,9 @@ def get_earnings(
         raise InvalidInput(f"to ({end}) must be after from ({start})", field="to")
     if not store.get_members([member_id]):
         raise NotFound(f"member {member_id} does not exist", member_id=member_id)
-    rows = [_DayRow.model_validate(row) for row in store.earnings_by_day(member_id, start, end)]
+    rows = [
+        _DayRow.model_validate(row) for row in store.earnings_by_day(member_id, start, end, by)
+    ]
     blocks: dict[str, CurrencyEarnings] = {}
     for row in sorted(rows, key=lambda r: (r.currency, r.day, r.kind, r.status)):
         block = blocks.setdefault(
@@ -91,7 +103,9 @@ def get_earnings(
     for block in blocks.values():
         block.by_kind = dict(sorted(block.by_kind.items()))
         block.by_status = dict(sorted(block.by_status.items()))
-    return Earnings(member_id=member_id, from_=from_, to=to, currencies=list(blocks.values()))
+    return Earnings(
+        member_id=member_id, from_=from_, to=to, by=by, currencies=list(blocks.values())
+    )
 
 
 def _add(totals: dict[str, int], key: str, amount: int) -> None:

@@ -10,7 +10,6 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,17 +23,18 @@ from app.domain.members import (
     NewMemberRow,
     PaidMark,
     PaidRow,
+    joined_before_inviter,
     registration_conflicts,
 )
 from app.domain.tiers import TierLadder
+from app.domain.units import iso_epoch_ms
 from app.services.csv_records import csv_records
+from app.services.paid_bonuses import repair_paid_bonuses
 from app.store.port import GraphStore
 
 COLUMNS = ("id", "inviter_id", "joined_at", "paid_at", "name")
 CSV_SUFFIXES = {".csv"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MILLISECOND = timedelta(milliseconds=1)
 _INTEGER = re.compile(r"-?\d+")
 
 # A line as read: its number, and its fields by column name or why it could not be read.
@@ -47,6 +47,8 @@ class ImportReport(BaseModel):
     created: int = 0
     skipped: int = 0
     marked_paid: int = 0
+    # The referral bonuses a plan with a `paid` trigger grants for the marks imported.
+    paid_bonuses_written: int = 0
     problems: list[ImportProblem] = []
 
 
@@ -74,6 +76,9 @@ def import_members(
         now=now if now is not None else int(time.time() * 1000),
     )
     report = run.execute(source)
+    # Paid marks are written in bulk; their paid-trigger bonuses, one per invitee, the way a
+    # crash's missing ones are (nothing to do without a plan that pays on a paid mark).
+    report.paid_bonuses_written = repair_paid_bonuses(store=store, ladder=ladder, now=run.now)
     # A bulk load is a long write log; folded into a snapshot, the next start loads it fast.
     store.compact()
     return report
@@ -134,8 +139,10 @@ class _ImportRun:
         new_rows = [self._new_member(row) for row in batch]
         created = set(self.store.register_members(new_rows, self.ladder))
         self.report.created += len(created)
-        not_created = [row.id for row in batch if row.id not in created]
-        stored = {member.id: member for member in self.store.get_members(not_created)}
+        stored = self._stored([row.id for row in batch if row.id not in created])
+        refused = [row for row in batch if row.id not in created and row.id not in stored]
+        # Their inviters as stored say why: missing, or joined after them.
+        inviters = self._stored([row.inviter_id for row in refused if row.inviter_id is not None])
         queued_before = len(self.to_mark)
         for row in batch:
             if row.id in created:
@@ -143,9 +150,13 @@ class _ImportRun:
             elif row.id in stored:
                 self._settle_existing(row, stored[row.id])
             else:
-                self._refuse(row)
+                inviter = inviters.get(row.inviter_id) if row.inviter_id is not None else None
+                self._refuse(row, inviter)
         # A row waiting for its paid mark is done once marked.
         self._advance(len(batch) - (len(self.to_mark) - queued_before))
+
+    def _stored(self, ids: Sequence[str]) -> dict[str, MemberRecord]:
+        return {member.id: member for member in self.store.get_members(ids)}
 
     def _queue_paid(self, row: ImportRow, stored_paid_at: int | None) -> None:
         if row.paid_at is not None and stored_paid_at is None:
@@ -156,9 +167,12 @@ class _ImportRun:
             id=row.id,
             inviter_id=row.inviter_id,
             name=row.name,
-            joined_at=row.joined_at if row.joined_at is not None else self.now,
+            joined_at=self._joined_at(row),
             attributes_json=None,
         )
+
+    def _joined_at(self, row: ImportRow) -> int:
+        return row.joined_at if row.joined_at is not None else self.now
 
     def _settle_existing(self, row: ImportRow, stored: MemberRecord) -> None:
         differences = registration_conflicts(
@@ -181,21 +195,26 @@ class _ImportRun:
             )
         self._queue_paid(row, stored.paid_at)
 
-    def _refuse(self, row: ImportRow) -> None:
+    def _refuse(self, row: ImportRow, inviter: MemberRecord | None) -> None:
+        """Reports a row the store did not create; `inviter`: hers as stored, if she is."""
         self.refused[row.id] = row.line
-        if row.inviter_id is None:
-            # Only a concurrent writer can make a root row fail and then vanish.
-            self._problem(row, ProblemKind.NOT_CREATED, f"member {row.id!r} was not created; retry")
-        elif row.inviter_id in self.refused:
-            self._problem(
-                row,
+        self._problem(row, *self._refusal(row, inviter))
+
+    def _refusal(self, row: ImportRow, inviter: MemberRecord | None) -> tuple[ProblemKind, str]:
+        if row.inviter_id in self.refused:
+            line = self.refused[row.inviter_id]
+            return (
                 ProblemKind.INVITER_REJECTED,
-                f"inviter {row.inviter_id!r} rejected at line {self.refused[row.inviter_id]}",
+                f"inviter {row.inviter_id!r} rejected at line {line}",
             )
-        else:
-            self._problem(
-                row, ProblemKind.INVITER_MISSING, f"inviter {row.inviter_id!r} is not a member"
-            )
+        if row.inviter_id is not None and inviter is None:
+            return ProblemKind.INVITER_MISSING, f"inviter {row.inviter_id!r} is not a member"
+        if inviter is not None:
+            early = joined_before_inviter(self._joined_at(row), inviter.id, inviter.joined_at)
+            if early is not None:
+                return ProblemKind.JOINED_BEFORE_INVITER, early
+        # Only a concurrent writer can make such a row fail and then vanish.
+        return ProblemKind.NOT_CREATED, f"member {row.id!r} was not created; retry"
 
     def _problem(self, row: ImportRow, kind: ProblemKind, reason: str) -> None:
         self.report.problems.append(
@@ -302,14 +321,9 @@ def _epoch_ms(value: Any, name: str) -> int | None:
         if _INTEGER.fullmatch(text):
             return int(text)
         try:
-            moment = datetime.fromisoformat(text)
+            return iso_epoch_ms(text, naive_is_utc=True)
         except ValueError:
             pass
-        else:
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            # Integer arithmetic on timedeltas: a float timestamp could be off by 1 ms.
-            return (moment - _EPOCH) // _MILLISECOND
     raise MalformedRow(f"{name} {value!r} is neither epoch milliseconds nor an ISO-8601 time")
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from app.core.errors import InvalidInput, NotFound
 from app.domain.ledger import LedgerEntry, Order, Refund
 from app.services.cursors import decode_position, encode_position
-from app.store.ledger_queries import LedgerFilter
+from app.store.ledger_queries import LedgerFilter, TimeBasis
 from app.store.port import GraphStore
 
 MAX_PAGE = 1000
@@ -24,8 +24,8 @@ class LedgerPage(BaseModel):
     )
 
 
-def encode_cursor(entry: LedgerEntry) -> str:
-    return encode_position(entry.created_at, entry.id)
+def encode_cursor(entry: LedgerEntry, by: TimeBasis) -> str:
+    return encode_position(entry.event_at if by == "event_at" else entry.created_at, entry.id)
 
 
 def decode_cursor(cursor: str | None) -> tuple[int, str]:
@@ -41,7 +41,9 @@ def list_ledger(
     entries = store.ledger_page(where, decode_cursor(cursor), limit + 1)
     page = entries[:limit]
     more = len(entries) > limit
-    return LedgerPage(items=page, next_cursor=encode_cursor(page[-1]) if more else None)
+    return LedgerPage(
+        items=page, next_cursor=encode_cursor(page[-1], where.by) if more else None
+    )
 
 
 class TraceNode(BaseModel):

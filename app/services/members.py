@@ -14,11 +14,12 @@ from app.domain.members import (
     TierStatus,
     Upline,
     downline_counts,
+    joined_before_inviter,
     registration_conflicts,
     tier_status,
 )
 from app.domain.spend import SpendLadder
-from app.domain.tiers import TierLadder
+from app.domain.tiers import TierLadder, tier_reached
 from app.services.paid_bonuses import grant_paid_bonus
 from app.store.port import GraphStore
 
@@ -60,9 +61,26 @@ def register_member(
                     conflicting_fields=differences,
                 )
             return Member.from_record(stored[0]), False
-        if row.inviter_id is not None and not store.get_members([row.inviter_id]):
-            raise InvalidInput(f"inviter {row.inviter_id} is not a member", field="inviter_id")
+        if row.inviter_id is not None:
+            _check_inviter(store, row.inviter_id, row.joined_at, request.joined_at is not None)
     raise Conflict(f"registration of {row.id} kept racing with other writes; retry it")
+
+
+def _check_inviter(store: GraphStore, inviter_id: str, joined_at: int, given: bool) -> None:
+    """Raises why the store refused a registration under `inviter_id`, when the inviter is the
+    reason: she is not a member, or she joined after `joined_at` (`given`: by the client, not
+    defaulted to now)."""
+    found = store.get_members([inviter_id])
+    if not found:
+        raise InvalidInput(f"inviter {inviter_id} is not a member", field="inviter_id")
+    inviter_joined_at = found[0].joined_at
+    reason = joined_before_inviter(joined_at, inviter_id, inviter_joined_at)
+    if reason is not None:
+        raise InvalidInput(
+            reason + ("" if given else " (joined_at was not given: now)"),
+            field="joined_at",
+            inviter_joined_at=inviter_joined_at,
+        )
 
 
 def mark_member_paid(
@@ -119,11 +137,12 @@ def get_tier_status(
             f"member {member_id} joined at {snapshot.joined_at}, after as_of {as_of}",
             field="as_of",
         )
-    change = store.tier_at(member_id, as_of)
+    changes = store.tier_changes_until(member_id, as_of)
+    tier = tier_reached(((c.at, c.seq, c.tier) for c in changes), ladder)
     past = snapshot.model_copy(
         update={
-            "tier": change.tier if change else ladder.base_tier,
-            "since": change.at if change else snapshot.joined_at,
+            "tier": tier,
+            "since": min((c.at for c in changes if c.tier == tier), default=snapshot.joined_at),
             "paid_direct_invites": store.paid_direct_invites_at(member_id, as_of),
         }
     )

@@ -23,7 +23,7 @@ from app.domain.ledger import (
     reversals_for_refund,
     reversed_amounts,
 )
-from app.domain.tiers import TierLadder, latest_tier
+from app.domain.tiers import TierLadder, known_changes, tier_reached
 from app.store.ledger_queries import OrderContextRow, StoredOrder
 from app.store.port import GraphStore
 
@@ -43,15 +43,27 @@ class RefundPosted(BaseModel):
 
 
 def order_context(
-    row: OrderContextRow, order: OrderCreate, ladder: TierLadder, *, first_purchase: bool
+    row: OrderContextRow,
+    order: OrderCreate,
+    ladder: TierLadder,
+    *,
+    first_purchase: bool,
+    known: dict[str, int] | None = None,
 ) -> OrderContext:
     """The graph's answer for an order, with each member's honour tier resolved at placed_at
-    from her tier history (the base tier before her first change)."""
-    tiers = {member: latest_tier(changes, ladder.base_tier) for member, changes in row.histories}
+    from her tier history (the base tier before her first change). `known`: the version of
+    each history the order was priced with (an audit replays those, not a later paid mark's
+    correction); None: the histories as they stand."""
+    versions = dict(row.tier_seqs) if known is None else known
+    tiers = {
+        member: tier_reached(known_changes(changes, versions.get(member)), ladder)
+        for member, changes in row.histories
+    }
     return OrderContext(
         chain=[order.source_id] + [member for _, member in sorted(row.ancestors)],
         buyer_inviter_id=row.buyer_inviter_id,
         tiers=tiers,
+        tier_seqs={member: versions[member] for member, _ in row.histories if member in versions},
         first_purchase=first_purchase,
     )
 
@@ -78,7 +90,9 @@ def post_order(
         )
         entries = entries_for_order(request, plan, context, ladder, now) if plan else []
         version = plan.version if plan else None
-        if store.record_order(request, version, entries, expected_seq=row.seq, now=now):
+        if store.record_order(
+            request, version, entries, expected_seq=row.seq, tier_seqs=context.tier_seqs, now=now
+        ):
             order = Order(
                 **request.model_dump(), plan_version=version, seq=row.seq + 1, created_at=now
             )

@@ -1,13 +1,13 @@
 """The referral bonus of a plan whose trigger is `paid`: granted when an invitee becomes a
 paid member. A paid mark and its bonus are two statements (the mark is group-committed
-with others), so the grant is idempotent and `refgraph verify` re-runs it for every paid
-member whose bonus is missing."""
+with others), so the grant is idempotent, and the service at every start and `refgraph
+verify` re-run it for every paid member whose bonus is missing (app/services/repairs.py)."""
 
 from __future__ import annotations
 
-from app.domain.ledger import LedgerEntry, paid_bonus_entry, plan_in_force
+from app.domain.ledger import LedgerEntry, paid_bonus_entry, paid_bonus_id, plan_in_force
 from app.domain.plans import Plan
-from app.domain.tiers import TierLadder, latest_tier
+from app.domain.tiers import TierLadder, known_changes, tier_reached
 from app.store.port import GraphStore
 
 BATCH = 1000
@@ -32,16 +32,23 @@ def grant_paid_bonus(
 
 
 def expected_paid_bonuses(
-    *, store: GraphStore, ladder: TierLadder, plans: list[Plan], now: int
+    *,
+    store: GraphStore,
+    ladder: TierLadder,
+    plans: list[Plan],
+    now: int,
+    known: dict[str, int | None] | None = None,
 ) -> list[LedgerEntry]:
-    """Every bonus the plans grant for paid marks in the graph (what audit expects)."""
+    """Every bonus the plans grant for paid marks in the graph (what audit expects).
+    `known`: entry id → the version of the inviter's tier history it was priced with (the
+    audit replays that, not a later correction)."""
     starts = [plan.effective_from for plan in plans if plan.pays_on_paid_mark]
     if not starts:
         return []
     paid = store.paid_members(min(starts))
     found: list[LedgerEntry] = []
     for start in range(0, len(paid), BATCH):
-        found += bonuses_for(store, ladder, plans, paid[start : start + BATCH], now)
+        found += bonuses_for(store, ladder, plans, paid[start : start + BATCH], now, known)
     return found
 
 
@@ -51,22 +58,29 @@ def bonuses_for(
     plans: list[Plan],
     paid: list[tuple[str, str, int]],
     now: int,
+    known: dict[str, int | None] | None = None,
 ) -> list[LedgerEntry]:
     """The bonuses for (member, inviter, paid_at) marks, each under the plan in force at
-    its paid_at, with the inviter's tier then."""
+    its paid_at, with the inviter's tier then (as her history stood at the version `known`
+    gives the bonus, else as it stands)."""
     histories = store.tier_histories([(inviter, paid_at) for _, inviter, paid_at in paid])
     found = []
     for member, inviter, paid_at in paid:
         plan = plan_in_force(plans, paid_at)
         if plan is None:
             continue
-        tier = latest_tier(histories.get((inviter, paid_at), []), ladder.base_tier)
+        seq, changes = histories.get((inviter, paid_at), (0, []))
+        if known is not None and paid_bonus_id(member) in known:
+            seq_known = known[paid_bonus_id(member)]
+            changes = known_changes(changes, seq_known)
+            seq = seq_known if seq_known is not None else seq
         entry = paid_bonus_entry(
             invitee_id=member,
             inviter_id=inviter,
             paid_at=paid_at,
             plan=plan,
-            inviter_tier=tier,
+            inviter_tier=tier_reached(changes, ladder),
+            inviter_tier_seq=seq,
             now=now,
         )
         if entry is not None:
@@ -75,11 +89,18 @@ def bonuses_for(
 
 
 def repair_paid_bonuses(*, store: GraphStore, ladder: TierLadder, now: int) -> int:
-    """Writes every missing paid-trigger bonus; returns how many were written."""
-    written = {entry.id for entry in store.paid_bonus_entries()}
-    missing = [
-        entry
-        for entry in expected_paid_bonuses(store=store, ladder=ladder, plans=store.plans(), now=now)
-        if entry.id not in written
-    ]
-    return sum(store.record_paid_bonus(entry) for entry in missing)
+    """Writes every missing paid-trigger bonus; returns how many were written. The engine
+    finds the paid marks without a bonus entry, so with nothing missing this reads no
+    entry (and nothing at all without a plan that pays on a paid mark): the service runs
+    it at every start."""
+    plans = store.plans()
+    starts = [plan.effective_from for plan in plans if plan.pays_on_paid_mark]
+    if not starts:
+        return 0
+    # Ids are per invitee (paid_bonus_id): the prefix is what the engine looks for.
+    unpaid = store.paid_marks_without_bonus(min(starts), paid_bonus_id(""))
+    written = 0
+    for start in range(0, len(unpaid), BATCH):
+        for entry in bonuses_for(store, ladder, plans, unpaid[start : start + BATCH], now):
+            written += store.record_paid_bonus(entry)
+    return written

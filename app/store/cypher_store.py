@@ -27,7 +27,7 @@ from app.store.group_queries import GroupQueries
 from app.store.job_queries import JobQueries
 from app.store.ledger_queries import LedgerQueries
 from app.store.migrations import Migration
-from app.store.port import ForestRow
+from app.store.port import ForestRow, JoinedBeforeInviter
 from app.store.simulation_queries import SimulationQueries
 from app.store.tree_queries import TreeQueries
 
@@ -83,7 +83,11 @@ class CypherStore(
             return []
         result = self._write(
             "mark_paid",
-            {"rows": [row.model_dump() for row in rows], "ladder": ladder.as_params()},
+            {
+                "rows": [row.model_dump() for row in rows],
+                "ladder": ladder.as_params(),
+                "top": ladder.steps[-1].min_paid_invites,
+            },
         )
         return [member_id for record in result for member_id in record["marked"]]
 
@@ -116,9 +120,9 @@ class CypherStore(
         rows = self._read("super_memberships_by_id", {"ids": list(ids)}) if ids else []
         return [SuperMembership(**row) for row in rows]
 
-    def tier_at(self, member_id: str, as_of: int) -> TierChange | None:
-        rows = self._read("tier_at", {"id": member_id, "as_of": as_of})
-        return TierChange(**rows[0]) if rows else None
+    def tier_changes_until(self, member_id: str, as_of: int) -> list[TierChange]:
+        rows = self._read("tier_changes_until", {"id": member_id, "as_of": as_of})
+        return [TierChange(**row) for row in rows]
 
     def paid_direct_invites_at(self, member_id: str, as_of: int) -> int:
         return int(
@@ -135,6 +139,16 @@ class CypherStore(
     def downline_by_traversal(self, member_id: str) -> tuple[int, int]:
         row = self._read("downline_by_traversal", {"id": member_id})
         return (row[0]["total"], row[0]["paid"]) if row else (0, 0)
+
+    def members_joined_before_inviter(self) -> list[JoinedBeforeInviter]:
+        return [
+            JoinedBeforeInviter(**row) for row in self._read("members_joined_before_inviter", {})
+        ]
+
+    def paid_marks_without_bonus(self, from_: int, bonus_prefix: str) -> list[tuple[str, str, int]]:
+        params = {"from": from_, "bonus_prefix": bonus_prefix}
+        rows = self._read("paid_marks_without_bonus", params)
+        return [(row["id"], row["inviter_id"], row["paid_at"]) for row in rows]
 
     def member_count(self) -> int:
         return int(self._read("member_count", {})[0]["members"])

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.domain.ledger import LedgerEntry, Order, OrderCreate, PathStep, Refund, RefundCreate
 from app.domain.plans import Plan
@@ -25,16 +25,45 @@ class OrderContextRow(BaseModel):
     ancestors: list[tuple[int, str]]  # (hop, member id)
     buyer_inviter_id: str | None
     histories: list[tuple[str, list[tuple[int, int, str]]]]  # id, [(at, seq, tier)]
+    tier_seqs: list[tuple[str, int]]  # id, the version of her history read
     first_purchase_order: str | None
     seq: int
 
 
 class StoredOrder(Order):
     refunded: int
+    # The version of each tier history the order was priced with (parallel lists; absent on
+    # orders written before versions were kept).
+    tier_members: list[str] | None = None
+    tier_seqs: list[int] | None = None
+
+    def tier_versions(self) -> dict[str, int] | None:
+        if self.tier_members is None or self.tier_seqs is None:
+            return None
+        return dict(zip(self.tier_members, self.tier_seqs, strict=True))
+
+
+# Which of an entry's times a window and an order of entries go by: when it happened
+# (default) or when it was written.
+TimeBasis = Literal["event_at", "created_at"]
+
+
+class TimeWindow(BaseModel):
+    """Entries whose `by` time is in [from_, to)."""
+
+    from_: int = Field(default=0, serialization_alias="from", description="epoch ms, inclusive")
+    to: int = Field(default=2**62, description="epoch ms, exclusive")
+    by: TimeBasis = Field(
+        default="event_at",
+        description="event_at: when what an entry pays for happened; created_at: when written",
+    )
+
+    def params(self) -> Record:
+        return {"from": self.from_, "to": self.to, "by": self.by}
 
 
 class LedgerFilter(BaseModel):
-    """The audit listing's filters; times bound entries' created_at, `to` exclusive."""
+    """The audit listing's filters; times bound entries' `by` time, `to` exclusive."""
 
     beneficiary_id: str | None = None
     kind: str | None = None
@@ -42,6 +71,7 @@ class LedgerFilter(BaseModel):
     order_id: str | None = None
     from_: int = 0
     to: int = 2**62
+    by: TimeBasis = "event_at"
 
 
 def entry_params(entry: LedgerEntry) -> Record:
@@ -112,10 +142,13 @@ class LedgerQueries:
         entries: Sequence[LedgerEntry],
         *,
         expected_seq: int,
+        tier_seqs: dict[str, int],
         now: int,
     ) -> bool:
         """Writes the order with its entries when the buyer is still at `expected_seq`, the
-        plan in force is still `plan_version` and the order is new; else writes nothing."""
+        plan in force is still `plan_version` and the order is new; else writes nothing.
+        `tier_seqs`: the version of each tier history it was priced with."""
+        members = sorted(tier_seqs)
         rows = self._write(
             "record_order",
             {
@@ -123,6 +156,8 @@ class LedgerQueries:
                 "order": {**order.model_dump(), "plan_version": plan_version},
                 "entries": [entry_params(entry) for entry in entries],
                 "expected_seq": expected_seq,
+                "tier_members": members,
+                "tier_seqs": [tier_seqs[member] for member in members],
                 "now": now,
             },
         )
@@ -193,14 +228,16 @@ class LedgerQueries:
     def ledger_page(
         self, where: LedgerFilter, after: tuple[int, str], limit: int
     ) -> list[LedgerEntry]:
-        """Entries after `after` = (created_at, id) in that order, starting from the most
-        selective index the filter allows."""
+        """Entries after `after` = (time, id) in that order, the time being `where.by`,
+        starting from the most selective index the filter allows."""
         name = (
             "ledger_page_of_order"
             if where.order_id is not None
             else "ledger_page_of_beneficiary"
             if where.beneficiary_id is not None
-            else "ledger_page"
+            else "ledger_page_by_event"
+            if where.by == "event_at"
+            else "ledger_page_by_write"
         )
         params = {
             **where.model_dump(exclude={"from_"}),
@@ -239,13 +276,14 @@ class LedgerQueries:
 
     def tier_histories(
         self, asks: Sequence[tuple[str, int]]
-    ) -> dict[tuple[str, int], list[tuple[int, int, str]]]:
-        """(member, moment) -> her tier changes up to that moment, as (at, seq, tier)."""
+    ) -> dict[tuple[str, int], tuple[int, list[tuple[int, int, str]]]]:
+        """(member, moment) -> (the version of her tier history, her tier changes up to that
+        moment as (at, seq, tier))."""
         if not asks:
             return {}
         params = {"asks": [{"id": member, "at": at} for member, at in asks]}
         return {
-            (row["id"], row["at"]): [tuple(change) for change in row["changes"]]
+            (row["id"], row["at"]): (row["tier_seq"], [tuple(c) for c in row["changes"]])
             for row in self._read("tier_histories", params)
         }
 
@@ -260,11 +298,19 @@ class LedgerQueries:
     # adds in a double, exact only below 2^53 (Neo4j's is exact anyway).
     _SUM_SPLIT = 1 << 26
 
-    def earnings_by_day(self, member_id: str, from_: int, to: int) -> list[Record]:
-        """Her entries as beneficiary created in [from_, to), netted per currency, kind,
-        status and UTC day: rows (currency, kind, status, day, amount, entries), `day` the
-        day's first epoch ms."""
-        params = {"member_id": member_id, "from": from_, "to": to, "split": self._SUM_SPLIT}
+    def earnings_by_day(
+        self, member_id: str, from_: int, to: int, by: TimeBasis = "event_at"
+    ) -> list[Record]:
+        """Her entries as beneficiary whose `by` time is in [from_, to), netted per currency,
+        kind, status and UTC day of that time: rows (currency, kind, status, day, amount,
+        entries), `day` the day's first epoch ms."""
+        params = {
+            "member_id": member_id,
+            "from": from_,
+            "to": to,
+            "by": by,
+            "split": self._SUM_SPLIT,
+        }
         return self._read("earnings_by_day", params)
 
     def members_by_depth(self, min_members: int, min_levels: int) -> list[Record]:
@@ -279,15 +325,17 @@ class LedgerQueries:
         params = {"min_members": min_members, "min_levels": min_levels, "limit": limit}
         return self._read("compliance_largest_subtrees", params)
 
-    def ledger_summary(self) -> list[Record]:
-        """The whole ledger netted per (plan_version, rule, currency, own_consumption,
-        self_dealing): rows with amount, entries, originals and deepest_hop."""
-        return self._read("compliance_ledger_summary", {"split": self._SUM_SPLIT})
+    def ledger_summary(self, window: TimeWindow) -> list[Record]:
+        """The ledger's entries in `window`, netted per (plan_version, rule, currency,
+        own_consumption, self_dealing): rows with amount, entries, originals and
+        deepest_hop."""
+        params = {**window.params(), "split": self._SUM_SPLIT}
+        return self._read("compliance_ledger_summary", params)
 
-    def self_dealing_entry_ids(self, limit: int) -> list[str]:
-        rows = self._read("compliance_self_dealing_entries", {"limit": limit})
-        return [row["id"] for row in rows]
+    def self_dealing_entry_ids(self, window: TimeWindow, limit: int) -> list[str]:
+        params = {**window.params(), "limit": limit}
+        return [row["id"] for row in self._read("compliance_self_dealing_entries", params)]
 
-    def entry_ids_beyond_hop(self, max_hop: int, limit: int) -> list[str]:
-        rows = self._read("compliance_entries_beyond_hop", {"max_hop": max_hop, "limit": limit})
-        return [row["id"] for row in rows]
+    def entry_ids_beyond_hop(self, window: TimeWindow, max_hop: int, limit: int) -> list[str]:
+        params = {**window.params(), "max_hop": max_hop, "limit": limit}
+        return [row["id"] for row in self._read("compliance_entries_beyond_hop", params)]

@@ -86,8 +86,11 @@ class Neo4jStore(CypherStore):
                 yield ForestRow(**record.data())
 
     def apply_migration(self, migration: Migration) -> None:
-        for statement in migration.statements():
-            self.driver.execute_query(statement, database_=self.database)
+        # Auto-commit: a data migration over millions of nodes commits in batches with
+        # `CALL { … } IN TRANSACTIONS`, which a managed transaction cannot run.
+        with self.driver.session(database=self.database) as session:
+            for statement in migration.statements():
+                session.run(statement).consume()
 
     def drop_everything(self) -> None:
         """Deletes every node and relationship (tests and `generate --reset` only)."""

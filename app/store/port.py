@@ -20,7 +20,13 @@ from app.store.connector_queries import ConnectorStore
 from app.store.gds_queries import GdsStore
 from app.store.group_queries import GroupStore
 from app.store.job_queries import JobStore
-from app.store.ledger_queries import LedgerFilter, OrderContextRow, StoredOrder
+from app.store.ledger_queries import (
+    LedgerFilter,
+    OrderContextRow,
+    StoredOrder,
+    TimeBasis,
+    TimeWindow,
+)
 from app.store.migrations import Migration
 from app.store.simulation_queries import SimulationStore
 from app.store.tree_queries import TreeStore
@@ -39,6 +45,15 @@ class ForestRow(BaseModel):
     levels_total: list[int] | None
     levels_paid: list[int] | None
     edge_targets: list[str]
+
+
+class JoinedBeforeInviter(BaseModel):
+    """A member whose INVITED_BY edge leads to an inviter who joined after her."""
+
+    id: str
+    joined_at: int
+    inviter_id: str
+    inviter_joined_at: int
 
 
 class LedgerStore(Protocol):
@@ -60,6 +75,7 @@ class LedgerStore(Protocol):
         entries: Sequence[LedgerEntry],
         *,
         expected_seq: int,
+        tier_seqs: dict[str, int],
         now: int,
     ) -> bool: ...
 
@@ -111,11 +127,13 @@ class LedgerStore(Protocol):
 
     def tier_histories(
         self, asks: Sequence[tuple[str, int]]
-    ) -> dict[tuple[str, int], list[tuple[int, int, str]]]: ...
+    ) -> dict[tuple[str, int], tuple[int, list[tuple[int, int, str]]]]: ...
 
     # Earnings and the compliance report: aggregated rows as the named queries return them.
 
-    def earnings_by_day(self, member_id: str, from_: int, to: int) -> list[dict[str, object]]: ...
+    def earnings_by_day(
+        self, member_id: str, from_: int, to: int, by: TimeBasis = "event_at"
+    ) -> list[dict[str, object]]: ...
 
     def members_by_depth(self, min_members: int, min_levels: int) -> list[dict[str, object]]: ...
 
@@ -123,11 +141,11 @@ class LedgerStore(Protocol):
         self, min_members: int, min_levels: int, limit: int
     ) -> list[dict[str, object]]: ...
 
-    def ledger_summary(self) -> list[dict[str, object]]: ...
+    def ledger_summary(self, window: TimeWindow) -> list[dict[str, object]]: ...
 
-    def self_dealing_entry_ids(self, limit: int) -> list[str]: ...
+    def self_dealing_entry_ids(self, window: TimeWindow, limit: int) -> list[str]: ...
 
-    def entry_ids_beyond_hop(self, max_hop: int, limit: int) -> list[str]: ...
+    def entry_ids_beyond_hop(self, window: TimeWindow, max_hop: int, limit: int) -> list[str]: ...
 
 
 class GraphStore(
@@ -144,10 +162,11 @@ class GraphStore(
     backend: Backend
 
     def register_members(self, rows: Sequence[NewMemberRow], ladder: TierLadder) -> list[str]:
-        """Creates the rows whose id is new and whose inviter exists (at the ladder's base
-        tier); returns their ids. Each id at most once per batch, and no row whose inviter is
-        in the same batch (that row is refused: the engines evaluate a clause for every row
-        before the next clause, so the inviter is not yet there)."""
+        """Creates the rows whose id is new and whose inviter exists and joined no later
+        than the row (at the ladder's base tier); returns their ids. Each id at most once
+        per batch, and no row whose inviter is in the same batch (that row is refused: the
+        engines evaluate a clause for every row before the next clause, so the inviter is
+        not yet there)."""
         ...
 
     def mark_paid(self, rows: Sequence[PaidRow], ladder: TierLadder) -> list[str]:
@@ -163,7 +182,9 @@ class GraphStore(
         `at` and her super memberships, in one read; None when she does not exist."""
         ...
 
-    def tier_at(self, member_id: str, as_of: int) -> TierChange | None: ...
+    def tier_changes_until(self, member_id: str, as_of: int) -> list[TierChange]:
+        """Her tier changes at or before `as_of`, oldest first."""
+        ...
 
     def paid_direct_invites_at(self, member_id: str, as_of: int) -> int: ...
 
@@ -183,6 +204,15 @@ class GraphStore(
         ...
 
     def downline_by_traversal(self, member_id: str) -> tuple[int, int]: ...
+
+    def members_joined_before_inviter(self) -> list[JoinedBeforeInviter]:
+        """Every member (by her edge) who joined before her inviter, in id order."""
+        ...
+
+    def paid_marks_without_bonus(self, from_: int, bonus_prefix: str) -> list[tuple[str, str, int]]:
+        """(member, inviter, paid_at) of every invited member paid at or after `from_` who
+        has no ledger entry with the id `bonus_prefix` + her id."""
+        ...
 
     def iter_forest(self) -> Iterator[ForestRow]: ...
 

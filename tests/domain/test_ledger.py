@@ -129,8 +129,10 @@ def test_the_worked_example_pays_the_sharer_and_two_levels_above_her() -> None:
     for entry in entries:
         assert (entry.order_id, entry.buyer_id, entry.source_id) == ("o1", "customer", "A")
         assert (entry.currency, entry.plan_version, entry.tier_at_event) == ("CNY", "v1", "bee")
-        assert (entry.refund_id, entry.reverses, entry.released_at) == (None, None, None)
-        assert entry.created_at == T0
+        assert (entry.refund_id, entry.reverses) == (None, None)
+        # No hold: payable from the moment it was written, and it says so.
+        assert (entry.status, entry.released_at) == ("available", T0)
+        assert entry.created_at == entry.event_at == T0
     assert entry_id("o1", 1, 2) == "o:o1:1:2"
 
 
@@ -483,7 +485,7 @@ def test_reversed_amounts_sums_the_reversals_of_each_original() -> None:
     base = LedgerEntry(
         id="o:o1:0:0", kind="self_rebate", beneficiary_id="m", amount=50, currency="CNY",
         status="available", order_id="o1", buyer_id="m", source_id="m", plan_version="v1",
-        rule=0, tier_at_event="bee", path=[step], created_at=0, available_from=0,
+        rule=0, tier_at_event="bee", path=[step], event_at=0, created_at=0, available_from=0,
     )  # fmt: skip
     first = base.model_copy(update={"id": "r:a:0:0", "amount": -10, "reverses": base.id})
     second = base.model_copy(update={"id": "r:b:0:0", "amount": -15, "reverses": base.id})

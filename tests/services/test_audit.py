@@ -3,8 +3,12 @@ invented entry is reported."""
 
 from __future__ import annotations
 
-from app.domain.tiers import DEFAULT_LADDER
+from app.domain.members import MemberCreate
+from app.domain.plans import DAY_MS
+from app.domain.spend import DEFAULT_SPEND_LADDER
+from app.domain.tiers import DEFAULT_LADDER, TierLadder, TierStep
 from app.services.audit import audit_ledger
+from app.services.members import get_tier_status, mark_member_paid, register_member
 from app.services.orders import post_order
 from app.services.plans import load_plan
 from app.store.cypher_store import CypherStore
@@ -53,7 +57,7 @@ def test_tampered_missing_and_invented_entries_are_reported(store: CypherStore) 
         "CREATE (:LedgerEntry {id: 'o:o1:9:1', kind: 'distribution', beneficiary_id: 'a',"
         " amount: 5, currency: 'CNY', status: 'pending', order_id: 'o1', buyer_id: 'b',"
         " source_id: 'b', plan_version: 'p1', rule: 9, tier_at_event: 'bee',"
-        " path_ids: ['b', 'a'], created_at: 1, available_from: 1})",
+        " path_ids: ['b', 'a'], event_at: 1, created_at: 1, available_from: 1})",
     )
     report = audit_ledger(store=store, ladder=DEFAULT_LADDER)
     found = {(d.problem, d.entry_id) for d in report.differences}
@@ -83,3 +87,48 @@ def test_an_order_priced_under_a_plan_loaded_later_is_reported(store: CypherStor
         ("unexpected", "o:o:0:0"),
     ]
     assert "priced under plan p1, but p2 is in force" in report.differences[0].detail
+
+
+def test_a_paid_mark_posted_after_orders_it_would_reprice_corrects_the_history_only(
+    store: CypherStore,
+) -> None:
+    """kid2's order is priced while her inviter mum has no paid invitee (no allowance); then
+    kid's paid mark arrives, dated before that order: mum was phoenix from then on. The
+    history says so from now on, a later order placed in that window is priced with it, and
+    the order already priced stands; the audit replays each with the history it was priced
+    with."""
+    ladder = TierLadder(
+        steps=(
+            TierStep(tier="bee", min_paid_invites=0),
+            TierStep(tier="phoenix", min_paid_invites=1),
+        )
+    )
+    for member, inviter in (("mum", None), ("kid", "mum"), ("kid2", "mum")):
+        request = MemberCreate(id=member, inviter_id=inviter, joined_at=JAN - DAY_MS)
+        register_member(store=store, ladder=ladder, request=request, now=JAN)
+    allowance = [{"kind": "training_allowance", "rate_bp": 300, "tier": "phoenix"}]
+    load_plan(store=store, ladder=ladder, plan=plan(rules=allowance), now=NOW)
+
+    def allowance_of(order_id: str) -> list[tuple[str, int]]:
+        return [(e.beneficiary_id, e.amount) for e in store.entries_of_orders([order_id])]
+
+    early = order("o1", "kid2", placed_at=JAN + 5 * DAY_MS)
+    post_order(store=store, ladder=ladder, request=early, now=JAN + 5 * DAY_MS)
+    assert allowance_of("o1") == []
+    mark_member_paid(
+        store=store, ladder=ladder, member_id="kid", paid_at=JAN + DAY_MS, now=JAN + 6 * DAY_MS
+    )
+    status = get_tier_status(
+        store=store,
+        ladder=ladder,
+        spend_ladder=DEFAULT_SPEND_LADDER,
+        member_id="mum",
+        now=JAN + 6 * DAY_MS,
+        as_of=JAN + 5 * DAY_MS,
+    )
+    assert (status.tier, status.since) == ("phoenix", JAN + DAY_MS)
+    late = order("o2", "kid2", placed_at=JAN + 3 * DAY_MS)
+    post_order(store=store, ladder=ladder, request=late, now=JAN + 6 * DAY_MS)
+    assert allowance_of("o2") == [("mum", 300)]
+    assert allowance_of("o1") == []
+    assert audit_ledger(store=store, ladder=ladder).differences == []

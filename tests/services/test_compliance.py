@@ -103,6 +103,7 @@ def test_an_empty_graph_reports_zeros(store: CypherStore) -> None:
     assert report == ComplianceReport.model_validate(
         {
             "generated_at": NOW,
+            "window": {"from_": 0, "to": 2**62, "by": "event_at"},
             "members": 0,
             "depth_histogram": [],
             "members_depth_3_or_more": 0,
@@ -207,14 +208,17 @@ def hand_entry(entry_id: str, beneficiary: str, amount: int, path: list[str]) ->
         rule=0,
         tier_at_event="bee",
         path=[PathStep(member_id=member, hop=hop) for hop, member in enumerate(path)],
+        event_at=NOW,
         created_at=NOW,
         available_from=NOW,
+        released_at=NOW,
     )
 
 
 def record_by_hand(store: CypherStore, *entries: LedgerEntry) -> None:
     """Writes an order of c4 (no plan in force) carrying `entries`."""
-    assert store.record_order(order("forged", "c4"), None, entries, expected_seq=0, now=NOW)
+    forged = order("forged", "c4")
+    assert store.record_order(forged, None, entries, expected_seq=0, tier_seqs={}, now=NOW)
 
 
 def test_an_entry_past_the_cap_is_caught_and_big_sums_stay_exact(store: CypherStore) -> None:

@@ -83,8 +83,8 @@ def test_totals_by_kind_status_and_month_net_the_refund(store: CypherStore) -> N
 def test_the_window_is_from_inclusive_to_exclusive(store: CypherStore) -> None:
     mids_ledger(store)
 
-    def cny_periods(**window: int) -> dict[str, int]:
-        earned = get_earnings(store=store, member_id="mid", **window)
+    def cny_periods(from_: int | None = None, to: int | None = None) -> dict[str, int]:
+        earned = get_earnings(store=store, member_id="mid", from_=from_, to=to)
         return next(c.by_period for c in earned.currencies if c.currency == "CNY")
 
     assert cny_periods(to=FEB) == {"2026-01": 200}

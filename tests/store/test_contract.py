@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from app.core.errors import InvalidInput
 from app.domain.members import TRACKED_LEVELS, NewMemberRow, PaidRow
-from app.domain.tiers import TierLadder, TierStep
+from app.domain.tiers import TierLadder, TierStep, tier_reached
 from app.store.catalogue import Backend
 from app.store.cypher_store import CypherStore
 from app.store.migrations import apply_migrations
@@ -70,6 +70,22 @@ def test_rows_breaking_an_invariant_are_not_created(store: CypherStore) -> None:
     assert store.get_members(["a"])[0].downline_total == 1
 
 
+def test_no_member_is_created_before_her_inviter_joined(store: CypherStore) -> None:
+    store.register_members([member("mum", joined_at=500)], LADDER)
+    created = store.register_members(
+        [
+            member("early", "mum", joined_at=499),
+            member("twin", "mum", joined_at=500),  # the same millisecond is fine
+            member("late", "mum", joined_at=501),
+        ],
+        LADDER,
+    )
+    assert sorted(created) == ["late", "twin"]
+    assert store.get_members(["early"]) == []
+    assert store.get_members(["mum"])[0].downline_total == 2
+    assert store.members_joined_before_inviter() == []
+
+
 def test_mark_paid_counts_once_and_crosses_tiers_with_history(store: CypherStore) -> None:
     store.register_members([member("boss")], LADDER)
     store.register_members([member(f"i{k}", "boss") for k in range(6)], LADDER)
@@ -90,10 +106,40 @@ def test_mark_paid_counts_once_and_crosses_tiers_with_history(store: CypherStore
         ("butterfly", "peacock", 102, 2),
         ("peacock", "phoenix", 104, 3),
     ]
-    at = store.tier_at("boss", 103)
-    assert at is not None and at.tier == "peacock"
-    assert store.tier_at("boss", 100) is None
+    assert [c.tier for c in store.tier_changes_until("boss", 103)] == ["butterfly", "peacock"]
+    assert store.tier_changes_until("boss", 100) == []
     assert store.paid_direct_invites_at("boss", 102) == 3
+
+
+def test_a_late_paid_mark_moves_each_crossing_to_its_true_time(store: CypherStore) -> None:
+    """She reaches k paid invites at the k-th earliest paid time, whatever order the marks
+    arrive in: a late mark records the earlier crossing beside the one it corrects."""
+    store.register_members([member("boss")], LADDER)
+    store.register_members([member(f"i{k}", "boss") for k in range(4)], LADDER)
+
+    def tier_at(moment: int) -> str:
+        changes = store.tier_changes_until("boss", moment)
+        return tier_reached([(c.at, c.seq, c.tier) for c in changes], LADDER)
+
+    store.mark_paid([PaidRow(id="i0", paid_at=100), PaidRow(id="i1", paid_at=200)], LADDER)
+    assert [tier_at(t) for t in (199, 200)] == ["bee", "butterfly"]
+    # i2 paid at 150, told late: two paid by 150 (butterfly), three by 200 (peacock).
+    store.mark_paid([PaidRow(id="i2", paid_at=150)], LADDER)
+    moments = (149, 150, 199, 200)
+    assert [tier_at(t) for t in moments] == ["bee", "butterfly", "butterfly", "peacock"]
+    # i3 paid at 180, after the crossing it does not move and before the one it does.
+    store.mark_paid([PaidRow(id="i3", paid_at=180)], LADDER)
+    moments = (149, 150, 179, 180)
+    assert [tier_at(t) for t in moments] == ["bee", "butterfly", "butterfly", "peacock"]
+    history = [(c.seq, c.previous, c.tier, c.at) for c in store.tier_history("boss")]
+    assert history == [
+        (1, "bee", "butterfly", 200),
+        (2, "bee", "butterfly", 150),
+        (3, "butterfly", "peacock", 200),
+        (4, "butterfly", "peacock", 180),
+    ]
+    [boss] = store.get_members(["boss"])
+    assert (boss.tier, boss.tier_since, boss.direct_paid) == ("peacock", 180, 4)
 
 
 def test_unknown_member_is_not_marked(store: CypherStore) -> None:

@@ -1,5 +1,6 @@
 """Random sequences of registrations and paid marks, valid and not, against an in-memory
-model: every maintained counter equals a recount, and the forest invariants hold."""
+model: every maintained counter equals a recount, the forest invariants hold, and every
+tier history says what the paid times say, also when marks arrive late and tie."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hypothesis.stateful import (
 )
 
 from app.domain.members import TRACKED_LEVELS, NewMemberRow, PaidRow
+from app.domain.tiers import tier_reached
 from app.store.cypher_store import CypherStore
 from tests.store.test_contract import LADDER
 
@@ -28,7 +30,7 @@ class ForestMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.inviter: dict[str, str | None] = {}
-        self.paid: set[str] = set()
+        self.paid: dict[str, int] = {}  # member → paid_at
         self.clock = 1
 
     @initialize()
@@ -51,13 +53,21 @@ class ForestMachine(RuleBasedStateMachine):
         if valid:
             self.inviter[member_id] = inviter_id
 
-    @rule(ids=st.lists(IDS, min_size=1, max_size=4, unique=True))
-    def mark_paid(self, ids: list[str]) -> None:
+    @rule(
+        ids=st.lists(IDS, min_size=1, max_size=4, unique=True),
+        # Late marks (backdated by up to 40 ticks) and ties (a few distinct moments).
+        back=st.lists(st.sampled_from([0, 0, 1, 5, 40]), min_size=4, max_size=4),
+    )
+    def mark_paid(self, ids: list[str], back: list[int]) -> None:
         self.clock += 1
-        marked = self.store.mark_paid([PaidRow(id=i, paid_at=self.clock) for i in ids], LADDER)
+        rows = [
+            PaidRow(id=i, paid_at=max(1, self.clock - b))
+            for i, b in zip(ids, back, strict=False)
+        ]
+        marked = self.store.mark_paid(rows, LADDER)
         expected = {i for i in ids if i in self.inviter and i not in self.paid}
         assert sorted(marked) == sorted(expected)
-        self.paid |= expected
+        self.paid.update({row.id: row.paid_at for row in rows if row.id in expected})
 
     @precondition(lambda self: bool(self.inviter))
     @invariant()
@@ -73,6 +83,26 @@ class ForestMachine(RuleBasedStateMachine):
                 1 for d in self.descendants(member_id) if d in self.paid
             )
             assert record.tier == LADDER.tier_for(levels_paid[0])
+
+    @precondition(lambda self: bool(self.paid))
+    @invariant()
+    def tier_histories_follow_the_paid_times(self) -> None:
+        """At every moment that matters (each paid time, and just before it), the tier her
+        recorded history gives is the ladder's tier for her invitees paid by then."""
+        moments = sorted({t for at in self.paid.values() for t in (at - 1, at)})
+        inviters = {self.inviter[m] for m in self.paid}
+        for member_id in sorted(i for i in inviters if i is not None):
+            paid_times = [at for m, at in self.paid.items() if self.inviter[m] == member_id]
+            changes = [(c.at, c.seq, c.tier) for c in self.store.tier_history(member_id)]
+            assert [seq for _, seq, _ in changes] == list(range(1, len(changes) + 1))
+            for moment in moments:
+                known = [c for c in changes if c[0] <= moment]
+                expected = LADDER.tier_for(sum(1 for at in paid_times if at <= moment))
+                assert tier_reached(known, LADDER) == expected, (member_id, moment)
+            [record] = self.store.get_members([member_id])
+            crossings = [c[0] for c in changes if c[2] == record.tier]
+            if crossings:
+                assert record.tier_since == min(crossings)
 
     @precondition(lambda self: bool(self.inviter))
     @invariant()

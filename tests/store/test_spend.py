@@ -35,7 +35,7 @@ class Buyer:
         order = OrderCreate(
             id=order_id, buyer_id=self.id, amount=amount, currency=currency, placed_at=at
         )
-        assert self.store.record_order(order, None, [], expected_seq=self.seq, now=at)
+        assert self.store.record_order(order, None, [], expected_seq=self.seq, tier_seqs={}, now=at)
         self.seq += 1
         self.refunded[order_id] = 0
 

@@ -8,10 +8,12 @@ from fastapi import APIRouter, Path, Query
 
 from app.api.deps import Auditors, EarningsReaders, NowDep, StoreDep
 from app.api.problems import problem_responses
+from app.api.routes.ledger import BY_DESCRIPTION
 from app.domain.units import EpochMs
 from app.services import compliance, earnings
 from app.services.compliance import ComplianceReport
 from app.services.earnings import Earnings
+from app.store.ledger_queries import TimeBasis, TimeWindow
 
 router = APIRouter(prefix="/v1")
 
@@ -25,24 +27,36 @@ router = APIRouter(prefix="/v1")
 def get_earnings(
     member_id: Annotated[str, Path(description="The member's external id")],
     store: StoreDep,
-    from_: Annotated[
-        EpochMs | None, Query(alias="from", description="created_at at or after (epoch ms)")
-    ] = None,
-    to: Annotated[EpochMs | None, Query(description="created_at before (epoch ms)")] = None,
+    from_: Annotated[EpochMs | None, Query(alias="from", description="`by` at or after")] = None,
+    to: Annotated[EpochMs | None, Query(description="`by` before")] = None,
+    by: Annotated[TimeBasis, Query(description=BY_DESCRIPTION)] = "event_at",
 ) -> Earnings:
-    """Her net earnings per currency: by rule kind, by status and by calendar month (UTC),
-    refund reversals netted in, all in integer minor units."""
-    return earnings.get_earnings(store=store, member_id=member_id, from_=from_, to=to)
+    """Her net earnings per currency: by rule kind, by status and by calendar month (UTC)
+    of each entry's event time (or write time, `by=created_at`), refund reversals netted
+    in, all in integer minor units."""
+    return earnings.get_earnings(store=store, member_id=member_id, from_=from_, to=to, by=by)
 
 
 @router.get(
     "/compliance/report",
     tags=["compliance"],
     dependencies=[Auditors],
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403, 422),
 )
-def get_compliance_report(store: StoreDep, now: NowDep) -> ComplianceReport:
+def get_compliance_report(
+    store: StoreDep,
+    now: NowDep,
+    from_: Annotated[EpochMs | None, Query(alias="from", description="`by` at or after")] = None,
+    to: Annotated[EpochMs | None, Query(description="`by` before")] = None,
+    by: Annotated[TimeBasis, Query(description=BY_DESCRIPTION)] = "event_at",
+) -> ComplianceReport:
     """Network depth and concentration, the deepest hop any payout reached against the hard
     level cap, payouts split recruitment- vs sales-linked and own consumption vs outside
-    customers, and payouts to a buyer on her own order."""
-    return compliance.compliance_report(store=store, now=now)
+    customers, and payouts to a buyer on her own order. The ledger parts count the entries
+    in the window (by event time unless `by=created_at`; default: the whole ledger)."""
+    window = TimeWindow(
+        from_=from_ if from_ is not None else 0,
+        to=to if to is not None else TimeWindow().to,
+        by=by,
+    )
+    return compliance.compliance_report(store=store, now=now, window=window)

@@ -12,7 +12,12 @@ from app.domain.plans import RuleKind
 from app.domain.units import EpochMs
 from app.services import ledger as service
 from app.services.ledger import MAX_PAGE, LedgerPage, Trace
-from app.store.ledger_queries import LedgerFilter
+from app.store.ledger_queries import LedgerFilter, TimeBasis
+
+BY_DESCRIPTION = (
+    "Which time `from`, `to` and the order go by: `event_at` (the order's placed_at, the "
+    "refund's refunded_at, the paid mark's paid_at) or `created_at` (when it was written)"
+)
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 
@@ -24,14 +29,14 @@ def list_ledger(
     kind: RuleKind | None = None,
     status: Literal["pending", "available"] | None = None,
     order_id: str | None = None,
-    from_: Annotated[
-        EpochMs | None, Query(alias="from", description="created_at at or after (epoch ms)")
-    ] = None,
-    to: Annotated[EpochMs | None, Query(description="created_at before (epoch ms)")] = None,
+    from_: Annotated[EpochMs | None, Query(alias="from", description="`by` at or after")] = None,
+    to: Annotated[EpochMs | None, Query(description="`by` before")] = None,
+    by: Annotated[TimeBasis, Query(description=BY_DESCRIPTION)] = "event_at",
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> LedgerPage:
-    """Entries in the order they were written, filtered."""
+    """Entries in the order of their `by` time (when what they pay for happened, by
+    default), then id, filtered."""
     where = LedgerFilter(
         beneficiary_id=beneficiary_id,
         kind=kind,
@@ -39,6 +44,7 @@ def list_ledger(
         order_id=order_id,
         from_=from_ if from_ is not None else 0,
         to=to if to is not None else LedgerFilter().to,
+        by=by,
     )
     return service.list_ledger(store=store, where=where, cursor=cursor, limit=limit)
 

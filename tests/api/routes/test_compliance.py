@@ -43,6 +43,7 @@ def test_earnings_of_the_buyer_on_her_own_order(api: TestClient) -> None:
         "member_id": "mid",
         "from": None,
         "to": None,
+        "by": "event_at",
         "currencies": [
             {
                 "currency": "CNY",
@@ -54,9 +55,19 @@ def test_earnings_of_the_buyer_on_her_own_order(api: TestClient) -> None:
             }
         ],
     }
-    window = {"from": JAN, "to": SECOND_DAY}  # the entries were written at SECOND_DAY
-    empty = api.get("/v1/members/mid/earnings", params=window, headers=AUDITOR).json()
-    assert (empty["from"], empty["to"], empty["currencies"]) == (JAN, SECOND_DAY, [])
+    # The sale happened on the first day and was written on the second: a window before the
+    # second day holds it by event time, and nothing by write time.
+    window = {"from": JAN, "to": SECOND_DAY}
+    happened = api.get("/v1/members/mid/earnings", params=window, headers=AUDITOR).json()
+    assert [c["total"] for c in happened["currencies"]] == [700]
+    written = {**window, "by": "created_at"}
+    empty = api.get("/v1/members/mid/earnings", params=written, headers=AUDITOR).json()
+    assert (empty["from"], empty["to"], empty["by"], empty["currencies"]) == (
+        JAN,
+        SECOND_DAY,
+        "created_at",
+        [],
+    )
 
 
 def test_report_over_http(api: TestClient) -> None:
@@ -147,7 +158,7 @@ def test_every_report_and_earnings_field_is_described(api: TestClient) -> None:
         for field, schema in schemas[name]["properties"].items()
         if not schema.get("description")
     ]
-    assert len(seen) == 10 and undescribed == []
+    assert len(seen) == 11 and undescribed == []
     assert "from" in schemas["Earnings"]["properties"]
 
 

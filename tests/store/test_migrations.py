@@ -1,0 +1,65 @@
+"""Data migrations on both backends: a ledger written before entries kept their event time
+(and before an entry released at its write said so) gets both from the facts it points to."""
+
+from __future__ import annotations
+
+from app.domain.ledger import LedgerEntry, OrderCreate, RefundCreate
+from app.domain.plans import DAY_MS
+from app.domain.tiers import DEFAULT_LADDER
+from app.services.audit import audit_ledger
+from app.services.members import mark_member_paid
+from app.services.orders import post_order, post_refund
+from app.services.plans import load_plan
+from app.store.catalogue import Backend
+from app.store.cypher_store import CypherStore
+from app.store.migrations import apply_migrations
+from tests.engines import ROOT, run_cypher
+from tests.services.test_orders import JAN, chain, plan
+
+EVENT_TIME = {Backend.FALKORDB: "017_entry_event_time", Backend.NEO4J: "010_entry_event_time"}
+LATER = JAN + 60 * DAY_MS  # when the history below was posted: every hold had passed
+
+
+def a_history_posted_late(store: CypherStore) -> None:
+    """mum ← kid: kid's order placed in January and refunded in half on 20 January, and her
+    paid mark of 10 January (a plan that pays on it), all written two months later."""
+    chain(store, "mum", "kid")
+    rules = [
+        {"kind": "referral_bonus", "amount": 1500, "trigger": "paid"},
+        {"kind": "self_rebate", "rate_bp": 500, "hold_days": 7},
+        {"kind": "distribution", "level_rates_bp": [200]},
+    ]
+    load_plan(store=store, ladder=DEFAULT_LADDER, plan=plan(rules=rules), now=JAN)
+    placed = OrderCreate(
+        id="o1", buyer_id="kid", amount=10_000, currency="CNY", placed_at=JAN + DAY_MS
+    )
+    post_order(store=store, ladder=DEFAULT_LADDER, request=placed, now=LATER)
+    refund = RefundCreate(id="r1", amount=5000, refunded_at=JAN + 19 * DAY_MS)
+    post_refund(store=store, ladder=DEFAULT_LADDER, order_id="o1", request=refund, now=LATER)
+    mark_member_paid(
+        store=store, ladder=DEFAULT_LADDER, member_id="kid", paid_at=JAN + 9 * DAY_MS, now=LATER
+    )
+
+
+def test_entries_written_before_event_time_get_it_from_their_facts(store: CypherStore) -> None:
+    a_history_posted_late(store)
+    expected = {e.id: (e.event_at, e.released_at) for e in every_entry(store)}
+    assert set(expected.values()) == {
+        (JAN + DAY_MS, LATER),
+        (JAN + 19 * DAY_MS, LATER),
+        (JAN + 9 * DAY_MS, LATER),
+    }
+    # As an older version wrote them: no event time, and released entries without the moment.
+    run_cypher(store, "MATCH (e:LedgerEntry) REMOVE e.event_at SET e.released_at = null")
+    run_cypher(store, "MATCH (m:Migration {name: $name}) DELETE m", {"name": migration(store)})
+    assert apply_migrations(store, ROOT / "migrations") == [migration(store)]
+    assert {e.id: (e.event_at, e.released_at) for e in every_entry(store)} == expected
+    assert audit_ledger(store=store, ladder=DEFAULT_LADDER).differences == []
+
+
+def every_entry(store: CypherStore) -> list[LedgerEntry]:
+    return [*store.entries_of_orders(["o1"]), *store.paid_bonus_entries()]
+
+
+def migration(store: CypherStore) -> str:
+    return EVENT_TIME[store.backend]
