@@ -5,6 +5,7 @@ go to the artifacts folder (tests/web/conftest.py)."""
 
 from __future__ import annotations
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -17,6 +18,12 @@ from tests.web.conftest import Site, screenshot, signed_in
 WAIT_S = 20
 
 
+def waiting(driver: WebDriver, seconds: float = WAIT_S) -> WebDriverWait[WebDriver]:
+    """A wait that looks again when the page re-rendered the element it was reading (a
+    view replaces its nodes as answers arrive)."""
+    return WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,))
+
+
 def by_testid(name: str) -> str:
     return f"[data-testid={name}]"
 
@@ -26,13 +33,13 @@ def shown(driver: WebDriver | WebElement, name: str) -> list[WebElement]:
 
 
 def wait_for(driver: WebDriver, name: str, count: int = 1) -> list[WebElement]:
-    WebDriverWait(driver, WAIT_S).until(lambda d: len(shown(d, name)) >= count)
+    waiting(driver).until(lambda d: len(shown(d, name)) >= count)
     return shown(driver, name)
 
 
 def open_tree(driver: WebDriver, site: Site, member: str) -> WebElement:
     signed_in(driver, site)
-    WebDriverWait(driver, WAIT_S).until(
+    waiting(driver).until(
         lambda d: (
             "signed in as admin" in d.find_element(By.CSS_SELECTOR, by_testid("key-status")).text
         )
@@ -52,7 +59,7 @@ def test_the_tree_expands_pages_and_re_roots(driver: WebDriver, site: Site) -> N
     [current] = wait_for(driver, "crumb-current")
     assert current.get_attribute("data-member-id") == site.widest
     # Her first page of invitees is listed with their badges and counts.
-    WebDriverWait(driver, WAIT_S).until(lambda d: len(root_children(d)) == 20)
+    waiting(driver).until(lambda d: len(root_children(d)) == 20)
     first_page = [li.get_attribute("data-member-id") for li in root_children(driver)]
     assert len(set(first_page)) == 20 and site.widest_direct > 20
     assert shown(driver, "tier-badge") and shown(driver, "counts")
@@ -62,7 +69,7 @@ def test_the_tree_expands_pages_and_re_roots(driver: WebDriver, site: Site) -> N
         By.CSS_SELECTOR, f"{by_testid('tree-root')} > li > div > {by_testid('more')}"
     )
     more.click()
-    WebDriverWait(driver, WAIT_S).until(lambda d: len(root_children(d)) == 40)
+    waiting(driver).until(lambda d: len(root_children(d)) == 40)
     listed = [li.get_attribute("data-member-id") for li in root_children(driver)]
     assert listed[:20] == first_page and len(set(listed)) == 40
     screenshot(driver, "tree-paged")
@@ -73,7 +80,7 @@ def test_the_tree_expands_pages_and_re_roots(driver: WebDriver, site: Site) -> N
         if li.find_element(By.CSS_SELECTOR, by_testid("expand")).is_enabled()
     )  # fmt: skip
     child.find_element(By.CSS_SELECTOR, by_testid("expand")).click()
-    WebDriverWait(driver, WAIT_S).until(
+    waiting(driver).until(
         lambda d: child.find_elements(By.CSS_SELECTOR, f"{by_testid('children')} > li")
     )
     screenshot(driver, "tree-expanded")
@@ -81,7 +88,7 @@ def test_the_tree_expands_pages_and_re_roots(driver: WebDriver, site: Site) -> N
     # Clicking her name re-roots the view on her; the breadcrumb leads back up.
     child_id = child.get_attribute("data-member-id")
     child.find_element(By.CSS_SELECTOR, by_testid("node-name")).click()
-    WebDriverWait(driver, WAIT_S).until(
+    waiting(driver).until(
         lambda d: (
             d.find_element(By.CSS_SELECTOR, by_testid("crumb-current")).get_attribute(
                 "data-member-id"
@@ -93,7 +100,7 @@ def test_the_tree_expands_pages_and_re_roots(driver: WebDriver, site: Site) -> N
     assert crumbs[-1] == site.widest
     screenshot(driver, "tree-rerooted")
     driver.find_elements(By.CSS_SELECTOR, by_testid("crumb"))[-1].click()
-    WebDriverWait(driver, WAIT_S).until(
+    waiting(driver).until(
         lambda d: (
             d.find_element(By.CSS_SELECTOR, by_testid("crumb-current")).get_attribute(
                 "data-member-id"
@@ -116,7 +123,7 @@ def test_the_connectors_view_ranks_with_reasons(driver: WebDriver, site: Site) -
         "paid_direct_invites"
     )
     driver.find_element(By.CSS_SELECTOR, by_testid("connectors-apply")).click()
-    WebDriverWait(driver, WAIT_S).until(
+    waiting(driver).until(
         lambda d: (
             [
                 int(cell.text.replace(",", ""))
@@ -203,7 +210,7 @@ def test_an_admin_runs_the_connectors_now(driver: WebDriver, site: Site) -> None
     driver.get(f"{site.url}/#/connectors")
     wait_for(driver, "connector-row")
     wait_for(driver, "connectors-run")[0].click()
-    WebDriverWait(driver, 60).until(
+    waiting(driver, 60).until(
         lambda d: (
             d.find_element(By.CSS_SELECTOR, by_testid("job-status")).get_attribute("data-status")
             in ("succeeded", "failed")
