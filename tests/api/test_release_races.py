@@ -27,10 +27,12 @@ CLIENTS = 4
 
 
 def network_with_orders_whose_holds_end_soon(store: CypherStore, now: int) -> list[int]:
-    """top ← mid ← buyer, a plan holding every reward for a day, and ORDERS orders placed a
-    day ago, less a few seconds: their holds end one by one over the next seconds. Returns
-    each order's hold end."""
-    for member, inviter in (("top", None), ("mid", "top"), ("buyer", "mid")):
+    """top ← mid ← buyer k, a plan holding every reward for a day, and ORDERS orders (one
+    per buyer: refunds of one buyer's orders take turns on her, which is not the race under
+    test) placed a day ago, less a few seconds: their holds end one by one over the next
+    seconds. Returns each order's hold end."""
+    members = [("top", None), ("mid", "top")] + [(f"buyer{k}", "mid") for k in range(ORDERS)]
+    for member, inviter in members:
         joining = MemberCreate(id=member, inviter_id=inviter, joined_at=1)
         register_member(store=store, ladder=DEFAULT_LADDER, request=joining, now=1)
     plan = Plan.model_validate(
@@ -51,7 +53,7 @@ def network_with_orders_whose_holds_end_soon(store: CypherStore, now: int) -> li
     for k in range(ORDERS):
         end = now + 1500 + k * SPACING_MS
         request = OrderCreate(
-            id=f"o{k}", buyer_id="buyer", amount=10_000, currency="CNY", placed_at=end - DAY_MS
+            id=f"o{k}", buyer_id=f"buyer{k}", amount=10_000, currency="CNY", placed_at=end - DAY_MS
         )
         post_order(store=store, ladder=DEFAULT_LADDER, request=request, now=now)
         ends.append(end)
