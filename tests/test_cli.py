@@ -6,14 +6,21 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
+from app.cli import DEMO_KEYS_HERE, DEMO_KEYS_IN_DATA, demo_keys, demo_keys_file
+from app.core.config import ROLES
+from app.core.errors import InvalidInput
 from app.store.embedded import EmbeddedEngine
+from tests.conftest import make_settings
 from tests.engines import ROOT
 
 
@@ -32,26 +39,39 @@ def refgraph(*args: str, data_dir: Path, **popen: object) -> subprocess.Popen[st
     )
 
 
-def test_serve_demo_answers_with_its_printed_keys_and_stops_its_engine(data_dir: Path) -> None:
-    port = free_port()
-    server = refgraph(
-        "serve", "--demo", "--port", str(port), data_dir=data_dir, stderr=subprocess.PIPE
-    )
+def printed_keys(server: subprocess.Popen[str], timeout: float = 120) -> dict[str, str]:
+    """role -> key, as `serve --demo` prints them (on stderr, before it listens)."""
     assert server.stderr is not None
     keys: dict[str, str] = {}
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     while len(keys) < 4 and time.monotonic() < deadline:
         line = server.stderr.readline()
         if found := re.match(r"(\w+)\s+Authorization: Bearer (\S+)", line):
             keys[found[1]] = found[2]
     assert set(keys) == {"admin", "storefront", "growth", "auditor"}
-    base = f"http://127.0.0.1:{port}"
+    return keys
+
+
+def wait_ready(base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/readyz").status_code == 200:
-                break
+                return
         except httpx.TransportError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{base} never became ready")
+
+
+def test_serve_demo_answers_with_its_printed_keys_and_stops_its_engine(data_dir: Path) -> None:
+    port = free_port()
+    server = refgraph(
+        "serve", "--demo", "--port", str(port), data_dir=data_dir, stderr=subprocess.PIPE
+    )
+    keys = printed_keys(server)
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base)
     storefront = {"Authorization": f"Bearer {keys['storefront']}"}
     tier = httpx.get(f"{base}/v1/members/m1/tier", headers=storefront)
     assert tier.status_code == 200 and tier.json()["member_id"] == "m1"
@@ -72,6 +92,63 @@ def test_serve_demo_answers_with_its_printed_keys_and_stops_its_engine(data_dir:
     server.wait(timeout=60)
     assert EmbeddedEngine(data_dir).engine_pid() is None
     assert not Path(f"/proc/{engine_pid}").exists()
+
+    # A restart of the same folder prints, and accepts, the same keys: they are kept in the
+    # data folder, readable by its owner only.
+    assert stat.S_IMODE((data_dir / DEMO_KEYS_IN_DATA).stat().st_mode) == 0o600
+    again = refgraph(
+        "serve", "--demo", "--port", str(port), data_dir=data_dir, stderr=subprocess.PIPE
+    )
+    try:
+        assert printed_keys(again) == keys
+        wait_ready(base)
+        assert httpx.get(f"{base}/v1/members/m1/tier", headers=storefront).status_code == 200
+    finally:
+        again.send_signal(signal.SIGTERM)
+        again.wait(timeout=60)
+
+
+def test_serve_without_keys_refuses_to_start_and_says_how(data_dir: Path) -> None:
+    server = refgraph(
+        "serve", "--port", str(free_port()), data_dir=data_dir, stderr=subprocess.PIPE
+    )
+    try:
+        _, err = server.communicate(timeout=60)
+    finally:
+        if server.poll() is None:  # the old behaviour: up, answering 401 to everything
+            server.terminate()  # SIGTERM: the service stops its engine too
+            server.communicate(timeout=60)
+    assert server.returncode != 0
+    assert "REFGRAPH_API_KEYS is not set" in err and "key=role" in err and "--demo" in err
+    assert not data_dir.exists()  # refused before touching the graph
+
+
+def test_demo_keys_are_made_once_whole_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "data" / DEMO_KEYS_IN_DATA
+    keys = demo_keys(path)
+    assert sorted(keys.values()) == sorted(ROLES) and len(set(keys)) == len(ROLES)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert demo_keys(path) == keys
+    assert [entry.name for entry in path.parent.iterdir()] == [DEMO_KEYS_IN_DATA]  # no leftovers
+    # Two first starts racing: each writes aside and links into place; both end on one set.
+    with ThreadPoolExecutor(8) as pool:
+        racing = list(pool.map(lambda _: demo_keys(tmp_path / "race" / "keys.json"), range(8)))
+    assert all(found == racing[0] for found in racing)
+
+
+def test_a_damaged_demo_keys_file_is_named_not_replaced(tmp_path: Path) -> None:
+    path = tmp_path / DEMO_KEYS_IN_DATA
+    path.write_text('{"admin": "k"}')
+    with pytest.raises(InvalidInput, match="delete it to make new keys"):
+        demo_keys(path)
+    assert path.read_text() == '{"admin": "k"}'
+
+
+def test_demo_keys_live_in_the_embedded_folder_else_in_the_current_one(tmp_path: Path) -> None:
+    embedded = make_settings(graph_url=f"embedded:{tmp_path / 'data'}")
+    assert demo_keys_file(embedded) == tmp_path / "data" / DEMO_KEYS_IN_DATA
+    neo4j = make_settings(graph_url="bolt://127.0.0.1:7687")
+    assert demo_keys_file(neo4j) == Path.cwd() / DEMO_KEYS_HERE
 
 
 def test_migrate_twice_changes_nothing(data_dir: Path) -> None:

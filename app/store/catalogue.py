@@ -5,7 +5,7 @@ fails fast."""
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 
 class Backend(StrEnum):
@@ -14,16 +14,17 @@ class Backend(StrEnum):
 
 
 class QueryCatalogue:
-    def __init__(self, directory: Path, backend: Backend) -> None:
+    """`directory`: a folder on disk or any importlib.resources container (the packaged
+    catalogue is read through importlib.resources, see `app.core.config.packaged`)."""
+
+    def __init__(self, directory: Traversable, backend: Backend) -> None:
         if not directory.is_dir():
             raise FileNotFoundError(f"Cypher catalogue folder {directory} does not exist")
         self.backend = backend
-        self._queries = {path.stem: path.read_text() for path in directory.glob("*.cypher")}
+        self._queries = _queries_in(directory)
         override_dir = directory / backend.value
         if override_dir.is_dir():
-            self._queries.update(
-                {path.stem: path.read_text() for path in override_dir.glob("*.cypher")}
-            )
+            self._queries.update(_queries_in(override_dir))
 
     def __getitem__(self, name: str) -> str:
         try:
@@ -33,3 +34,11 @@ class QueryCatalogue:
 
     def names(self) -> list[str]:
         return sorted(self._queries)
+
+
+def _queries_in(folder: Traversable) -> dict[str, str]:
+    return {
+        entry.name.removesuffix(".cypher"): entry.read_text(encoding="utf-8")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".cypher") and entry.is_file()
+    }

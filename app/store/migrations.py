@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING
 
 from app.store.catalogue import Backend
@@ -28,17 +28,24 @@ def _has_code(text: str) -> bool:
     return any(line.strip() and not line.strip().startswith("//") for line in text.splitlines())
 
 
-def migrations_for(directory: Path, backend: Backend) -> list[Migration]:
+MIGRATION_KINDS = ("cypher", "constraint")
+
+
+def migrations_for(directory: Traversable, backend: Backend) -> list[Migration]:
+    """`directory`: a folder on disk or any importlib.resources container (the packaged
+    migrations are read through importlib.resources)."""
     folder = directory / backend.value
-    found = [
-        Migration(name=path.stem, kind=path.suffix.lstrip("."), body=path.read_text())
-        for path in sorted(folder.iterdir())
-        if path.suffix in (".cypher", ".constraint")
-    ]
+    if not folder.is_dir():
+        raise FileNotFoundError(f"migrations folder {folder} does not exist")
+    found = []
+    for entry in folder.iterdir():
+        name, _, kind = entry.name.rpartition(".")
+        if kind in MIGRATION_KINDS and name and entry.is_file():
+            found.append(Migration(name=name, kind=kind, body=entry.read_text(encoding="utf-8")))
     return sorted(found, key=lambda m: m.name)
 
 
-def apply_migrations(store: GraphStore, directory: Path) -> list[str]:
+def apply_migrations(store: GraphStore, directory: Traversable) -> list[str]:
     """Applies the migrations not yet recorded; returns the names applied now."""
     done = store.applied_migrations()
     applied = []
