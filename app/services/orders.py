@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 
 from pydantic import BaseModel
 
@@ -23,6 +24,7 @@ from app.domain.ledger import (
     reversals_for_refund,
     reversed_amounts,
 )
+from app.domain.plans import Plan
 from app.domain.tiers import TierLadder, known_changes, tier_reached
 from app.store.ledger_queries import OrderContextRow, StoredOrder
 from app.store.port import GraphStore
@@ -74,33 +76,83 @@ def post_order(
     """Returns the order with its entries, and whether this call wrote them."""
     for _ in range(WRITE_TRIES):
         plan = plan_in_force(store.plans(), request.placed_at)
-        if plan is not None and plan.currency != request.currency:
-            raise InvalidInput(
-                f"order {request.id} is in {request.currency}; plan {plan.version}, in force at "
-                f"{request.placed_at}, pays in {plan.currency}",
-                field="currency",
-            )
+        _refuse_other_currency(request, plan)
         row = store.order_contexts([request]).get(request.id)
         if row is None:
             _refuse_unknown_members(store, request)
         assert row is not None
         _refuse_before_joining(request, row)
-        context = order_context(
-            row, request, ladder, first_purchase=row.first_purchase_order is None
-        )
-        entries = entries_for_order(request, plan, context, ladder, now) if plan else []
-        version = plan.version if plan else None
-        if store.record_order(
-            request, version, entries, expected_seq=row.seq, tier_seqs=context.tier_seqs, now=now
-        ):
-            order = Order(
-                **request.model_dump(), plan_version=version, seq=row.seq + 1, created_at=now
-            )
-            return OrderPosted(order=order, entries=entries), True
+        written = _price_and_record(store, ladder, request, plan, row, now)
+        if written is not None:
+            return written, True
         stored = store.orders_by_id([request.id])
         if stored:
             return _retried_order(store, request, stored[0]), False
     raise Conflict(f"order {request.id} kept racing with other writes of its buyer; retry it")
+
+
+def post_orders(
+    *, store: GraphStore, ladder: TierLadder, requests: Sequence[OrderCreate], now: int
+) -> list[OrderPosted]:
+    """Posts orders of distinct buyers (a bulk load), priced from one read of the plans and
+    of their contexts; an order that read cannot price (a member unknown, a currency or a time
+    the plan refuses) or whose write a concurrent one refused goes through `post_order`,
+    which explains or retries it. Returns each order with its entries, in order."""
+    if len({request.buyer_id for request in requests}) != len(requests):
+        raise InvalidInput("a bulk post takes each buyer once", field="buyer_id")
+    plans = store.plans()
+    contexts = store.order_contexts(requests)
+    posted = []
+    for request in requests:
+        plan = plan_in_force(plans, request.placed_at)
+        row = contexts.get(request.id)
+        written = None
+        if row is not None and _priceable(request, plan, row):
+            written = _price_and_record(store, ladder, request, plan, row, now)
+        if written is None:
+            written, _ = post_order(store=store, ladder=ladder, request=request, now=now)
+        posted.append(written)
+    return posted
+
+
+def _price_and_record(
+    store: GraphStore,
+    ladder: TierLadder,
+    request: OrderCreate,
+    plan: Plan | None,
+    row: OrderContextRow,
+    now: int,
+) -> OrderPosted | None:
+    """Prices the order from what the graph said (`row`) and writes it with its entries;
+    None when the write was refused (her state or the plan moved since, or the order
+    exists)."""
+    context = order_context(row, request, ladder, first_purchase=row.first_purchase_order is None)
+    entries = entries_for_order(request, plan, context, ladder, now) if plan else []
+    version = plan.version if plan else None
+    if not store.record_order(
+        request, version, entries, expected_seq=row.seq, tier_seqs=context.tier_seqs, now=now
+    ):
+        return None
+    order = Order(**request.model_dump(), plan_version=version, seq=row.seq + 1, created_at=now)
+    return OrderPosted(order=order, entries=entries)
+
+
+def _priceable(request: OrderCreate, plan: Plan | None, row: OrderContextRow) -> bool:
+    try:
+        _refuse_other_currency(request, plan)
+        _refuse_before_joining(request, row)
+    except InvalidInput:
+        return False
+    return True
+
+
+def _refuse_other_currency(request: OrderCreate, plan: Plan | None) -> None:
+    if plan is not None and plan.currency != request.currency:
+        raise InvalidInput(
+            f"order {request.id} is in {request.currency}; plan {plan.version}, in force at "
+            f"{request.placed_at}, pays in {plan.currency}",
+            field="currency",
+        )
 
 
 def _refuse_unknown_members(store: GraphStore, request: OrderCreate) -> None:

@@ -9,7 +9,15 @@ from app.domain.ledger import LedgerEntry, OrderCreate, RefundCreate
 from app.domain.members import NewMemberRow, PaidRow
 from app.domain.plans import DAY_MS, Plan
 from app.domain.tiers import DEFAULT_LADDER, TierLadder, TierStep
-from app.services.orders import RefundPosted, post_order, post_refund, release_due_entries
+from app.services.audit import audit_ledger
+from app.services.orders import (
+    OrderPosted,
+    RefundPosted,
+    post_order,
+    post_orders,
+    post_refund,
+    release_due_entries,
+)
 from app.services.plans import load_plan
 from app.store.cypher_store import CypherStore
 
@@ -323,3 +331,46 @@ def test_plan_change_mid_period_prices_each_order_by_its_placed_at(store: Cypher
     before_any = order("before", "a", placed_at=JAN - 1)
     unpriced, _ = post_order(store=store, ladder=DEFAULT_LADDER, request=before_any, now=NOW)
     assert unpriced.order.plan_version is None and unpriced.entries == []
+
+
+def test_a_bulk_post_prices_as_one_by_one_and_explains_what_it_cannot(
+    store: CypherStore,
+) -> None:
+    chain(store, "top", "mid", "a")
+    chain(store, "customer")
+    rules = [
+        {"kind": "referral_bonus", "amount": 700},
+        {"kind": "sales_commission", "rate_bp": 1000},
+        {"kind": "distribution", "level_rates_bp": [200, 100]},
+    ]
+    load_plan(store=store, ladder=DEFAULT_LADDER, plan=plan(rules=rules), now=NOW)
+    bulk = [order("o1", "customer", shared_by="a"), order("o2", "a"), order("o3", "mid")]
+    posted = post_orders(store=store, ladder=DEFAULT_LADDER, requests=bulk, now=NOW)
+    assert [p.order.id for p in posted] == ["o1", "o2", "o3"]
+    assert paid_to(posted[0].entries) == {
+        ("sales_commission", "a"): 1000,
+        ("distribution", "mid"): 200,
+        ("distribution", "top"): 100,
+    }
+    assert paid_to(posted[1].entries) == {
+        ("referral_bonus", "mid"): 700,
+        ("distribution", "mid"): 200,
+        ("distribution", "top"): 100,
+    }
+    # Posted again one by one, each answers what the bulk post wrote.
+    def ordered(posted: OrderPosted) -> OrderPosted:
+        return OrderPosted(order=posted.order, entries=sorted(posted.entries, key=lambda e: e.id))
+
+    again = [post_order(store=store, ladder=DEFAULT_LADDER, request=r, now=NOW) for r in bulk]
+    assert [ordered(p) for p, created in again if not created] == [ordered(p) for p in posted]
+    assert audit_ledger(store=store, ladder=DEFAULT_LADDER).differences == []
+    # What one read cannot price goes through post_order, which says why.
+    with pytest.raises(InvalidInput, match="buyer_id ghost is not a member"):
+        post_orders(store=store, ladder=DEFAULT_LADDER, requests=[order("o9", "ghost")], now=NOW)
+    with pytest.raises(InvalidInput, match="each buyer once"):
+        post_orders(
+            store=store,
+            ladder=DEFAULT_LADDER,
+            requests=[order("o7", "top"), order("o8", "top")],
+            now=NOW,
+        )
