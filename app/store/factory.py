@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from falkordb import FalkorDB
@@ -76,3 +78,33 @@ def open_store(settings: Settings, *, exclusive: bool = False, migrate: bool = T
         store.close()
         raise
     return store
+
+
+class Supervision(Protocol):
+    def stop(self) -> None: ...
+
+
+class _Unsupervised:
+    """Neo4j and a FalkorDB server: the driver and the client reconnect by themselves once
+    the server is back, and an unreachable one answers 503 meanwhile."""
+
+    def stop(self) -> None:
+        return None
+
+
+def supervise(
+    store: CypherStore, settings: Settings, *, on_recovered: Callable[[], None]
+) -> Supervision:
+    """Keeps the embedded engine this process owns alive (restarted after a crash, then
+    `on_recovered`, the start-up repairs, runs) and its write log folded into a snapshot
+    (app/store/embedded.py `EngineSupervisor`). Nothing to do for other stores. The callback
+    keeps the store layer from knowing the services."""
+    if not isinstance(store, FalkorDBStore) or store.engine is None:
+        return _Unsupervised()
+    return store.engine.supervise(
+        store.graph_name,
+        check_interval_s=settings.engine_check_interval_s,
+        compact_interval_s=settings.compact_interval_s,
+        compact_log_bytes=int(settings.compact_log_mb * 1024 * 1024),
+        on_recovered=[on_recovered],
+    )

@@ -14,7 +14,7 @@ from falkordb import FalkorDB
 from app.core.errors import InvalidInput, StoreUnavailable
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.cypher_store import CypherStore, Record
-from app.store.embedded import EmbeddedEngine
+from app.store.embedded import EmbeddedEngine, request_rewrite
 from app.store.migrations import Migration
 from app.store.port import ForestRow
 
@@ -73,14 +73,27 @@ class FalkorDBStore(CypherStore):
             result = (
                 self.graph.ro_query(query, params) if read_only else self.graph.query(query, params)
             )
-        except redis.ConnectionError as error:
-            raise StoreUnavailable(f"the FalkorDB engine did not answer: {error}") from error
+        except redis.ConnectionError as error:  # also "loading": a restarted engine replaying
+            raise self._unavailable(error) from error
         except redis.ResponseError as error:
             raise StoreQueryError(f"query {name!r} failed on FalkorDB: {error}") from error
         columns = [column[1] for column in result.header]
         return [dict(zip(columns, _plain(row), strict=True)) for row in result.result_set]
 
+    def _unavailable(self, error: redis.ConnectionError) -> StoreUnavailable:
+        if self.engine is None:
+            return StoreUnavailable(f"the FalkorDB engine did not answer: {error}")
+        # Our own engine: a serving owner's supervisor restarts it and logs that (one line,
+        # not one per failed call); the detail leaves out the socket's path.
+        self.engine.notice_trouble()
+        if self.engine.supervised:
+            return StoreUnavailable("the embedded graph engine is restarting; retry shortly")
+        return StoreUnavailable(f"the embedded graph engine did not answer: {error}")
+
     def ping(self) -> None:
+        if self.engine is not None and self.engine.recovering:
+            # It may answer already, but the start-up repairs have not run yet.
+            raise StoreUnavailable("the embedded graph engine is restarting; retry shortly")
         # A write-mode query creates the graph's key: read-only queries on a graph that has
         # never been written fail with "empty key".
         self._write("ping", {})
@@ -118,11 +131,7 @@ class FalkorDBStore(CypherStore):
         connection = self.client.connection
         if connection.info("persistence").get("aof_enabled") != 1:
             return
-        try:
-            connection.execute_command("BGREWRITEAOF")
-        except redis.ResponseError as error:  # one already running or scheduled: wait for it
-            if "in progress" not in str(error).lower():
-                raise
+        request_rewrite(connection)  # one already running or scheduled: wait for it
         deadline = time.monotonic() + COMPACT_TIMEOUT_S
         while time.monotonic() < deadline:
             state = connection.info("persistence")

@@ -1,5 +1,7 @@
 """The embedded engine's promises: one owner per folder, sharing for CLI commands, recovery
-from a crashed owner or engine, and nothing acknowledged lost."""
+from a crashed owner or engine, nothing acknowledged lost, and a write log that a serving
+owner's supervisor keeps folded into a snapshot (tests/api/test_engine_recovery.py: the
+restart under a running service)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,8 +22,8 @@ from app.domain.tiers import DEFAULT_LADDER
 from app.services.generator import generate_network
 from app.services.importer import import_members
 from app.store.cypher_store import CypherStore
-from app.store.embedded import EmbeddedEngine
-from app.store.factory import open_store
+from app.store.embedded import EmbeddedEngine, EngineSupervisor
+from app.store.factory import open_store, supervise
 from tests.conftest import make_settings
 from tests.engines import ROOT
 
@@ -196,3 +199,81 @@ def register(store: CypherStore, member_id: str, inviter_id: str) -> None:
         attributes_json=None,
     )
     assert store.register_members([row], DEFAULT_LADDER) == [member_id]
+
+
+def supervised(store: CypherStore, **settings: object) -> EngineSupervisor:
+    """The supervisor the server runs, on the engine `store` owns, once it has looked."""
+    values: dict[str, object] = {"engine_check_interval_s": 0.05, "compact_interval_s": 0}
+    values.update(settings)
+    supervision = supervise(store, make_settings(**values), on_recovered=lambda: None)
+    assert isinstance(supervision, EngineSupervisor)
+    wait_until(lambda: supervision.checks > 0)
+    return supervision
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout} s"
+        time.sleep(0.05)
+
+
+def test_the_log_a_start_replays_is_folded_into_a_snapshot(data_dir: Path) -> None:
+    log_dir = data_dir / "appendonlydir"
+    store = open_embedded(data_dir)
+    register_chain(store, "a", 30)
+    store.close()
+    assert incremental_log_bytes(log_dir) > 0  # what the next start replays
+    store = open_embedded(data_dir)
+    try:
+        supervision = supervised(store, compact_log_mb=0)
+        assert supervision.folds == 1
+        wait_until(lambda: incremental_log_bytes(log_dir) == 0)
+        supervision.stop()
+        assert store.member_count() == 30
+    finally:
+        store.close()
+
+
+def test_the_log_is_folded_once_it_passes_its_size_and_on_its_interval(data_dir: Path) -> None:
+    log_dir = data_dir / "appendonlydir"
+    store = open_embedded(data_dir)
+    try:
+        supervision = supervised(store, compact_log_mb=0.02)  # ~20 kB: a dozen writes
+        assert supervision.folds == 0  # nothing logged since the migrations' snapshot
+        register_chain(store, "s", 1)
+        checks = supervision.checks
+        wait_until(lambda: supervision.checks > checks + 3)
+        assert supervision.folds == 0 and incremental_log_bytes(log_dir) > 0
+        register_chain(store, "t", 30)
+        wait_until(lambda: supervision.folds > 0)
+        supervision.stop()
+
+        supervision = supervised(store, compact_log_mb=0, compact_interval_s=0.3)
+        wait_until(lambda: incremental_log_bytes(log_dir) == 0)
+        register_chain(store, "u", 1)
+        folds = supervision.folds
+        wait_until(lambda: supervision.folds > folds)  # by the timer
+        wait_until(lambda: incremental_log_bytes(log_dir) == 0)
+        supervision.stop()
+    finally:
+        store.close()
+    reopened = open_embedded(data_dir)
+    try:
+        assert reopened.member_count() == 32
+    finally:
+        reopened.close()
+
+
+def test_a_stopped_owner_does_not_restart_its_engine(data_dir: Path) -> None:
+    store = open_embedded(data_dir)
+    supervision = supervised(store)
+    store.close()  # stops the supervisor, then the engine
+    time.sleep(0.3)  # several checks' time
+    assert supervision.engine.engine_pid() is None and supervision.restarts == 0
+
+
+def register_chain(store: CypherStore, prefix: str, count: int) -> None:
+    rows = [row(f"{prefix}0")] + [row(f"{prefix}{k}", f"{prefix}{k - 1}") for k in range(1, count)]
+    for one in rows:
+        assert store.register_members([one], DEFAULT_LADDER) == [one.id]
