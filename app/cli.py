@@ -3,6 +3,9 @@ release."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import runpy
 import secrets
 import sys
@@ -17,12 +20,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from app.api.main import create_app
-from app.core.config import PROJECT_ROOT, ROLES, Settings, load_settings
-from app.core.errors import RefgraphError
+from app.core.config import PROJECT_ROOT, ROLES, Settings, load_settings, packaged
+from app.core.errors import InvalidInput, RefgraphError
 from app.domain.plans import Plan
 from app.services.audit import audit_ledger
 from app.services.connectors import run_connectors
-from app.services.demo import load_demo_ledger
+from app.services.demo import load_demo
 from app.services.generator import generate_network
 from app.services.group_importer import import_groups
 from app.services.importer import ImportReport, import_members
@@ -38,8 +41,20 @@ cli = typer.Typer(help="Referral Graph: a community's referral network as a prop
 plan_cli = typer.Typer(help="Commission plan versions: check, load, list.")
 cli.add_typer(plan_cli, name="plan")
 console = Console(stderr=True)
-DEMO_MEMBERS = 5000
-DEMO_ORDERS = 2000
+# The demo's size: ~3.5 orders a member, and posting the orders is most of its load time.
+DEMO_MEMBERS = 3000
+DEMO_SEED = 7
+# Where `serve --demo` keeps the keys it made: inside an embedded data folder, else (a graph
+# on a server) in the folder the command runs from.
+DEMO_KEYS_IN_DATA = "demo-keys.json"
+DEMO_KEYS_HERE = ".refgraph-demo-keys.json"
+NO_KEYS = (
+    "REFGRAPH_API_KEYS is not set, so the API would refuse every request (401). Set it to "
+    'key=role pairs, e.g. REFGRAPH_API_KEYS="$(openssl rand -hex 24)=admin,'
+    '$(openssl rand -hex 24)=storefront" (roles: admin, storefront, growth, auditor), or '
+    "api_keys in the file named by REFGRAPH_CONFIG_FILE; `refgraph serve --demo` makes demo "
+    "keys of its own."
+)
 
 
 @cli.command()
@@ -50,17 +65,27 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
 ) -> None:
-    """Run the HTTP API (migrating the graph first)."""
+    """Run the HTTP API (migrating the graph first). Needs REFGRAPH_API_KEYS, except with
+    --demo, which uses demo keys kept beside the data (the same ones at every start)."""
     settings = load_settings()
-    if demo and not settings.api_keys:
-        keys = {f"demo-{role}-{secrets.token_urlsafe(12)}": role for role in ROLES}
-        settings = settings.model_copy(update={"api_keys": keys})
+    if not settings.api_keys and not demo:
+        # Not wrapped to the terminal: the example must stay one line to copy.
+        console.print(f"[red]error:[/red] {NO_KEYS}", soft_wrap=True, highlight=False)
+        raise typer.Exit(1)
     store = open_store(settings, exclusive=True)
     try:
         if demo:
+            made: dict[str, str] = {}
+            if not settings.api_keys:
+                made = demo_keys(demo_keys_file(settings))
+                settings = settings.model_copy(update={"api_keys": made})
             _load_demo(settings, store)
-            for key, role in settings.api_keys.items():
-                console.print(f"[bold]{role:<10}[/bold] Authorization: Bearer {key}")
+            if not made:  # an operator's own keys are not echoed to the terminal
+                console.print("demo: using the keys from REFGRAPH_API_KEYS")
+            else:
+                console.print(f"demo keys, kept in {demo_keys_file(settings)}:")
+                for key, role in made.items():
+                    console.print(f"[bold]{role:<10}[/bold] Authorization: Bearer {key}")
         app = create_app(settings, store=store, owns_store=True)
     except BaseException:
         store.close()
@@ -343,25 +368,65 @@ def _import_with_progress(
 
 
 def _load_demo(settings: Settings, store: GraphStore) -> None:
+    # A restart keeps the demo (and the keys) it has: load_demo would add a second one
+    # beside it, under ids of its own.
     if store.member_count() > 0:
         console.print("demo: the graph already holds members; leaving it as it is")
         return
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "demo.csv"
-        generate_network(members=DEMO_MEMBERS, out=path, seed=7)
-        report = _import_with_progress(settings, store, path, 5000)
-        entries = load_demo_ledger(
-            store=store,
-            ladder=settings.tier_ladder,
-            network=path,
-            plan_file=PROJECT_ROOT / "examples" / "seed-plan.json",
-            orders=DEMO_ORDERS,
-            now=_now(),
-        )
-    console.print(
-        f"demo: {report.created} members, plan 2026-01, {DEMO_ORDERS} orders "
-        f"({entries} ledger entries) loaded"
+    started = time.monotonic()
+    loaded = load_demo(
+        store=store,
+        ladder=settings.tier_ladder,
+        plan_file=packaged("seed-plan.json"),
+        members=DEMO_MEMBERS,
+        now=_now(),
+        seed=DEMO_SEED,
+        progress=lambda stage: console.print(f"demo: loading {stage}"),
     )
+    console.print(
+        f"demo: {loaded.members} members ({loaded.paid} paid), {loaded.circles} circles, "
+        f"plans {', '.join(loaded.plans)}, {loaded.orders} orders and {loaded.refunds} refunds "
+        f"({loaded.entries} ledger entries) and a connector run, loaded in "
+        f"{time.monotonic() - started:.1f} s"
+    )
+
+
+def demo_keys_file(settings: Settings) -> Path:
+    """Beside the data the keys open, so that a restart of one data folder prints the same
+    keys; a graph on a server (Neo4j, FalkorDB) has no folder here, so the current one."""
+    if settings.graph_url.startswith("embedded:"):
+        return Path(settings.graph_url.removeprefix("embedded:")) / DEMO_KEYS_IN_DATA
+    return Path.cwd() / DEMO_KEYS_HERE
+
+
+def demo_keys(path: Path) -> dict[str, str]:
+    """The demo's keys (key -> role) kept in `path`, made on first use: one random key per
+    role, in a file only its owner can read, which appears whole or not at all (written
+    aside, then linked into place; of two first starts, the second reads the first's)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        by_role = {role: f"demo-{role}-{secrets.token_urlsafe(18)}" for role in ROLES}
+        handle, aside = tempfile.mkstemp(dir=path.parent, prefix=".demo-keys-")  # mode 0600
+        try:
+            with os.fdopen(handle, "w") as out:
+                out.write(json.dumps(by_role, indent=2) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            with contextlib.suppress(FileExistsError):  # another first start won: read its keys
+                os.link(aside, path)
+        finally:
+            os.unlink(aside)
+    try:
+        by_role = json.loads(path.read_text())
+        if not isinstance(by_role, dict) or sorted(by_role) != sorted(ROLES):
+            raise ValueError(f"expected one key for each of {', '.join(ROLES)}")
+        if not all(isinstance(key, str) and key for key in by_role.values()):
+            raise ValueError("every key must be a non-empty string")
+    except ValueError as error:
+        raise InvalidInput(
+            f"the demo keys file {path} is damaged ({error}); delete it to make new keys"
+        ) from None
+    return {key: role for role, key in by_role.items()}
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -51,21 +51,33 @@ SpendLadderDep = Annotated[SpendLadder, Depends(get_spend_ladder)]
 NowDep = Annotated[int, Depends(get_now)]
 
 
+KEY_REQUIRED = "an Authorization: Bearer <key> header is required"
+KEY_INVALID = "the API key is not valid"
+
+
+def role_of_key(api_keys: Mapping[str, str], presented: str) -> str | None:
+    """The role of a presented key, None for no configured key. Every configured key is
+    compared, in constant time, so timing says nothing of which key or how much matched.
+    Also the request guard's check (app/api/middleware.py), before a body is read."""
+    presented_bytes = presented.encode()
+    role = None
+    for key, key_role in api_keys.items():
+        if hmac.compare_digest(key.encode(), presented_bytes):
+            role = key_role
+    return role
+
+
 async def get_role(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> str:
+    """The caller's role. The request guard already refused a request under /v1 without a
+    valid key before its body was read; this is the check routes (and their roles) rely on."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(401, "an Authorization: Bearer <key> header is required")
-    presented = credentials.credentials.encode()
-    role = None
-    # Every configured key is compared, in constant time, so timing says nothing of which
-    # key or how much of it matched.
-    for key, key_role in settings.api_keys.items():
-        if hmac.compare_digest(key.encode(), presented):
-            role = key_role
+        raise HTTPException(401, KEY_REQUIRED)
+    role = role_of_key(settings.api_keys, credentials.credentials)
     if role is None:
-        raise HTTPException(401, "the API key is not valid")
+        raise HTTPException(401, KEY_INVALID)
     return role
 
 

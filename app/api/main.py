@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from app.api.middleware import RequestGuard
 from app.api.problems import install_problem_handlers
 from app.api.routes import (
     analytics,
@@ -30,7 +31,8 @@ from app.services.orders import HoldReleaser
 from app.services.repairs import run_startup_repairs
 from app.store.coalescing import CoalescingStore
 from app.store.cypher_store import CypherStore
-from app.store.factory import open_store
+from app.store.factory import open_store, supervise
+from app.web.docs import install_docs
 from app.web.router import install_web
 
 log = logging.getLogger("refgraph.api")
@@ -62,11 +64,17 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         inner = store if store is not None else open_store(settings, exclusive=True)
         _repair_at_start(inner, settings)
+        # An embedded engine that dies is started again under the running service, which
+        # then repairs what the crash left half-done, as at a start.
+        supervisor = supervise(
+            inner, settings, on_recovered=lambda: _repair_at_start(inner, settings)
+        )
         app.state.store = writes_grouped = CoalescingStore(inner)
         releaser = HoldReleaser(inner, settings.release_interval_s)
         try:
             yield
         finally:
+            supervisor.stop()  # first: no restart of an engine that is being stopped
             releaser.stop()
             writes_grouped.stop()
             if store is None or owns_store:
@@ -82,6 +90,8 @@ def create_app(
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    # Keys in URLs, the key and the body size are checked before anything reads the body.
+    app.add_middleware(RequestGuard, settings=settings)
     app.include_router(health.router)
     app.include_router(members.router)
     app.include_router(orders.router)
@@ -95,4 +105,5 @@ def create_app(
     app.include_router(jobs.router)
     app.include_router(connectors.router)
     install_web(app)
+    install_docs(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,8 +19,24 @@ from pydantic_settings import (
 from app.domain.spend import DEFAULT_SPEND_LADDER, SpendLadder
 from app.domain.tiers import DEFAULT_LADDER, TierLadder
 
+# The source checkout: scripts, benchmarks and tests live there. An installed service reads
+# only what ships inside the package (`packaged`).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ROLES = ("admin", "storefront", "growth", "auditor")
+
+
+def packaged(name: str) -> Path:
+    """A file or folder shipped inside the package (app/_resources: `cypher`, `migrations`,
+    `seed-plan.json`), found through importlib.resources so that a wheel installed anywhere
+    finds its own. An installed package is unpacked on disk, so the resource is a real path,
+    which the settings can carry and an operator can replace."""
+    resource = files("app").joinpath("_resources", name)
+    if not isinstance(resource, Path):
+        raise RuntimeError(
+            f"the packaged resource {name} is not a file-system path ({resource!r}); "
+            "install the package unpacked (pip install), not zipped"
+        )
+    return resource
 
 
 class Settings(BaseSettings):
@@ -36,14 +53,29 @@ class Settings(BaseSettings):
     api_keys: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     tier_ladder: TierLadder = DEFAULT_LADDER
     spend_ladder: SpendLadder = DEFAULT_SPEND_LADDER
-    cypher_dir: Path = PROJECT_ROOT / "cypher"
-    migrations_dir: Path = PROJECT_ROOT / "migrations"
+    cypher_dir: Path = Field(default_factory=lambda: packaged("cypher"))
+    migrations_dir: Path = Field(default_factory=lambda: packaged("migrations"))
     config_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     # How often the server releases held ledger entries whose hold has passed (0: never;
     # `refgraph release` does it on demand).
     release_interval_s: float = Field(default=60.0, ge=0)
+    # The largest request body the API reads (bytes); a larger one is answered 413 before it
+    # is read (on Content-Length) or as soon as it passes the limit (a chunked body).
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    # The server's watchdog over the embedded engine it owns: how often it checks that the
+    # engine lives (a call that cannot reach it wakes the watchdog at once); a dead one is
+    # started again and replays its append-only file.
+    engine_check_interval_s: float = Field(default=1.0, gt=0)
+    # The embedded engine's write log is folded into a snapshot once after the start, every
+    # this many seconds when anything was written (0: not on a timer), and as soon as the log
+    # written since the last snapshot passes compact_log_mb (0: not on size): a start
+    # replays the log one statement at a time (about 1.4 kB and 1 ms an API write: 17k
+    # took 14-23 s), so its size bounds the restart time. Each fold writes the whole graph
+    # (from a forked engine, which keeps serving).
+    compact_interval_s: float = Field(default=3600.0, ge=0)
+    compact_log_mb: float = Field(default=8.0, ge=0)
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.domain.spend import (
     Purchase,
@@ -17,15 +17,37 @@ from app.domain.spend import (
     spend_status,
     super_membership_status,
 )
+from app.domain.text import (
+    MAX_ATTRIBUTES_BYTES,
+    MAX_ATTRIBUTES_DEPTH,
+    VALID_UNICODE,
+    check_json_document,
+    servable_json,
+    servable_text,
+)
 from app.domain.tiers import TierLadder
 from app.domain.units import EpochMs
 
-# External ids travel in URL paths: no whitespace, no slash, no control character, bounded.
-MemberId = Annotated[str, StringConstraints(pattern=r"^[^\s/\x00-\x1f\x7f]{1,128}$")]
-# Free text may hold anything printable; control characters (NUL above all, which ends a
-# FalkorDB query header) are refused.
-DisplayName = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
-MAX_ATTRIBUTES_BYTES = 8192
+# What an external id may not hold: control characters (NUL above all ends a FalkorDB query
+# header), whitespace (Unicode White_Space) and the slash (ids travel in URL paths). Written
+# out with \xHH and \uHHHH escapes, never `\s`: the pattern is enforced by pydantic (Rust
+# regex) and published in the OpenAPI document (ECMA-262 regex), whose `\s` differ (U+0085
+# is whitespace to Rust, not to ECMA-262), so clients built from the document sent ids the
+# code then refused. The set is exactly what the `\s` pattern enforced before, so every id
+# already stored still reads back.
+ID_EXCLUDED = r"\x00-\x20\x7f\x85\xa0/\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+MAX_ID_LENGTH = 128
+ID_PATTERN = rf"^[^{ID_EXCLUDED}]{{1,{MAX_ID_LENGTH}}}$"
+MemberId = Annotated[str, StringConstraints(pattern=ID_PATTERN), VALID_UNICODE]
+# Ids the service makes from ids (ledger entries: `o:{order}:{rule}:{hop}`) or hands out
+# (job ids): an id's characters, a longer bound. Looked up, never written from a request.
+DerivedId = Annotated[
+    str, StringConstraints(pattern=rf"^[^{ID_EXCLUDED}]{{1,{2 * MAX_ID_LENGTH}}}$"), VALID_UNICODE
+]
+# Free text may hold anything printable; control characters are refused.
+DisplayName = Annotated[
+    str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"), VALID_UNICODE
+]
 # Per-level counters are kept for this many levels below a member; deeper levels still
 # count in the downline totals.
 TRACKED_LEVELS = 10
@@ -40,15 +62,30 @@ class MemberCreate(BaseModel):
     inviter_id: MemberId | None = None
     name: DisplayName | None = None
     joined_at: EpochMs | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: dict[str, Any] | None = Field(
+        default=None,
+        description=f"Free-form JSON: at most {MAX_ATTRIBUTES_DEPTH} levels deep and "
+        f"{MAX_ATTRIBUTES_BYTES} bytes encoded; valid Unicode and finite numbers only",
+    )
+
+    @field_validator("attributes")
+    @classmethod
+    def storable_attributes(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Refused here, before anything is written, rather than stored and then failing
+        every answer that holds her (the read, a retry, her paid mark)."""
+        if value is None:
+            return None
+        check_json_document(value, max_depth=MAX_ATTRIBUTES_DEPTH)
+        if len(_encode_attributes(value).encode()) > MAX_ATTRIBUTES_BYTES:
+            raise ValueError(f"attributes must encode to at most {MAX_ATTRIBUTES_BYTES} bytes")
+        return value
 
     def attributes_json(self) -> str | None:
-        if self.attributes is None:
-            return None
-        encoded = json.dumps(self.attributes, sort_keys=True, separators=(",", ":"))
-        if len(encoded.encode()) > MAX_ATTRIBUTES_BYTES:
-            raise ValueError(f"attributes must encode to at most {MAX_ATTRIBUTES_BYTES} bytes")
-        return encoded
+        return None if self.attributes is None else _encode_attributes(self.attributes)
+
+
+def _encode_attributes(attributes: dict[str, Any]) -> str:
+    return json.dumps(attributes, sort_keys=True, separators=(",", ":"))
 
 
 class PaidMark(BaseModel):
@@ -99,7 +136,12 @@ class MemberRecord(BaseModel):
 
     @property
     def attributes(self) -> dict[str, Any] | None:
-        return None if self.attributes_json is None else json.loads(self.attributes_json)
+        """As an answer can carry them, also when an older version stored what is refused
+        now (app/domain/text.py: servable_json); None when the stored text is no object."""
+        if self.attributes_json is None:
+            return None
+        value = servable_json(self.attributes_json, max_depth=MAX_ATTRIBUTES_DEPTH)
+        return value if isinstance(value, dict) else None
 
 
 class Member(BaseModel):
@@ -118,7 +160,7 @@ class Member(BaseModel):
         return cls(
             id=record.id,
             inviter_id=record.inviter_id,
-            name=record.name,
+            name=None if record.name is None else servable_text(record.name),
             joined_at=record.joined_at,
             paid_at=record.paid_at,
             tier=record.tier,

@@ -107,7 +107,8 @@ class Plan(BaseModel):
     effective_from: EpochMs
     currency: Currency
     max_levels: int = Field(strict=True, ge=0)
-    promoter_counts_as_level: bool = False
+    # Strict, like every number here: a 0 or "false" is a client bug, not a flag.
+    promoter_counts_as_level: bool = Field(default=False, strict=True)
     rate_ceiling_bp: int = Field(strict=True, ge=0)
     rules: list[Rule] = Field(max_length=20)
 

@@ -13,7 +13,8 @@ class TierStep(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     tier: str = Field(min_length=1, max_length=40)
-    min_paid_invites: int = Field(ge=0)
+    # Strict: a count is an integer; "5", 5.0 or true in a what-if ladder is a client bug.
+    min_paid_invites: int = Field(ge=0, strict=True)
 
 
 class TierLadder(BaseModel):

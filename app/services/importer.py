@@ -5,6 +5,7 @@ finishes what a crashed run left undone (rows registered but not yet marked paid
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import time
@@ -26,8 +27,9 @@ from app.domain.members import (
     joined_before_inviter,
     registration_conflicts,
 )
+from app.domain.text import servable_text, unicode_problem
 from app.domain.tiers import TierLadder
-from app.domain.units import iso_epoch_ms
+from app.domain.units import iso_epoch_ms, quoted
 from app.services.csv_records import csv_records
 from app.services.paid_bonuses import repair_paid_bonuses
 from app.store.port import GraphStore
@@ -36,6 +38,8 @@ COLUMNS = ("id", "inviter_id", "joined_at", "paid_at", "name")
 CSV_SUFFIXES = {".csv"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 _INTEGER = re.compile(r"-?\d+")
+# Digits of the largest time there is (year 9999 in epoch ms has 15).
+MAX_TIME_DIGITS = 16
 
 # A line as read: its number, and its fields by column name or why it could not be read.
 RawLine = tuple[int, dict[str, Any] | str]
@@ -237,23 +241,35 @@ def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 def _raw_lines(source: Path) -> Iterator[RawLine]:
     suffix = source.suffix.lower()
-    try:
-        if suffix in CSV_SUFFIXES:
-            yield from csv_records(source, COLUMNS)
-        elif suffix in JSONL_SUFFIXES:
-            yield from _jsonl_lines(source)
-        else:
-            raise InvalidInput(
-                f"{source.name}: unknown file type {suffix!r}; use .csv, .jsonl or .ndjson",
-                field="source",
-            )
-    except UnicodeDecodeError as error:
-        raise InvalidInput(f"{source.name} is not UTF-8 text: {error}", field="source") from error
+    if suffix in CSV_SUFFIXES:
+        yield from csv_records(source, COLUMNS)
+    elif suffix in JSONL_SUFFIXES:
+        yield from _jsonl_lines(source)
+    else:
+        raise InvalidInput(
+            f"{source.name}: unknown file type {suffix!r}; use .csv, .jsonl or .ndjson",
+            field="source",
+        )
 
 
 def _jsonl_lines(source: Path) -> Iterator[RawLine]:
-    with source.open(encoding="utf-8-sig") as handle:
-        for line, text in enumerate(handle, start=1):
+    """Each line decoded and parsed on its own: a line that is not UTF-8 or not JSON is
+    reported, and the lines after it are still read."""
+    with source.open("rb") as handle:
+        for line, raw in enumerate(handle, start=1):
+            if line == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                yield (
+                    line,
+                    (
+                        f"not UTF-8 text: byte 0x{raw[error.start]:02x} at column "
+                        f"{error.start + 1} ({error.reason})"
+                    ),
+                )
+                continue
             if not text.strip():
                 continue
             try:
@@ -261,10 +277,16 @@ def _jsonl_lines(source: Path) -> Iterator[RawLine]:
             except json.JSONDecodeError as error:
                 yield line, f"not JSON: {error.msg} at column {error.colno}"
                 continue
+            except (ValueError, RecursionError) as error:
+                # An integer past Python's 4,300 digits, or nesting past its stack: not
+                # JSON this import can read, and no reason to stop the others.
+                yield line, f"not JSON this import can read: {type(error).__name__}"
+                continue
             if not isinstance(value, dict):
                 yield line, "not a JSON object"
                 continue
-            unknown = sorted(set(value) - set(COLUMNS))
+            # As a report can print them: a key may hold a lone surrogate.
+            unknown = sorted(servable_text(key) for key in set(value) - set(COLUMNS))
             if unknown:
                 yield line, f"unknown field {', '.join(unknown)}; expected {', '.join(COLUMNS)}"
                 continue
@@ -272,10 +294,13 @@ def _jsonl_lines(source: Path) -> Iterator[RawLine]:
 
 
 def _readable_id(fields: dict[str, Any] | str) -> str | None:
+    """The line's id, when a report can show it (a lone surrogate could not be printed)."""
     if isinstance(fields, str):
         return None
     member_id = fields.get("id")
-    return member_id if isinstance(member_id, str) and member_id else None
+    if isinstance(member_id, str) and member_id and unicode_problem(member_id) is None:
+        return member_id
+    return None
 
 
 def _import_row(line: int, fields: dict[str, Any], now: int) -> ImportRow:
@@ -319,12 +344,18 @@ def _epoch_ms(value: Any, name: str) -> int | None:
     if isinstance(value, str):
         text = value.strip()
         if _INTEGER.fullmatch(text):
+            # Bounded before int(): past 4,300 digits int() raises, and a 5,000-digit time
+            # stopped the whole import with a traceback.
+            if len(text.lstrip("-")) > MAX_TIME_DIGITS:
+                raise MalformedRow(f"{name} {quoted(text)} is out of range for epoch milliseconds")
             return int(text)
         try:
             return iso_epoch_ms(text, naive_is_utc=True)
         except ValueError:
             pass
-    raise MalformedRow(f"{name} {value!r} is neither epoch milliseconds nor an ISO-8601 time")
+    raise MalformedRow(
+        f"{name} {quoted(str(value))} is neither epoch milliseconds nor an ISO-8601 time"
+    )
 
 
 def _validation_summary(error: ValidationError) -> str:

@@ -59,6 +59,9 @@ class StaticAssets(StaticFiles):
         # mixes old and new modules.
         response.headers["Cache-Control"] = "no-cache"
         response.headers.update(SECURITY_HEADERS)
+        # Every file, not only `/`: /ui/static/index.html is the same page, and was served
+        # without the policy (so it could be framed, or run what the policy forbids).
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         return response
 
 

@@ -6,8 +6,10 @@ import pytest
 
 from app.domain.analytics import (
     DAY_MS,
+    END_OF_TIME_MS,
     Cohort,
     MemberActivity,
+    cohort_window,
     cohorts,
     month_index,
     month_label,
@@ -159,3 +161,11 @@ def test_top_share(sales: list[int], share: float) -> None:
 def test_top_share_is_exact_past_two_to_the_53() -> None:
     big = 2**60
     assert top_share([big + 1, 1, 1, 1, big]) == (big + 1) / (2 * big + 3)
+
+
+def test_windows_at_the_end_of_time_stay_in_range() -> None:
+    """A cohort window ending in 9999 looks six months on for purchases: past what datetime
+    can hold, a 500 on `GET /v1/analytics/cohorts?to=253383811200001` (the API fuzz run)."""
+    last_ms = 253_402_300_799_999
+    assert purchase_horizon(253_383_811_200_001) == END_OF_TIME_MS
+    assert cohort_window(last_ms - 1, None, now=0) == (last_ms - 1, END_OF_TIME_MS)

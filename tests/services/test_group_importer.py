@@ -11,6 +11,7 @@ from app.core.errors import InvalidInput
 from app.domain.groups import GroupCreate, GroupKind
 from app.domain.members import NewMemberRow
 from app.domain.tiers import DEFAULT_LADDER
+from app.services.csv_records import QUOTE_RUNS_PAST_LINE
 from app.services.group_importer import GroupProblemKind, import_groups
 from app.store.cypher_store import CypherStore
 from tests.test_cli import refgraph
@@ -96,6 +97,29 @@ def test_rerunning_adds_nothing_and_reports_the_same_lines(
     assert again.memberships_existing == first.memberships_added + first.memberships_existing
     assert [p.line for p in again.problems] == [p.line for p in first.problems]
     assert store.groups_by_id(["reading"])[0].members_total == 3
+
+
+def test_a_stray_quote_or_a_bad_byte_costs_its_own_line_only(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    """An unbalanced quote swallowed every later line; a byte that is not UTF-8 refused the
+    whole file."""
+    members(store, *(f"m{i}" for i in range(1_001)))
+    rows = [f"big,topic,Big,m{i}" for i in range(1_001)]
+    rows[500] = 'big,topic,"Big,m500'  # line 502
+    rows[700] = "big,topic,Big,m700\udcff"  # line 702: written below as the byte 0xff
+    source = tmp_path / "groups.csv"
+    text = HEADER + "\n".join(rows) + "\n"
+    source.write_bytes(text.encode("utf-8", "surrogateescape"))
+    report = import_groups(store=store, source=source)
+    assert [(p.line, p.kind) for p in report.problems] == [
+        (502, GroupProblemKind.MALFORMED),
+        (702, GroupProblemKind.MALFORMED),
+    ]
+    assert report.problems[0].reason == QUOTE_RUNS_PAST_LINE
+    assert "not UTF-8" in report.problems[1].reason
+    assert (report.rows_read, report.memberships_added) == (1_001, 999)
+    assert store.groups_by_id(["big"])[0].members_total == 999
 
 
 def test_a_wrong_header_or_file_type_stops_before_writing(

@@ -15,6 +15,7 @@ from app.domain.forest import ProblemKind
 from app.domain.members import PaidRow
 from app.domain.tiers import TierLadder
 from app.services.audit import audit_ledger
+from app.services.csv_records import QUOTE_RUNS_PAST_LINE
 from app.services.importer import ImportReport, import_members
 from app.services.plans import load_plan
 from app.services.verify import verify_store
@@ -257,17 +258,21 @@ def test_malformed_rows_of_every_kind_are_reported_and_the_rest_imported(
         + ",,1000,,No id\n"  # 4
         + "early,ok,5000,4000,Paid first\n"  # 5
         + "short,ok,1000\n"  # 6
-        + '"quoted\nid",,1000,,Spans two lines\n'  # 7-8: whitespace in the id
+        + '"quoted id",,1000,,Space in the id\n'  # 7: whitespace in the id
+        + '"never closed,,1000,,A quote left open\n'  # 8
         + "\n"  # 9: blank, ignored
         + "neg,ok,-1,,Before 1970\n"  # 10
         + "fine,ok,1970-01-01T00:00:01Z,1970-01-01T00:00:02+00:00,Fine too\n",  # 11
     )
     report = run_import(store, source)
-    assert problem_kinds(report) == {(line, ProblemKind.MALFORMED) for line in (3, 4, 5, 6, 7, 10)}
+    assert problem_kinds(report) == {
+        (line, ProblemKind.MALFORMED) for line in (3, 4, 5, 6, 7, 8, 10)
+    }
     reasons = {problem.line: problem.reason for problem in report.problems}
     assert reasons[4] == "missing id" and "before joined_at" in reasons[5]
     assert "5 columns" in reasons[6]
-    assert (report.rows_read, report.created, report.marked_paid) == (8, 2, 1)
+    assert reasons[8] == QUOTE_RUNS_PAST_LINE
+    assert (report.rows_read, report.created, report.marked_paid) == (9, 2, 1)
     [fine] = store.get_members(["fine"])
     assert (fine.joined_at, fine.paid_at) == (1000, 2000)
 
@@ -305,3 +310,75 @@ def test_a_file_it_cannot_read_is_refused_whole(store: CypherStore, tmp_path: Pa
     with pytest.raises(InvalidInput, match="unknown file type"):
         run_import(store, write(tmp_path, "x.txt", HEADER))
     assert run_import(store, write(tmp_path, "empty.csv", "")).rows_read == 0
+
+
+def many_rows(count: int) -> list[str]:
+    """`count` roots, one a line: a refused one leaves no orphans below it."""
+    return [f"m{i},,{1_000 + i},,Member {i}" for i in range(count)]
+
+
+def test_a_stray_quote_costs_its_own_line_only(store: CypherStore, tmp_path: Path) -> None:
+    """One unbalanced quote made the csv module read every later line into one field: 500
+    of 1,001 rows lost, 1 problem reported."""
+    rows = many_rows(1_001)
+    rows[500] = 'm500,,1500,,"Ann'  # line 502 (the header is line 1)
+    report = run_import(store, write(tmp_path, "quote.csv", HEADER + "\n".join(rows) + "\n"))
+    assert [(p.line, p.kind, p.reason) for p in report.problems] == [
+        (502, ProblemKind.MALFORMED, QUOTE_RUNS_PAST_LINE)
+    ]
+    assert (report.rows_read, report.created) == (1_001, 1_000)
+    assert len(store.get_members([f"m{i}" for i in (499, 501, 1_000)])) == 3
+
+
+def test_a_5000_digit_time_is_a_problem_of_its_line(store: CypherStore, tmp_path: Path) -> None:
+    """It crashed the whole import with a traceback (int() refuses 4,300+ digits)."""
+    huge = "9" * 5_000
+    csv_rows = ["ok,,1000,,Fine", f"huge,,{huge},,Huge", f"paid,,1000,{huge},Paid", "after,,1,,A"]
+    report = run_import(store, write(tmp_path, "huge.csv", HEADER + "\n".join(csv_rows) + "\n"))
+    assert problem_kinds(report) == {(3, ProblemKind.MALFORMED), (4, ProblemKind.MALFORMED)}
+    assert all("out of range" in p.reason and len(p.reason) < 200 for p in report.problems)
+    assert report.created == 2
+    jsonl_rows = ['{"id": "j1"}', f'{{"id": "j2", "joined_at": {huge}}}', '{"id": "j3"}']
+    report = run_import(store, write(tmp_path, "huge.jsonl", "\n".join(jsonl_rows) + "\n"))
+    assert problem_kinds(report) == {(2, ProblemKind.MALFORMED)}
+    assert report.created == 2
+
+
+def test_a_byte_that_is_not_utf8_is_a_problem_of_its_line(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    """One such byte refused the whole file."""
+    source = tmp_path / "latin1.csv"
+    source.write_bytes(
+        b"\xef\xbb\xbf"  # a BOM, as spreadsheets write it
+        + HEADER.encode()
+        + b"ok,,1000,,Fine\n"
+        + b"cafe,,1000,,Caf\xe9\n"  # line 3: Latin-1
+        + b"after,,1000,,Apr\xc3\xa8s\n"
+    )
+    report = run_import(store, source)
+    assert [(p.line, p.kind) for p in report.problems] == [(3, ProblemKind.MALFORMED)]
+    assert "not UTF-8" in report.problems[0].reason and "0xe9" in report.problems[0].reason
+    assert report.created == 2
+    assert store.get_members(["after"])[0].name == "Après"
+    jsonl = tmp_path / "latin1.jsonl"
+    jsonl.write_bytes(b'{"id": "j1"}\n{"id": "j2", "name": "Caf\xe9"}\n{"id": "j3"}\n')
+    report = run_import(store, jsonl)
+    assert [(p.line, p.kind) for p in report.problems] == [(2, ProblemKind.MALFORMED)]
+    assert report.created == 2
+
+
+def test_jsonl_strings_that_are_not_unicode_are_refused_by_line(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    lines = [
+        '{"id": "a\\ud800"}',  # 1: a lone surrogate in the id
+        '{"id": "b", "name": "\\udfff"}',  # 2: in the name
+        '{"id": "c", "\\ud800": 1}',  # 3: in an unknown key
+        '{"id": "d", "name": "\\ud83d\\ude00"}',  # 4: a pair is one character: fine
+    ]
+    report = run_import(store, write(tmp_path, "s.jsonl", "\n".join(lines) + "\n"))
+    assert problem_kinds(report) == {(line, ProblemKind.MALFORMED) for line in (1, 2, 3)}
+    assert all(p.id is None or p.id.isascii() for p in report.problems)
+    report.model_dump_json()  # a report can always be printed
+    assert store.get_members(["d"])[0].name == "\U0001f600"

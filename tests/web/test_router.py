@@ -41,3 +41,18 @@ def test_the_context_needs_a_key_and_tells_the_role_and_ladder(client: TestClien
     context = client.get("/ui/context", headers=auth("growth")).json()
     assert context["role"] == "growth"
     assert context["tier_ladder"][0]["tier"] == "bee"
+
+
+def test_every_page_path_carries_the_policy(client: TestClient) -> None:
+    """`/ui/static/index.html` is the same page as `/`, and was served without the policy:
+    it could be framed by any site (clickjacking) and run what the policy forbids."""
+    for path in ("/", "/ui/static/index.html", "/ui/static/js/main.js", "/ui/static/app.css"):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        policy = answer.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy, path
+        assert answer.headers["x-content-type-options"] == "nosniff", path
+    etag = client.get("/ui/static/index.html").headers["etag"]
+    again = client.get("/ui/static/index.html", headers={"if-none-match": etag})
+    assert again.status_code == 304
+    assert "frame-ancestors 'none'" in again.headers["content-security-policy"]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from app.api.deps import NetworkReaders, NowDep, StoreDep
 from app.api.problems import problem_responses
-from app.domain.units import Currency, EpochMs
+from app.domain.units import Currency, EpochMsQuery
 from app.services import analytics
 from app.services.analytics import Cohorts, Concentration
 
@@ -24,11 +24,11 @@ def get_cohorts(
     store: StoreDep,
     now: NowDep,
     from_: Annotated[
-        EpochMs | None,
+        EpochMsQuery | None,
         Query(alias="from", description="joined_at at or after; default: 12 months before `to`"),
     ] = None,
     to: Annotated[
-        EpochMs | None,
+        EpochMsQuery | None,
         Query(description="joined_at before; default: 12 months after `from`"),
     ] = None,
 ) -> Cohorts:
@@ -50,11 +50,11 @@ def get_concentration(
     store: StoreDep,
     now: NowDep,
     from_: Annotated[
-        EpochMs | None,
+        EpochMsQuery | None,
         Query(alias="from", description="placed_at at or after; default: 30 days before `to`"),
     ] = None,
     to: Annotated[
-        EpochMs | None,
+        EpochMsQuery | None,
         Query(description="placed_at before; default: 30 days after `from`"),
     ] = None,
     currency: Annotated[

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Path, Query
 from app.api.deps import Auditors, EarningsReaders, NowDep, StoreDep
 from app.api.problems import problem_responses
 from app.api.routes.ledger import BY_DESCRIPTION
-from app.domain.units import EpochMs
+from app.domain.members import MemberId
+from app.domain.units import EpochMsQuery
 from app.services import compliance, earnings
 from app.services.compliance import ComplianceReport
 from app.services.earnings import Earnings
@@ -25,10 +26,12 @@ router = APIRouter(prefix="/v1")
     responses=problem_responses(401, 403, 404, 422),
 )
 def get_earnings(
-    member_id: Annotated[str, Path(description="The member's external id")],
+    member_id: Annotated[MemberId, Path(description="The member's external id")],
     store: StoreDep,
-    from_: Annotated[EpochMs | None, Query(alias="from", description="`by` at or after")] = None,
-    to: Annotated[EpochMs | None, Query(description="`by` before")] = None,
+    from_: Annotated[
+        EpochMsQuery | None, Query(alias="from", description="`by` at or after")
+    ] = None,
+    to: Annotated[EpochMsQuery | None, Query(description="`by` before")] = None,
     by: Annotated[TimeBasis, Query(description=BY_DESCRIPTION)] = "event_at",
 ) -> Earnings:
     """Her net earnings per currency: by rule kind, by status and by calendar month (UTC)
@@ -46,8 +49,10 @@ def get_earnings(
 def get_compliance_report(
     store: StoreDep,
     now: NowDep,
-    from_: Annotated[EpochMs | None, Query(alias="from", description="`by` at or after")] = None,
-    to: Annotated[EpochMs | None, Query(description="`by` before")] = None,
+    from_: Annotated[
+        EpochMsQuery | None, Query(alias="from", description="`by` at or after")
+    ] = None,
+    to: Annotated[EpochMsQuery | None, Query(description="`by` before")] = None,
     by: Annotated[TimeBasis, Query(description=BY_DESCRIPTION)] = "event_at",
 ) -> ComplianceReport:
     """Network depth and concentration, the deepest hop any payout reached against the hard

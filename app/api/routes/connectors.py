@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from app.api.deps import NetworkReaders, StoreDep
 from app.api.problems import problem_responses
+from app.domain.groups import GroupId
 from app.services.connectors import MAX_LIMIT, ConnectorPage, SortKey, top_connectors
 
 router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
 def list_connectors(
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    circle: Annotated[str | None, Query(description="Only members of this circle")] = None,
+    circle: Annotated[GroupId | None, Query(description="Only members of this circle")] = None,
     sort: Annotated[SortKey, Query(description="`score` or a part's name")] = "score",
 ) -> ConnectorPage:
     """Members by score (or by one part), each with her rank and the parts of her score,

@@ -24,7 +24,7 @@ MemberIdPath = Annotated[MemberId, Path(description="The member's external id")]
     dependencies=[GroupWriters],
     responses={
         200: {"model": Group, "description": "Already created (a retry)"},
-        **problem_responses(401, 403, 409, 422),
+        **problem_responses(401, 403, 409, 413, 422),
     },
 )
 def create_group(request: GroupCreate, store: StoreDep, response: Response) -> Group:

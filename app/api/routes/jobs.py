@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from app.api.deps import Admins, GrowthTeam, LadderDep, NowDep, StoreDep
 from app.api.problems import problem_responses
+from app.domain.members import DerivedId
 from app.services import connectors
 from app.services.jobs import Job, get_job, start_job
 
@@ -35,8 +38,12 @@ def start_connectors_job(store: StoreDep, ladder: LadderDep, now: NowDep) -> dic
 @router.get(
     "/{job_id}",
     dependencies=[GrowthTeam],
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
-def read_job(job_id: str, store: StoreDep, now: NowDep) -> Job:
+def read_job(
+    job_id: Annotated[DerivedId, Path(description="The job_id its start answered")],
+    store: StoreDep,
+    now: NowDep,
+) -> Job:
     """A job whose process stopped (no heartbeat for a minute) reads as `failed`."""
     return get_job(store=store, job_id=job_id, now=now)

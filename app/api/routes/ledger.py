@@ -8,8 +8,10 @@ from fastapi import APIRouter, Path, Query
 
 from app.api.deps import Auditors, StoreDep
 from app.api.problems import problem_responses
+from app.domain.ledger import ExternalId
+from app.domain.members import DerivedId, MemberId
 from app.domain.plans import RuleKind
-from app.domain.units import EpochMs
+from app.domain.units import EpochMsQuery
 from app.services import ledger as service
 from app.services.ledger import MAX_PAGE, LedgerPage, Trace
 from app.store.ledger_queries import LedgerFilter, TimeBasis
@@ -25,12 +27,14 @@ router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 @router.get("", dependencies=[Auditors], responses=problem_responses(401, 403, 422))
 def list_ledger(
     store: StoreDep,
-    beneficiary_id: str | None = None,
+    beneficiary_id: MemberId | None = None,
     kind: RuleKind | None = None,
     status: Literal["pending", "available"] | None = None,
-    order_id: str | None = None,
-    from_: Annotated[EpochMs | None, Query(alias="from", description="`by` at or after")] = None,
-    to: Annotated[EpochMs | None, Query(description="`by` before")] = None,
+    order_id: ExternalId | None = None,
+    from_: Annotated[
+        EpochMsQuery | None, Query(alias="from", description="`by` at or after")
+    ] = None,
+    to: Annotated[EpochMsQuery | None, Query(description="`by` before")] = None,
     by: Annotated[TimeBasis, Query(description=BY_DESCRIPTION)] = "event_at",
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
@@ -50,10 +54,12 @@ def list_ledger(
 
 
 @router.get(
-    "/{entry_id}/trace", dependencies=[Auditors], responses=problem_responses(401, 403, 404)
+    "/{entry_id}/trace",
+    dependencies=[Auditors],
+    responses=problem_responses(401, 403, 404, 422),
 )
 def trace_entry(
-    entry_id: Annotated[str, Path(description="A ledger entry's id")], store: StoreDep
+    entry_id: Annotated[DerivedId, Path(description="A ledger entry's id")], store: StoreDep
 ) -> Trace:
     """Why the entry exists: the order, the plan rule, the beneficiary's tier then, and the
     invitation edges from the source up to the beneficiary (each with its hop)."""

@@ -21,17 +21,18 @@ from app.domain.members import (
     DownlineCounts,
     Member,
     MemberCreate,
+    MemberId,
     PaidMark,
     TierStatus,
     Upline,
 )
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
-from app.domain.units import EpochMs
+from app.domain.units import EpochMsQuery
 from app.services import members as service
 from app.services import super_memberships
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
-MemberIdPath = Annotated[str, Path(description="The member's external id")]
+MemberIdPath = Annotated[MemberId, Path(description="The member's external id")]
 
 
 @router.post(
@@ -40,7 +41,7 @@ MemberIdPath = Annotated[str, Path(description="The member's external id")]
     dependencies=[Writers],
     responses={
         200: {"model": Member, "description": "Already registered (a retry)"},
-        **problem_responses(401, 403, 409, 422),
+        **problem_responses(401, 403, 409, 413, 422),
     },
 )
 def register_member(
@@ -56,7 +57,7 @@ def register_member(
 @router.post(
     "/{member_id}/paid",
     dependencies=[Writers],
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 413, 422),
 )
 def mark_paid(
     member_id: MemberIdPath,
@@ -73,7 +74,7 @@ def mark_paid(
 
 
 @router.get(
-    "/{member_id}", dependencies=[MemberReaders], responses=problem_responses(401, 403, 404)
+    "/{member_id}", dependencies=[MemberReaders], responses=problem_responses(401, 403, 404, 422)
 )
 def get_member(member_id: MemberIdPath, store: StoreDep) -> Member:
     return service.get_member(store=store, member_id=member_id)
@@ -91,7 +92,7 @@ def get_tier(
     spend_ladder: SpendLadderDep,
     now: NowDep,
     as_of: Annotated[
-        EpochMs | None, Query(description="Answer from the history at this moment")
+        EpochMsQuery | None, Query(description="Answer from the history at this moment")
     ] = None,
 ) -> TierStatus:
     """Both ladders: the honour tier (from maintained counters, or at `as_of` from the
@@ -116,7 +117,7 @@ def get_tier(
             "model": SuperMembership,
             "description": "Already recorded (a retry): nothing written",
         },
-        **problem_responses(401, 403, 404, 409, 422),
+        **problem_responses(401, 403, 404, 409, 413, 422),
     },
 )
 def add_super_membership(

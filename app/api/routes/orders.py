@@ -8,12 +8,12 @@ from fastapi import APIRouter, Path, Response
 
 from app.api.deps import Auditors, LadderDep, NowDep, StoreDep, Writers
 from app.api.problems import problem_responses
-from app.domain.ledger import OrderCreate, RefundCreate
+from app.domain.ledger import ExternalId, OrderCreate, RefundCreate
 from app.services import orders as service
 from app.services.orders import OrderPosted, RefundPosted
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
-OrderIdPath = Annotated[str, Path(description="The order's external id")]
+OrderIdPath = Annotated[ExternalId, Path(description="The order's external id")]
 
 
 @router.post(
@@ -22,7 +22,7 @@ OrderIdPath = Annotated[str, Path(description="The order's external id")]
     dependencies=[Writers],
     responses={
         200: {"model": OrderPosted, "description": "Already posted (a retry): nothing written"},
-        **problem_responses(401, 403, 409, 422),
+        **problem_responses(401, 403, 409, 413, 422),
     },
 )
 def post_order(
@@ -41,7 +41,7 @@ def post_order(
     dependencies=[Writers],
     responses={
         200: {"model": RefundPosted, "description": "Already posted (a retry): nothing written"},
-        **problem_responses(401, 403, 404, 409, 422),
+        **problem_responses(401, 403, 404, 409, 413, 422),
     },
 )
 def post_refund(
@@ -61,7 +61,7 @@ def post_refund(
     return posted
 
 
-@router.get("/{order_id}", dependencies=[Auditors], responses=problem_responses(401, 403, 404))
+@router.get("/{order_id}", dependencies=[Auditors], responses=problem_responses(401, 403, 404, 422))
 def get_order(order_id: OrderIdPath, store: StoreDep) -> OrderPosted:
     """The order with every entry it and its refunds wrote."""
     return service.get_order(store=store, order_id=order_id)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Response
 from app.api.deps import Admins, Auditors, LadderDep, NowDep, StoreDep
 from app.api.problems import problem_responses
 from app.core.errors import InvalidInput
-from app.domain.plans import Plan
+from app.domain.plans import Plan, PlanVersion
 from app.services import plans as service
 from app.services.plans import PlanCheck, PlanLoaded
 
@@ -23,11 +23,11 @@ router = APIRouter(prefix="/v1/plans", tags=["plans"])
     response_model_exclude_unset=True,
     responses={
         200: {"model": PlanLoaded, "description": "This document is already loaded"},
-        **problem_responses(401, 403, 409, 422),
+        **problem_responses(401, 403, 409, 413, 422),
     },
 )
 def put_plan(
-    version: Annotated[str, Path(description="Must equal the document's `version`")],
+    version: Annotated[PlanVersion, Path(description="Must equal the document's `version`")],
     plan: Plan,
     store: StoreDep,
     ladder: LadderDep,
@@ -47,7 +47,7 @@ def put_plan(
     return loaded
 
 
-@router.post("/check", dependencies=[Admins], responses=problem_responses(401, 403, 422))
+@router.post("/check", dependencies=[Admins], responses=problem_responses(401, 403, 413, 422))
 def check_plan(plan: Plan, ladder: LadderDep) -> PlanCheck:
     """Guardrails and lint for a plan, without loading it."""
     return service.check_plan(plan, ladder)

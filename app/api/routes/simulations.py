@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/simulations", tags=["simulations"])
     "/tiers",
     dependencies=[GrowthTeam],
     response_model_by_alias=True,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 413, 422),
 )
 def simulate_tier_ladder(
     proposal: TierProposal, store: StoreDep, ladder: LadderDep

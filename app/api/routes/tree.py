@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from app.api.deps import NetworkReaders, StoreDep
 from app.api.problems import problem_responses
+from app.domain.members import MemberId
 from app.domain.tree import (
     DEFAULT_CHILDREN_LIMIT,
     DEFAULT_DEPTH,
@@ -26,7 +27,7 @@ router = APIRouter(prefix="/v1/members", tags=["members"])
     responses=problem_responses(401, 403, 404, 422),
 )
 def get_tree(
-    member_id: Annotated[str, Path(description="The member at the top of the view")],
+    member_id: Annotated[MemberId, Path(description="The member at the top of the view")],
     store: StoreDep,
     depth: Annotated[
         int, Query(ge=1, le=MAX_DEPTH, description="Levels below her; 1 is her children")
