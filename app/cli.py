@@ -16,13 +16,17 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from app.api.main import create_app
 from app.core.config import PROJECT_ROOT, ROLES, Settings, load_settings, packaged
 from app.core.errors import InvalidInput, RefgraphError
+from app.core.validation import validation_lines
 from app.domain.plans import Plan
+from app.domain.units import iso_moment
 from app.services.audit import audit_ledger
 from app.services.connectors import run_connectors
 from app.services.demo import load_demo
@@ -205,17 +209,23 @@ PlanFile = Annotated[
 def _read_plan(path: Path) -> Plan:
     try:
         return Plan.model_validate_json(path.read_bytes())
-    except ValueError as error:
-        console.print(f"[red]{path} is not a valid plan document:[/red]\n{error}")
+    except ValidationError as error:
+        # One line per problem, where then why: pydantic's own text ("1 validation error
+        # for Plan … [type=…] … https://errors.pydantic.dev/…") is for developers.
+        console.print(f"[red]{escape(str(path))} is not a valid plan document:[/red]")
+        for line in validation_lines(error.errors(include_url=False)):
+            console.print(f"  {line}", markup=False, highlight=False)
         raise typer.Exit(2) from None
 
 
 def _print_check(plan: Plan, settings: Settings) -> bool:
     checked = check_plan(plan, settings.tier_ladder)
     for violation in checked.violations:
+        # The message names the limit and its value: a "(limit tier = 0)" suffix added
+        # only a placeholder.
         typer.echo(
             f"REFUSED  rule {violation.rule if violation.rule is not None else '-'}: "
-            f"{violation.message} (limit {violation.limit} = {violation.allowed})"
+            f"{violation.message}"
         )
     for rule in checked.lint.rules:
         typer.echo(f"rule {rule.rule} {rule.kind}: {rule.linkage} ({rule.why})")
@@ -261,7 +271,8 @@ def plan_list() -> None:
     store = open_store(load_settings())
     try:
         for plan in list_plans(store=store):
-            typer.echo(f"{plan.version}\teffective_from={plan.effective_from}\t{plan.currency}")
+            effective_from = iso_moment(plan.effective_from)
+            typer.echo(f"{plan.version}\teffective_from={effective_from}\t{plan.currency}")
     finally:
         store.close()
 
@@ -322,7 +333,7 @@ def connectors_run(
     finally:
         store.close()
     console.print(
-        f"{run.members} members scored at {run.computed_at}"
+        f"{run.members} members scored at {iso_moment(run.computed_at)}"
         + (" (betweenness sampled)" if run.approximate else " (exact)")
     )
 
@@ -433,7 +444,8 @@ def main() -> None:
     try:
         cli()
     except RefgraphError as error:
-        console.print(f"[red]error:[/red] {error.detail}")
+        # Escaped: a detail quotes what it refused, and rich would read "[b]" in it as markup.
+        console.print(f"[red]error:[/red] {escape(error.detail)}")
         raise SystemExit(1) from None
 
 

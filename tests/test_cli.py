@@ -20,6 +20,7 @@ from app.cli import DEMO_KEYS_HERE, DEMO_KEYS_IN_DATA, demo_keys, demo_keys_file
 from app.core.config import ROLES
 from app.core.errors import InvalidInput
 from app.store.embedded import EmbeddedEngine
+from tests.api.test_error_messages import unreadable
 from tests.conftest import make_settings
 from tests.engines import ROOT
 
@@ -158,3 +159,40 @@ def test_migrate_twice_changes_nothing(data_dir: Path) -> None:
     _, second_err = second.communicate(timeout=120)
     assert "applied: 001_member_id_index" in first_err
     assert "nothing (up to date)" in second_err
+
+
+@pytest.mark.parametrize(
+    ("variables", "says"),
+    [
+        (
+            {"REFGRAPH_API_KEYS": "k1=owner", "REFGRAPH_PORT": "eighty"},
+            "error: the settings are not valid: REFGRAPH_API_KEYS: unknown roles ['owner']; "
+            "roles are ['admin', 'storefront', 'growth', 'auditor']; REFGRAPH_PORT: Input "
+            "should be a valid integer",
+        ),
+        (
+            {"REFGRAPH_TIER_LADDER": '{"steps": [{"tier": "bee", "min_paid_invites": 2}]}'},
+            "error: the settings are not valid: REFGRAPH_TIER_LADDER: the first tier must start "
+            "at 0 paid invites",
+        ),
+        ({"REFGRAPH_CONFIG_FILE": "/nonexistent/refgraph.toml"}, "cannot be read"),
+    ],
+)
+def test_invalid_settings_are_one_line_naming_each_variable(
+    data_dir: Path, variables: dict[str, str], says: str
+) -> None:
+    """Was a traceback ending in pydantic's "2 validation errors for Settings … [type=…]
+    For further information visit https://errors.pydantic.dev/…"."""
+    env = {**os.environ, "REFGRAPH_GRAPH_URL": f"embedded:{data_dir}", "COLUMNS": "500"}
+    run = subprocess.run(
+        [sys.executable, "-m", "app.cli", "plan", "list"],
+        env={**env, **variables},
+        cwd=ROOT,
+        text=True,
+        capture_output=True,
+        timeout=60,
+    )
+    assert run.returncode == 1, run.stderr
+    assert says in run.stderr
+    assert "Traceback" not in run.stderr and unreadable(run.stderr) == []
+    assert not data_dir.exists()  # refused before touching the graph

@@ -23,6 +23,7 @@ from app.core.errors import (
     RefgraphError,
     StoreUnavailable,
 )
+from app.core.validation import error_message, error_path, validation_summary
 from app.domain.text import servable_text
 
 PROBLEM_JSON = "application/problem+json"
@@ -128,18 +129,18 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        items = error.errors()
         errors = [
             {
-                "location": list(item.get("loc", ())),
-                "message": item.get("msg", ""),
+                "location": error_path(item),
+                "message": error_message(item),
                 "type": item.get("type", ""),
             }
-            for item in error.errors()
+            for item in items
         ]
-        where = ", ".join(".".join(str(p) for p in e["location"]) for e in errors)
-        # The reasons too: "has no zone" says more than a field's name.
-        why = "; ".join(str(e["message"]) for e in errors)
-        detail = f"the request is not valid at: {where} ({why})"
+        # Each place with its reason ("has no zone" says more than a field's name), in
+        # words: no "Value error, " prefixes, no pydantic codes or links.
+        detail = f"the request is not valid: {validation_summary(items)}"
         return problem_response(request, 422, "Invalid request", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

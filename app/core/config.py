@@ -8,7 +8,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -16,6 +16,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from app.core.errors import InvalidInput
+from app.core.validation import error_message
 from app.domain.spend import DEFAULT_SPEND_LADDER, SpendLadder
 from app.domain.tiers import DEFAULT_LADDER, TierLadder
 
@@ -128,9 +130,34 @@ class TomlFileSource(PydanticBaseSettingsSource):
         path = os.environ.get("REFGRAPH_CONFIG_FILE")
         if not path:
             return {}
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+        try:
+            with open(path, "rb") as handle:
+                return tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else str(error)
+            raise InvalidInput(
+                f"REFGRAPH_CONFIG_FILE {path} cannot be read: {reason}", field="config_file"
+            ) from None
 
 
 def load_settings(**overrides: Any) -> Settings:
-    return Settings(**overrides)
+    """The settings, or InvalidInput naming each bad one by its variable and saying why (the
+    CLI prints it as one line; pydantic's own text was a traceback ending in its URLs)."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        reasons = [
+            f"{_setting_name(item['loc'])}: {error_message(item)}"
+            for item in error.errors(include_url=False)
+        ]
+        raise InvalidInput("the settings are not valid: " + "; ".join(reasons)) from None
+
+
+def _setting_name(location: tuple[int | str, ...]) -> str:
+    """`REFGRAPH_TIER_LADDER (steps.0.tier)`: the variable (or the same key in the TOML file),
+    then the place inside its value."""
+    if not location:
+        return "settings"
+    inside = ".".join(str(part) for part in location[1:])
+    variable = f"REFGRAPH_{str(location[0]).upper()}"
+    return f"{variable} ({inside})" if inside else variable

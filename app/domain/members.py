@@ -26,7 +26,7 @@ from app.domain.text import (
     servable_text,
 )
 from app.domain.tiers import TierLadder
-from app.domain.units import EpochMs
+from app.domain.units import EpochMs, iso_moment
 
 # What an external id may not hold: control characters (NUL above all ends a FalkorDB query
 # header), whitespace (Unicode White_Space) and the slash (ids travel in URL paths). Written
@@ -233,7 +233,10 @@ def joined_before_inviter(joined_at: int, inviter_id: str, inviter_joined_at: in
     imported dates often have day resolution."""
     if joined_at >= inviter_joined_at:
         return None
-    return f"joined_at {joined_at} is before her inviter {inviter_id} joined ({inviter_joined_at})"
+    return (
+        f"joined_at {iso_moment(joined_at)} is before her inviter {inviter_id} joined "
+        f"({iso_moment(inviter_joined_at)})"
+    )
 
 
 class TierSnapshot(BaseModel):

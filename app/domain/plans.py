@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.domain.tiers import TierLadder
-from app.domain.units import Currency, EpochMs
+from app.domain.units import MINOR_UNITS, Currency, EpochMs, integer_of
 
 # Distribution commission reaches at most this many levels up a chain, whatever a plan says:
 # common practice caps it at 3, and criminal 传销 cases start at 3+ levels. Code, not config.
@@ -17,8 +17,9 @@ HARD_MAX_LEVELS = 3
 FULL_RATE_BP = 10_000
 DAY_MS = 86_400_000
 
-Bp = Annotated[int, Field(strict=True, ge=0, le=FULL_RATE_BP)]
-MinorUnits = Annotated[int, Field(strict=True, ge=0)]
+_BASIS_POINTS = integer_of("a rate", "rates are integers of basis points (100 bp = 1%)")
+Bp = Annotated[int, Field(strict=True, ge=0, le=FULL_RATE_BP), _BASIS_POINTS]
+BonusAmount = Annotated[int, Field(strict=True, ge=0), MINOR_UNITS]
 HoldDays = Annotated[int, Field(strict=True, ge=0, le=3650)]
 PlanVersion = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 TierName = Annotated[str, StringConstraints(min_length=1, max_length=40)]
@@ -48,7 +49,7 @@ class ReferralBonus(_Rule):
     fully refunded (`first_purchase`) or when she becomes a paid member (`paid`)."""
 
     kind: Literal["referral_bonus"]
-    amount: MinorUnits
+    amount: BonusAmount
     trigger: Literal["first_purchase", "paid"] = "first_purchase"
 
 
@@ -109,7 +110,7 @@ class Plan(BaseModel):
     max_levels: int = Field(strict=True, ge=0)
     # Strict, like every number here: a 0 or "false" is a client bug, not a flag.
     promoter_counts_as_level: bool = Field(default=False, strict=True)
-    rate_ceiling_bp: int = Field(strict=True, ge=0)
+    rate_ceiling_bp: Annotated[int, Field(strict=True, ge=0), _BASIS_POINTS]
     rules: list[Rule] = Field(max_length=20)
 
     def rule_of(self, kind: RuleKind) -> tuple[int, Rule] | None:
@@ -128,12 +129,14 @@ class Plan(BaseModel):
 
 class Violation(BaseModel):
     """A guardrail a plan breaks: which rule (index in `rules`, None for the plan), which
-    limit, the plan's value and the limit's."""
+    limit, the plan's value and the limit's (None for a limit that is no number: a tier
+    must be on the ladder), and a sentence saying all of it."""
 
     rule: int | None
     limit: str
-    value: int
-    allowed: int
+    # None, not 0 and 0: `refgraph plan check` printed those as "(limit tier = 0)".
+    value: int | None
+    allowed: int | None
     message: str
 
 
@@ -234,8 +237,8 @@ def _tier_name_violations(index: int, rule: Rule, ladder: TierLadder) -> list[Vi
         Violation(
             rule=index,
             limit="tier",
-            value=0,
-            allowed=0,
+            value=None,
+            allowed=None,
             message=f"rule {index} names tier {name!r}, which is not on the ladder "
             f"({', '.join(known)})",
         )

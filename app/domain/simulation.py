@@ -4,14 +4,14 @@ allowance over a period would have cost with it. Pure rules: no I/O, nothing wri
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.domain.ledger import plan_in_force
 from app.domain.plans import FULL_RATE_BP, Plan, TrainingAllowance
 from app.domain.tiers import TierLadder, TierStep
-from app.domain.units import EpochMs
+from app.domain.units import EpochMs, iso_moment
 
 MOVE_SAMPLE = 20
 
@@ -25,7 +25,10 @@ class Period(BaseModel):
     @model_validator(mode="after")
     def ordered(self) -> Period:
         if self.to <= self.from_:
-            raise ValueError(f"period.to ({self.to}) must be after period.from ({self.from_})")
+            raise ValueError(
+                f"period.to ({iso_moment(self.to)}) must be after period.from "
+                f"({iso_moment(self.from_)})"
+            )
         return self
 
 
@@ -92,7 +95,7 @@ def allowance_under(
     ladder: TierLadder,
     plans: list[Plan],
     orders: Iterable[tuple[str, int, int, str]],
-    trainers: dict[str, tuple[str, list[int]]],
+    trainers: Mapping[str, tuple[str, list[int]]],
 ) -> int:
     """The training allowance of (order, amount, placed_at, source) orders, each trainer
     holding the tier `ladder` gives her paid direct invites at the order's time."""

@@ -8,11 +8,11 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.members import MemberId
-from app.domain.units import Currency, EpochMs
+from app.domain.units import MINOR_UNITS, Currency, EpochMs
 
 # Membership ids travel in URL paths and graph parameters, as member ids do.
 MembershipId = MemberId
-Fee = Annotated[int, Field(strict=True, ge=0, le=10**15, description="Minor units")]
+Fee = Annotated[int, Field(strict=True, ge=0, le=10**15, description="Minor units"), MINOR_UNITS]
 
 
 class SuperMembershipCreate(BaseModel):

@@ -18,6 +18,7 @@ from app.domain.analytics import (
     top_share,
     window_months,
 )
+from app.domain.units import iso_moment
 from app.store.port import GraphStore
 
 
@@ -42,7 +43,9 @@ class Concentration(BaseModel):
 
 def _check_window(from_: int, to: int) -> None:
     if to <= from_:
-        raise InvalidInput(f"to ({to}) must be after from ({from_})", field="to")
+        raise InvalidInput(
+            f"to ({iso_moment(to)}) must be after from ({iso_moment(from_)})", field="to"
+        )
 
 
 def get_cohorts(*, store: GraphStore, from_: int | None, to: int | None, now: int) -> Cohorts:
@@ -52,7 +55,8 @@ def get_cohorts(*, store: GraphStore, from_: int | None, to: int | None, now: in
     _check_window(from_, to)
     if window_months(from_, to) > MAX_WINDOW_MONTHS:
         raise InvalidInput(
-            f"the window [{from_}, {to}) spans more than {MAX_WINDOW_MONTHS} calendar months",
+            f"the window from {iso_moment(from_)} to {iso_moment(to)} spans more than "
+            f"{MAX_WINDOW_MONTHS} calendar months",
             field="to",
         )
     rows = store.cohort_members(from_, to, purchase_horizon(to))

@@ -9,22 +9,12 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 
 from app.core.errors import InvalidInput, NotFound
-from app.store.ledger_queries import TimeBasis
+from app.domain.ledger import TimeBasis
+from app.domain.units import iso_moment
 from app.store.port import GraphStore
 
 # Wide enough for any EpochMs (year 9999) and within both engines' 64-bit integers.
 NO_UPPER_BOUND = 2**62
-
-
-class _DayRow(BaseModel):
-    """earnings_by_day.cypher's row."""
-
-    currency: str
-    kind: str
-    status: str
-    day: int
-    amount: int
-    entries: int
 
 
 class CurrencyEarnings(BaseModel):
@@ -81,12 +71,12 @@ def get_earnings(
     start = from_ if from_ is not None else 0
     end = to if to is not None else NO_UPPER_BOUND
     if end <= start:
-        raise InvalidInput(f"to ({end}) must be after from ({start})", field="to")
+        raise InvalidInput(
+            f"to ({iso_moment(end)}) must be after from ({iso_moment(start)})", field="to"
+        )
     if not store.get_members([member_id]):
         raise NotFound(f"member {member_id} does not exist", member_id=member_id)
-    rows = [
-        _DayRow.model_validate(row) for row in store.earnings_by_day(member_id, start, end, by)
-    ]
+    rows = store.earnings_by_day(member_id, start, end, by)
     blocks: dict[str, CurrencyEarnings] = {}
     for row in sorted(rows, key=lambda r: (r.currency, r.day, r.kind, r.status)):
         block = blocks.setdefault(

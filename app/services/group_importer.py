@@ -14,6 +14,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from app.core.errors import InvalidInput
+from app.core.validation import validation_summary
 from app.domain.groups import Group, GroupCreate, group_conflicts
 from app.domain.members import MemberCreate
 from app.services.csv_records import CsvRecord, csv_records
@@ -200,6 +201,5 @@ def _csv_lines(source: Path) -> Iterator[CsvRecord]:
 
 
 def _validation_summary(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()
-    )
+    # Pydantic's messages without its "Value error, " prefixes (app/core/validation.py).
+    return validation_summary(error.errors(include_url=False))

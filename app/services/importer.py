@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from app.core.errors import InvalidInput
+from app.core.validation import validation_summary
 from app.domain.forest import ImportProblem, ImportRow, ProblemKind, plan_import
 from app.domain.members import (
     MemberCreate,
@@ -29,7 +30,7 @@ from app.domain.members import (
 )
 from app.domain.text import servable_text, unicode_problem
 from app.domain.tiers import TierLadder
-from app.domain.units import iso_epoch_ms, quoted
+from app.domain.units import iso_epoch_ms, iso_moment, quoted
 from app.services.csv_records import csv_records
 from app.services.paid_bonuses import repair_paid_bonuses
 from app.store.port import GraphStore
@@ -195,7 +196,8 @@ class _ImportRun:
             self._problem(
                 row,
                 ProblemKind.CONFLICT,
-                f"member {row.id!r} is already paid at {stored.paid_at}, not {row.paid_at}",
+                f"member {row.id!r} is already paid at {iso_moment(stored.paid_at)}, not "
+                f"{iso_moment(row.paid_at)}",
             )
         self._queue_paid(row, stored.paid_at)
 
@@ -323,7 +325,7 @@ def _import_row(line: int, fields: dict[str, Any], now: int) -> ImportRow:
         raise MalformedRow(_validation_summary(error)) from error
     if paid_at is not None and paid_at < (joined_at if joined_at is not None else now):
         when = "joined_at" if joined_at is not None else "the import time (joined_at is empty)"
-        raise MalformedRow(f"paid_at {paid_at} is before {when}")
+        raise MalformedRow(f"paid_at {iso_moment(paid_at)} is before {when}")
     return ImportRow(
         line=line,
         id=member.id,
@@ -359,6 +361,5 @@ def _epoch_ms(value: Any, name: str) -> int | None:
 
 
 def _validation_summary(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()
-    )
+    # Pydantic's messages without its "Value error, " prefixes (app/core/validation.py).
+    return validation_summary(error.errors(include_url=False))

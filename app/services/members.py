@@ -20,6 +20,7 @@ from app.domain.members import (
 )
 from app.domain.spend import SpendLadder
 from app.domain.tiers import TierLadder, tier_reached
+from app.domain.units import iso_moment
 from app.services.paid_bonuses import grant_paid_bonus
 from app.store.port import GraphStore
 
@@ -93,14 +94,16 @@ def mark_member_paid(
     if record.paid_at is None:
         if when < record.joined_at:
             raise InvalidInput(
-                f"paid_at {when} is before member {member_id} joined ({record.joined_at})",
+                f"paid_at {iso_moment(when)} is before member {member_id} joined "
+                f"({iso_moment(record.joined_at)})",
                 field="paid_at",
             )
         store.mark_paid([PaidRow(id=member_id, paid_at=when)], ladder)
         record = _member_record(store, member_id)
     if paid_at is not None and record.paid_at != paid_at:
+        stored = "no recorded time" if record.paid_at is None else iso_moment(record.paid_at)
         raise Conflict(
-            f"member {member_id} is already paid at {record.paid_at}",
+            f"member {member_id} is already paid at {stored}",
             member_id=member_id,
             conflicting_fields=["paid_at"],
         )
@@ -134,7 +137,8 @@ def get_tier_status(
         return tier_status(member_id, snapshot, ladder, spend_ladder, at)
     if as_of < snapshot.joined_at:
         raise InvalidInput(
-            f"member {member_id} joined at {snapshot.joined_at}, after as_of {as_of}",
+            f"member {member_id} joined at {iso_moment(snapshot.joined_at)}, after as_of "
+            f"{iso_moment(as_of)}",
             field="as_of",
         )
     changes = store.tier_changes_until(member_id, as_of)

@@ -8,6 +8,7 @@ from app.core.errors import Conflict, InvalidInput
 from app.domain.ledger import plan_in_force
 from app.domain.plans import Plan, PlanLint, Violation, lint_plan, plan_violations
 from app.domain.tiers import TierLadder
+from app.domain.units import iso_moment
 from app.store.port import GraphStore
 
 
@@ -59,23 +60,26 @@ def load_plan(
         same_time = next((p for p in versions if p.effective_from == plan.effective_from), None)
         if same_time is not None:
             raise Conflict(
-                f"plan version {same_time.version} already takes effect at {plan.effective_from}",
+                f"plan version {same_time.version} already takes effect at "
+                f"{iso_moment(plan.effective_from)}",
                 version=same_time.version,
             )
         if plan.pays_on_paid_mark or _in_force_pays_on_paid_mark(versions, plan.effective_from):
             paid = store.first_paid_from(plan.effective_from)
             if paid is not None:
                 raise Conflict(
-                    f"member {paid[0]} became paid at {paid[1]}, an event a referral bonus "
-                    f"pays for; a plan taking effect at {plan.effective_from} would re-price "
+                    f"member {paid[0]} became paid at {iso_moment(paid[1])}, an event a "
+                    "referral bonus pays for; a plan taking effect at "
+                    f"{iso_moment(plan.effective_from)} would re-price "
                     "it (no retroactive plans)",
                     member_id=paid[0],
                 )
         later = store.first_order_from(plan.effective_from)
         if later is not None:
             raise Conflict(
-                f"order {later[0]} placed at {later[1]} is already priced; a plan taking "
-                f"effect at {plan.effective_from} would re-price it (no retroactive plans)",
+                f"order {later[0]} placed at {iso_moment(later[1])} is already priced; a plan "
+                f"taking effect at {iso_moment(plan.effective_from)} would re-price it (no "
+                "retroactive plans)",
                 order_id=later[0],
             )
         if store.put_plan(plan, now):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.core.errors import InvalidInput
+from app.core.validation import readable
 from app.domain.simulation import (
     AllowanceCost,
     TierMove,
@@ -22,7 +23,9 @@ def simulate_tiers(
     try:
         proposed = proposal.proposed_ladder()
     except ValueError as error:
-        raise InvalidInput(f"the proposed ladder is not valid: {error}", field="ladder") from error
+        # readable: str() of a pydantic error is "1 validation error for TierLadder …".
+        reason = readable(error)
+        raise InvalidInput(f"the proposed ladder is not valid: {reason}", field="ladder") from error
     names = {step.tier for step in ladder.steps}
     if {step.tier for step in proposed.steps} != names:
         raise InvalidInput(

@@ -9,6 +9,7 @@ from app.domain.super_membership import (
     SuperMembershipCreate,
     membership_conflicts,
 )
+from app.domain.units import iso_moment
 from app.store.port import GraphStore
 
 
@@ -19,7 +20,8 @@ def add_super_membership(
     the stored one; the same id with another member or payload is a Conflict."""
     if request.expires_at <= request.starts_at:
         raise InvalidInput(
-            f"expires_at {request.expires_at} must be after starts_at {request.starts_at}",
+            f"expires_at {iso_moment(request.expires_at)} must be after starts_at "
+            f"{iso_moment(request.starts_at)}",
             field="expires_at",
         )
     # Two tries: the member registered concurrently between our write and our checks.
@@ -44,8 +46,8 @@ def add_super_membership(
             raise NotFound(f"member {member_id} does not exist", member_id=member_id)
         if request.starts_at < members[0].joined_at:
             raise InvalidInput(
-                f"starts_at {request.starts_at} is before member {member_id} joined "
-                f"({members[0].joined_at})",
+                f"starts_at {iso_moment(request.starts_at)} is before member {member_id} "
+                f"joined ({iso_moment(members[0].joined_at)})",
                 field="starts_at",
             )
     raise Conflict(f"super membership {request.id} kept racing with other writes; retry it")

@@ -88,7 +88,8 @@ def test_a_row_joining_before_her_inviters_row_is_rejected_with_her_invitees() -
         (
             4,
             ProblemKind.JOINED_BEFORE_INVITER,
-            "joined_at 4999 is before her inviter mum joined (5000)",
+            "joined_at 1970-01-01T00:00:04.999Z is before her inviter mum joined "
+            "(1970-01-01T00:00:05Z)",
         ),
     ]
     assert wave_ids(plan.waves) == [["mum"], ["twin", "undated"]]

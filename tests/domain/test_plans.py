@@ -51,7 +51,9 @@ def plan_of(rules: list[dict[str, Any]], **fields: Any) -> Plan:
     return Plan.model_validate(document(rules, **fields))
 
 
-def limits(violations: list[Violation]) -> list[tuple[int | None, str, int, int]]:
+def limits(
+    violations: list[Violation],
+) -> list[tuple[int | None, str, int | None, int | None]]:
     return [(v.rule, v.limit, v.value, v.allowed) for v in violations]
 
 
@@ -282,7 +284,11 @@ def test_unknown_tier_names_are_refused() -> None:
         {"kind": "training_allowance", "rate_bp": 100, "tier": "queen"},
     ]
     violations = plan_violations(plan_of(rules), LADDER)
-    assert limits(violations) == [(0, "tier", 0, 0), (2, "tier", 0, 0), (3, "tier", 0, 0)]
+    assert limits(violations) == [
+        (0, "tier", None, None),
+        (2, "tier", None, None),
+        (3, "tier", None, None),
+    ]
     assert "'dragon'" in violations[0].message and "'bee'" not in violations[0].message
     assert "'Phoenix'" in violations[1].message  # names are case-sensitive
     assert "'queen'" in violations[2].message
@@ -318,7 +324,7 @@ def test_every_violation_of_a_plan_is_reported_at_once() -> None:
     # 9500 + 5 x 100 = 10000, at the 100% cap: only the ceiling field itself is above it.
     assert limits(violations) == [
         (None, "max_levels", 5, 3),
-        (0, "tier", 0, 0),
+        (0, "tier", None, None),
         (1, "max_levels", 5, 3),
         (None, "rate_ceiling_bp", 10_500, 10_000),
     ]

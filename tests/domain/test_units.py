@@ -3,10 +3,19 @@ with a zone and nothing else; in a query string digits or ISO-8601 with a zone."
 
 from __future__ import annotations
 
-import pytest
-from pydantic import TypeAdapter, ValidationError
+from typing import Annotated
 
-from app.domain.units import MAX_EPOCH_MS, EpochMs, EpochMsQuery, iso_epoch_ms
+import pytest
+from pydantic import Field, TypeAdapter, ValidationError
+
+from app.domain.units import (
+    MAX_EPOCH_MS,
+    MINOR_UNITS,
+    EpochMs,
+    EpochMsQuery,
+    iso_epoch_ms,
+    iso_moment,
+)
 
 BODY = TypeAdapter(EpochMs)
 QUERY = TypeAdapter(EpochMsQuery)
@@ -63,3 +72,45 @@ def test_files_may_carry_naive_times_read_as_utc() -> None:
     assert iso_epoch_ms("1970-01-01T00:00:01", naive_is_utc=True) == 1_000
     with pytest.raises(ValueError, match="no zone"):
         iso_epoch_ms("1970-01-01T00:00:01")
+
+
+def test_a_moment_in_a_message_is_an_iso_utc_time() -> None:
+    assert iso_moment(1_767_225_600_000) == "2026-01-01T00:00:00Z"
+    assert iso_moment(1_767_225_600_123) == "2026-01-01T00:00:00.123Z"
+    assert iso_moment(0) == "1970-01-01T00:00:00Z"
+    assert iso_moment(MAX_EPOCH_MS) == "9999-12-31T23:59:59.999Z"
+    # Past the calendar (an open upper bound of 2**62): no crash, and still no bare number.
+    assert iso_moment(2**62) == f"{2**62} ms from 1970-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(12.5, "12.5"), ("1250", "'1250'"), (True, "true"), (None, "null"), ([1], "a list")],
+)
+def test_a_decimal_amount_is_told_amounts_are_integer_minor_units(
+    value: object, shown: str
+) -> None:
+    amount = TypeAdapter(Annotated[int, Field(strict=True, gt=0), MINOR_UNITS])
+    with pytest.raises(ValidationError) as refused:
+        amount.validate_python(value)
+    [error] = refused.value.errors()
+    assert error["type"] == "int_type"  # pydantic's own, as before: only the words changed
+    assert error["msg"] == (
+        f"{shown} is not an amount: amounts are integers of minor units (fen, cents), "
+        "e.g. 1250 for 12.50"
+    )
+    assert amount.validate_python(1250) == 1250
+    assert amount.json_schema() == {"type": "integer", "exclusiveMinimum": 0}  # unchanged
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(True, "true"), (1.5, "1.5"), (0.0, "0.0"), (None, "null"), ({}, "an object")],
+)
+def test_a_time_that_is_no_integer_is_told_what_a_time_is(value: object, shown: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        BODY.validate_python(value)
+    assert refused.value.errors()[0]["msg"] == (
+        "a time is epoch milliseconds (a JSON integer) or an ISO-8601 time with a zone, "
+        f"not {shown}"
+    )

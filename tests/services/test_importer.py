@@ -176,8 +176,13 @@ def test_a_row_joining_before_her_inviter_is_reported_and_the_rest_imported(
         (below_old, ProblemKind.INVITER_REJECTED),
     }
     reasons = {problem.line: problem.reason for problem in report.problems}
-    assert reasons[early] == "joined_at 4999 is before her inviter mum joined (5000)"
-    assert reasons[old] == "joined_at 999 is before her inviter stored joined (1000)"
+    assert reasons[early] == (
+        "joined_at 1970-01-01T00:00:04.999Z is before her inviter mum joined (1970-01-01T00:00:05Z)"
+    )
+    assert reasons[old] == (
+        "joined_at 1970-01-01T00:00:00.999Z is before her inviter stored joined "
+        "(1970-01-01T00:00:01Z)"
+    )
     assert f"line {early}" in reasons[under] and f"line {old}" in reasons[below_old]
     kept = {m.id for m in store.get_members([row[0] for row in JOIN_ORDER_ROWS])}
     assert kept == {"mum", "twin", "young"} and report.created == 3

@@ -97,7 +97,8 @@ def test_a_member_stored_before_her_inviter_joined_is_named(
     damage(store, "MATCH (m:Member {id: $id}) SET m.joined_at = $at", id="b", at=1)
     damage(store, "MATCH (m:Member {id: $id}) SET m.joined_at = $at", id="c", at=2)  # a tie: fine
     assert verify_store(store=store, ladder=LADDER).problems == [
-        "member b: joined_at 1 is before her inviter a joined (2)"
+        "member b: joined_at 1970-01-01T00:00:00.001Z is before her inviter a joined "
+        "(1970-01-01T00:00:00.002Z)"
     ]
 
 

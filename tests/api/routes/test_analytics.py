@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.domain.analytics import DAY_MS
+from app.domain.units import iso_moment
 from tests.api.routes.test_members import assert_problem
 from tests.conftest import ROLE_KEYS, auth
 from tests.services.test_analytics import MID_NOVEMBER, utc
@@ -71,7 +72,7 @@ def test_an_empty_or_backward_window_is_422_naming_to(
     client: TestClient, path: str, from_: int, to: int
 ) -> None:
     response = client.get(path, params={"from": from_, "to": to}, headers=GROWTH)
-    assert_problem(response, 422, f"to ({to}) must be after from ({from_})")
+    assert_problem(response, 422, f"to ({iso_moment(to)}) must be after from ({iso_moment(from_)})")
     assert response.json()["field"] == "to"
 
 
@@ -88,7 +89,8 @@ def test_a_bound_that_is_not_a_time_is_422_naming_it(
     client: TestClient, path: str, query: dict[str, int | str], where: str, why: str
 ) -> None:
     response = client.get(path, params=query, headers=GROWTH)
-    assert_problem(response, 422, f"not valid at: {where}")
+    assert_problem(response, 422, f"the request is not valid: {where}: ")
+    assert why in response.json()["detail"]
     [error] = response.json()["errors"]
     assert why in error["message"], error
 

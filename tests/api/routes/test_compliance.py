@@ -128,8 +128,8 @@ def test_roles_and_missing_keys(api: TestClient) -> None:
     [
         ({"from": -1}, "query.from"),
         ({"to": "soon"}, "query.to"),
-        ({"from": 10, "to": 10}, "to (10) must be after from (10)"),
-        ({"from": 10, "to": 5}, "to (5) must be after from (10)"),
+        ({"from": 10, "to": 10}, "to (1970-01-01T00:00:00.010Z) must be after from (1970-"),
+        ({"from": 10, "to": 5}, "to (1970-01-01T00:00:00.005Z) must be after from (1970-"),
     ],
 )
 def test_bad_windows_are_422(api: TestClient, params: dict[str, Any], detail: str) -> None:

@@ -56,7 +56,7 @@ def test_bad_listing_parameters_are_422(client: TestClient) -> None:
         ({"cursor": "not-a-cursor"}, "cursor is not one this API handed out"),
         ({"limit": 1001}, "query.limit"),
         ({"kind": "pyramid"}, "query.kind"),
-        ({"from": 10, "to": 5}, "to (5) must be after from (10)"),
+        ({"from": 10, "to": 5}, "to (1970-01-01T00:00:00.005Z) must be after from (1970-"),
     ]:
         assert_problem(client.get("/v1/ledger", params=params, headers=AUDITOR), 422, where)
 

@@ -62,7 +62,12 @@ export async function request(method, path, { query, body } = {}) {
   try {
     response = await fetch(url, init);
   } catch (error) {
-    throw new ApiError(0, { title: "Service unreachable", detail: String(error) });
+    // The browser's own text ("TypeError: Failed to fetch") names no cause a person can act on.
+    const cause = error instanceof Error && error.message ? ` (${error.message})` : "";
+    throw new ApiError(0, {
+      title: "Service unreachable",
+      detail: `the service did not answer: check that it is running and reachable${cause}`,
+    });
   }
   const text = await response.text();
   let data = null;
