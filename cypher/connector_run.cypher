@@ -1,3 +1,3 @@
 MATCH (r:ConnectorRun {key: 'latest'})
 RETURN r.computed_at AS computed_at, r.approximate AS approximate, r.rankings AS rankings,
-  r.betweenness_source AS betweenness_source
+  coalesce(r.members, 0) AS members, r.betweenness_source AS betweenness_source

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from app.api.main import create_app
 from app.core.config import Settings
 from app.store.catalogue import Backend, QueryCatalogue
+from app.store.coalescing import CoalescingStore
 from app.store.cypher_store import CypherStore
 from app.store.embedded import EmbeddedEngine
 from app.store.falkordb_store import FalkorDBStore
@@ -89,6 +91,17 @@ def drop_test_store(opened: CypherStore) -> None:
     if isinstance(opened, FalkorDBStore):
         opened.drop_everything()
     opened.close()
+
+
+@contextmanager
+def api_stack(inner: CypherStore) -> Iterator[CoalescingStore]:
+    """The store stack the API serves from (app/api/main.py): writes group-committed, every
+    other call the backend's own."""
+    grouped = CoalescingStore(inner)
+    try:
+        yield grouped
+    finally:
+        grouped.stop()
 
 
 @pytest.fixture

@@ -63,9 +63,12 @@ def _testcontainers_neo4j() -> str:
 def run_cypher(store: object, query: str, params: dict[str, object] | None = None) -> None:
     """Runs a statement around the store's catalogue: tests use it to tamper with the graph
     the way a bug or an operator could, and check that the service notices."""
+    from app.store.coalescing import CoalescingStore
     from app.store.falkordb_store import FalkorDBStore
     from app.store.neo4j_store import Neo4jStore
 
+    if isinstance(store, CoalescingStore):  # the API's stack: the engine is the one inside
+        store = store.inner
     if isinstance(store, FalkorDBStore):
         store.graph.query(query, params or {})
     elif isinstance(store, Neo4jStore):

@@ -36,3 +36,10 @@ class EngineBusy(RefgraphError):
     """Another live process owns the embedded data folder."""
 
     title = "Embedded engine busy"
+
+
+class GdsUnavailable(StoreUnavailable):
+    """The engine has no Graph Data Science (only a Neo4j with the plugin has it), or it
+    refused the work."""
+
+    title = "Graph Data Science unavailable"

@@ -24,7 +24,7 @@ Parts, per member (all computed at `computed_at`, epoch ms):
   quantity, over members only: replace each circle by an edge of length 2 between every
   two of its members (one edge per circle they share) and take the weighted betweenness
   of that multigraph (see `circle_pair_edges`), which is how Neo4j Graph Data Science,
-  where every node is an endpoint, computes it (app/store/gds_queries.py).
+  where every node is an endpoint, computes it (app/store/neo4j_gds.py).
 - `rising`: see `rising`.
 """
 

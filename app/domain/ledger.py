@@ -22,12 +22,40 @@ from app.domain.plans import (
     TrainingAllowance,
 )
 from app.domain.tiers import TierLadder
-from app.domain.units import Currency, EpochMs
+from app.domain.units import MINOR_UNITS, Currency, EpochMs
 
 # Order and refund ids travel in URL paths, as member ids do.
 ExternalId = MemberId
-Amount = Annotated[int, Field(strict=True, gt=0, le=10**15)]
+Amount = Annotated[int, Field(strict=True, gt=0, le=10**15), MINOR_UNITS]
 EntryStatus = Literal["pending", "available"]
+
+
+# Which of an entry's times a window and an order of entries go by: when what it pays for
+# happened (the default: histories arrive late) or when it was written.
+TimeBasis = Literal["event_at", "created_at"]
+
+
+class TimeWindow(BaseModel):
+    """Entries whose `by` time is in [from_, to)."""
+
+    from_: int = Field(default=0, serialization_alias="from", description="epoch ms, inclusive")
+    to: int = Field(default=2**62, description="epoch ms, exclusive")
+    by: TimeBasis = Field(
+        default="event_at",
+        description="event_at: when what an entry pays for happened; created_at: when written",
+    )
+
+
+class LedgerFilter(BaseModel):
+    """The audit listing's filters; times bound entries' `by` time, `to` exclusive."""
+
+    beneficiary_id: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    order_id: str | None = None
+    from_: int = 0
+    to: int = 2**62
+    by: TimeBasis = "event_at"
 
 
 class OrderCreate(BaseModel):

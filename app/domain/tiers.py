@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import pairwise
+from typing import NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -59,6 +60,15 @@ class TierLadder(BaseModel):
         return [step.model_dump() for step in self.steps]
 
 
+class TierStamp(NamedTuple):
+    """One recorded tier change: from `at` on she holds at least `tier`; `seq` orders the
+    changes as they were written (a history's version)."""
+
+    at: int
+    seq: int
+    tier: str
+
+
 def tier_reached(changes: Iterable[tuple[int, int, str]], ladder: TierLadder) -> str:
     """The tier `changes` (at, seq, tier) say she holds: the highest one reached. Paid marks
     are never undone, so tiers only rise; a late paid mark records an earlier crossing
@@ -68,9 +78,10 @@ def tier_reached(changes: Iterable[tuple[int, int, str]], ladder: TierLadder) ->
     return max(reached, key=rank.__getitem__, default=ladder.base_tier)
 
 
-def known_changes(
-    changes: Iterable[tuple[int, int, str]], known_seq: int | None
-) -> list[tuple[int, int, str]]:
+Stamp = TypeVar("Stamp", bound=tuple[int, int, str])
+
+
+def known_changes(changes: Iterable[Stamp], known_seq: int | None) -> list[Stamp]:
     """The changes recorded by the time her history stood at `known_seq` (None: all of
     them): what a ledger entry written then was priced with."""
     return [change for change in changes if known_seq is None or change[1] <= known_seq]

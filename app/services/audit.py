@@ -12,10 +12,10 @@ from pydantic import BaseModel
 from app.domain.ledger import LedgerEntry, Order, Refund, plan_in_force, replay_buyer
 from app.domain.plans import Plan
 from app.domain.tiers import TierLadder
+from app.domain.units import iso_moment
 from app.services.orders import order_context
 from app.services.paid_bonuses import expected_paid_bonuses
-from app.store.ledger_queries import StoredOrder
-from app.store.port import GraphStore
+from app.store.port import GraphStore, StoredOrder
 
 BATCH_ORDERS = 500
 
@@ -134,7 +134,7 @@ def _plan_differences(orders: list[StoredOrder], plans: list[Plan]) -> list[Audi
                     entry_id=None,
                     order_id=order.id,
                     detail=f"priced under plan {order.plan_version}, but {in_force} is in "
-                    f"force at its placed_at {order.placed_at}",
+                    f"force at its placed_at {iso_moment(order.placed_at)}",
                 )
             )
     return found
@@ -212,8 +212,8 @@ def _release_differences(entry: LedgerEntry, have: dict[str, LedgerEntry]) -> li
             problems.append("available without released_at")
         elif entry.released_at < entry.available_from:
             problems.append(
-                f"released at {entry.released_at}, before its hold ended at "
-                f"{entry.available_from}"
+                f"released at {iso_moment(entry.released_at)}, before its hold ended at "
+                f"{iso_moment(entry.available_from)}"
             )
     original = have.get(entry.reverses) if entry.reverses is not None else None
     if original is not None and original.status != entry.status:

@@ -11,10 +11,11 @@ from itertools import groupby
 from pydantic import BaseModel, Field
 
 from app.core.errors import InvalidInput
+from app.domain.ledger import TimeWindow
 from app.domain.members import TRACKED_LEVELS
 from app.domain.plans import HARD_MAX_LEVELS, Linkage, Plan, rule_linkage
-from app.store.ledger_queries import TimeWindow
-from app.store.port import GraphStore
+from app.domain.units import iso_moment
+from app.store.port import GraphStore, LedgerSummaryRow, SubtreeRow
 
 # Depth from which a chain looks like a pyramid's (commission past 3 levels is the line the
 # Chinese rules on 传销 draw).
@@ -23,37 +24,6 @@ LARGE_SUBTREE_MEMBERS = 30
 LARGE_SUBTREE_LEVELS = 3
 LARGEST_SUBTREES_SHOWN = 20
 ENTRY_IDS_SHOWN = 50
-
-
-class _DepthRow(BaseModel):
-    """compliance_members_by_depth.cypher's row."""
-
-    depth: int
-    members: int
-    example_id: str
-    large_subtrees: int
-
-
-class _SubtreeRow(BaseModel):
-    """compliance_largest_subtrees.cypher's row."""
-
-    member_id: str
-    members: int
-    levels_total: list[int]
-
-
-class _LedgerRow(BaseModel):
-    """compliance_ledger_summary.cypher's row."""
-
-    plan_version: str
-    rule: int
-    currency: str
-    own_consumption: bool
-    self_dealing: bool
-    amount: int
-    entries: int
-    originals: int
-    deepest_hop: int
 
 
 class DepthCount(BaseModel):
@@ -202,18 +172,18 @@ def compliance_report(
     the network now."""
     window = window if window is not None else TimeWindow()
     if window.to <= window.from_:
-        raise InvalidInput(f"to ({window.to}) must be after from ({window.from_})", field="to")
-    depths = [
-        _DepthRow.model_validate(row)
-        for row in store.members_by_depth(LARGE_SUBTREE_MEMBERS, LARGE_SUBTREE_LEVELS)
-    ]
+        raise InvalidInput(
+            f"to ({iso_moment(window.to)}) must be after from ({iso_moment(window.from_)})",
+            field="to",
+        )
+    depths = [row for row in store.members_by_depth(LARGE_SUBTREE_MEMBERS, LARGE_SUBTREE_LEVELS)]
     members = sum(row.members for row in depths)
     deep = sum(row.members for row in depths if row.depth >= DEEP_FROM)
     deepest = max(depths, key=lambda row: row.depth, default=None)
     large = sum(row.large_subtrees for row in depths)
     largest = (
         [
-            subtree(_SubtreeRow.model_validate(row))
+            subtree(row)
             for row in store.largest_subtrees(
                 LARGE_SUBTREE_MEMBERS, LARGE_SUBTREE_LEVELS, LARGEST_SUBTREES_SHOWN
             )
@@ -221,7 +191,7 @@ def compliance_report(
         if large
         else []
     )
-    ledger = [_LedgerRow.model_validate(row) for row in store.ledger_summary(window)]
+    ledger = store.ledger_summary(window)
     deepest_hop = max((row.deepest_hop for row in ledger), default=None)
     within_cap = deepest_hop is None or deepest_hop <= HARD_MAX_LEVELS
     self_dealing = [row for row in ledger if row.self_dealing]
@@ -259,7 +229,7 @@ def compliance_report(
     )
 
 
-def subtree(row: _SubtreeRow) -> Subtree:
+def subtree(row: SubtreeRow) -> Subtree:
     # A level below her has members only if every level above it has: the populated levels
     # are the first ones, so counting them gives her subtree's depth.
     populated = sum(1 for count in row.levels_total if count > 0)
@@ -271,7 +241,7 @@ def subtree(row: _SubtreeRow) -> Subtree:
     )
 
 
-def payouts(ledger: list[_LedgerRow], plans: dict[str, Plan]) -> list[CurrencyPayouts]:
+def payouts(ledger: list[LedgerSummaryRow], plans: dict[str, Plan]) -> list[CurrencyPayouts]:
     return [
         _currency_payouts(currency, list(rows), plans)
         for currency, rows in groupby(sorted(ledger, key=_rule_key), key=lambda r: r.currency)
@@ -279,7 +249,7 @@ def payouts(ledger: list[_LedgerRow], plans: dict[str, Plan]) -> list[CurrencyPa
 
 
 def _currency_payouts(
-    currency: str, rows: list[_LedgerRow], plans: dict[str, Plan]
+    currency: str, rows: list[LedgerSummaryRow], plans: dict[str, Plan]
 ) -> CurrencyPayouts:
     by_rule = _by_rule(rows, plans)
     linkage = {(r.plan_version, r.rule): r.linkage for r in by_rule}
@@ -300,11 +270,11 @@ def _currency_payouts(
     )
 
 
-def _rule_key(row: _LedgerRow) -> tuple[str, str, int]:
+def _rule_key(row: LedgerSummaryRow) -> tuple[str, str, int]:
     return (row.currency, row.plan_version, row.rule)
 
 
-def _by_rule(rows: list[_LedgerRow], plans: dict[str, Plan]) -> list[RulePayout]:
+def _by_rule(rows: list[LedgerSummaryRow], plans: dict[str, Plan]) -> list[RulePayout]:
     """One currency's rows per plan version and rule, each rule classified by its own plan
     version (the same index can be another rule, or the same rule with tier rates, in the
     next version)."""
@@ -328,7 +298,7 @@ def _by_rule(rows: list[_LedgerRow], plans: dict[str, Plan]) -> list[RulePayout]
     return found
 
 
-def _by_currency(rows: list[_LedgerRow]) -> dict[str, int]:
+def _by_currency(rows: list[LedgerSummaryRow]) -> dict[str, int]:
     totals: dict[str, int] = {}
     for row in sorted(rows, key=lambda r: r.currency):
         totals[row.currency] = totals.get(row.currency, 0) + row.amount

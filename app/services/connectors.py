@@ -4,34 +4,30 @@ rankings without sorting every member per request.
 
 Betweenness is exact up to EXACT_UP_TO members, else estimated from sampled sources in
 networkx. An exact run on a Neo4j with Graph Data Science takes it from GDS instead
-(app/store/gds_queries.py: the same definition, circles included, as long as their
+(app/store/neo4j_gds.py: the same definition, circles included, as long as their
 members-only form stays under GDS_CIRCLE_PAIR_EDGES_LIMIT edges); the run says which source
 computed it. Sampled runs never use GDS: its sampling estimates another quantity."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.core.errors import InvalidInput
+from app.core.errors import GdsUnavailable, InvalidInput
 from app.domain.connectors import (
     PART_NAMES,
-    CircleMembership,
     ConnectorParts,
     ConnectorProjection,
     ConnectorScore,
     PartName,
-    ProjectedMember,
     circle_pair_edges,
     connector_parts,
     connector_scores,
 )
 from app.domain.tiers import TierLadder
-from app.store.gds_queries import GdsUnavailable
-from app.store.port import GraphStore
+from app.store.port import BetweennessSource, GraphStore, StoredConnectorRun
 
 MAX_LIMIT = 1000
 # Exact betweenness is one search per member: fine for a few thousand, not for a million.
@@ -40,7 +36,6 @@ DEFAULT_SAMPLE_SOURCES = 64
 # GDS sees a circle of k members as k(k - 1)/2 edges (`circle_pair_edges`): past this many,
 # projecting them costs more than networkx's search over the circle nodes.
 GDS_CIRCLE_PAIR_EDGES_LIMIT = 1_000_000
-BetweennessSource = Literal["gds", "networkx"]
 SortKey = Literal["score", PartName]
 SORT_KEYS: tuple[str, ...] = ("score", *PART_NAMES)
 
@@ -82,11 +77,8 @@ def run_connectors(
     `sample_sources` (default 64) sources."""
     report = progress or (lambda _share: None)
     projection = ConnectorProjection(
-        members=tuple(ProjectedMember(**row) for row in store.connector_members()),
-        memberships=tuple(
-            CircleMembership(member_id=member, circle_id=circle)
-            for member, circle in store.connector_memberships()
-        ),
+        members=tuple(store.connector_members()),
+        memberships=tuple(store.connector_memberships()),
         ladder=ladder,
     )
     report(0.2)
@@ -99,13 +91,17 @@ def run_connectors(
     )
     report(0.7)
     scores = connector_scores(parts)
-    store.write_connector_scores(
-        [{"id": s.member_id, "score": s.score, "parts": s.parts.model_dump_json()} for s in scores],
-        now,
-    )
+    store.write_connector_scores(scores, now)
     report(0.9)
-    rankings = {key: _ranked(scores, key)[:MAX_LIMIT] for key in SORT_KEYS}
-    store.put_connector_run(now, approximate, members, json.dumps(rankings), source)
+    store.put_connector_run(
+        StoredConnectorRun(
+            computed_at=now,
+            approximate=approximate,
+            members=members,
+            betweenness_source=source,
+            rankings={key: _ranked(scores, key)[:MAX_LIMIT] for key in SORT_KEYS},
+        )
+    )
     report(1.0)
     return ConnectorRun(
         members=members, approximate=approximate, computed_at=now, betweenness_source=source
@@ -145,28 +141,18 @@ def top_connectors(
     if run is None:
         return ConnectorPage(computed_at=None, approximate=False, betweenness_source=None, items=[])
     if circle is not None:
-        rows = store.connector_circle_members(circle)
-        by_id = {row["id"]: _scored(row) for row in rows}
+        by_id = {score.member_id: score for score in store.connector_circle_scores(circle)}
         ordered = [by_id[member_id] for member_id in _ranked(list(by_id.values()), sort)[:limit]]
     else:
-        ids = json.loads(run["rankings"])[sort][:limit]
-        found = {row["id"]: _scored(row) for row in store.connector_parts_of(ids)}
+        ids = run.rankings[sort][:limit]
+        found = {score.member_id: score for score in store.connector_scores_of(ids)}
         ordered = [found[member_id] for member_id in ids if member_id in found]
     return ConnectorPage(
-        computed_at=run["computed_at"],
-        approximate=bool(run["approximate"]),
-        # Runs stored before GDS could compute it have no source: networkx did.
-        betweenness_source=run.get("betweenness_source") or "networkx",
+        computed_at=run.computed_at,
+        approximate=run.approximate,
+        betweenness_source=run.betweenness_source,
         items=[
             ConnectorItem(member_id=s.member_id, rank=rank, score=s.score, parts=s.parts)
             for rank, s in enumerate(ordered, start=1)
         ],
-    )
-
-
-def _scored(row: dict[str, object]) -> ConnectorScore:
-    return ConnectorScore(
-        member_id=str(row["id"]),
-        score=float(str(row["score"])),
-        parts=ConnectorParts.model_validate_json(str(row["parts"])),
     )

@@ -13,16 +13,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
 
 from app.core.errors import NotFound
+from app.core.validation import readable
+from app.domain.jobs import Job
+from app.domain.units import iso_moment
 from app.store.port import GraphStore
 
 log = logging.getLogger("refgraph.jobs")
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
 Work = Callable[[Callable[[float], None]], object]
 # Progress is written at most this often: each write is a statement.
 PROGRESS_EVERY_S = 1.0
@@ -30,19 +28,6 @@ HEARTBEAT_S = 10.0
 # Six missed heartbeats: long enough for a stalled engine or a GC pause, short enough that
 # an analyst retrying after a crash is not kept waiting.
 LEASE_MS = 60_000
-
-
-class Job(BaseModel):
-    job_id: str
-    kind: str
-    status: JobStatus
-    progress: float = Field(ge=0, le=1)
-    started_at: int | None = None
-    finished_at: int | None = None
-    error: str | None = None
-    heartbeat_at: int | None = Field(
-        default=None, description="When the process running it last said it was alive"
-    )
 
 
 def _now() -> int:
@@ -63,7 +48,7 @@ class _Runner:
     def save(self, **changes: object) -> None:
         with self.lock:
             self.state = self.state.model_copy(update={**changes, "heartbeat_at": _now()})
-            self.store.put_job(_record_of(self.state))
+            self.store.put_job(self.state)
 
     def progress(self, share: float) -> None:
         if time.monotonic() - self.last_progress_write >= PROGRESS_EVERY_S:
@@ -84,7 +69,8 @@ class _Runner:
             work(self.progress)
         except Exception as error:  # a failed job says why; the service keeps serving
             log.exception("job %s (%s) failed", self.state.job_id, self.state.kind)
-            self.finish(status="failed", finished_at=_now(), error=str(error) or repr(error))
+            # The page shows this: a pydantic error summarised, not its developer text.
+            self.finish(status="failed", finished_at=_now(), error=readable(error))
             return
         self.finish(status="succeeded", progress=1.0, finished_at=_now())
 
@@ -100,7 +86,7 @@ def start_job(*, store: GraphStore, kind: str, work: Work) -> Job:
     new one are one statement: two checks then two writes let concurrent starts both run."""
     now = _now()
     queued = Job(job_id=uuid.uuid4().hex, kind=kind, status="queued", progress=0, heartbeat_at=now)
-    answer = _job_of(store.live_or_created_job(_record_of(queued), now - LEASE_MS))
+    answer = store.live_or_created_job(queued, now - LEASE_MS)
     if answer.job_id != queued.job_id:
         return answer
     runner = _Runner(store, queued)
@@ -109,19 +95,10 @@ def start_job(*, store: GraphStore, kind: str, work: Work) -> Job:
 
 
 def get_job(*, store: GraphStore, job_id: str, now: int) -> Job:
-    record = store.get_job(job_id)
-    if record is None:
+    job = store.get_job(job_id)
+    if job is None:
         raise NotFound(f"job {job_id} does not exist", job_id=job_id)
-    return lease_checked(_job_of(record), now)
-
-
-def _record_of(job: Job) -> dict[str, object]:
-    """The job as the store keeps it (its id as `id`)."""
-    return {"id": job.job_id, **job.model_dump(exclude={"job_id"})}
-
-
-def _job_of(record: dict[str, Any]) -> Job:
-    return Job(job_id=record["id"], **{k: v for k, v in record.items() if k != "id"})
+    return lease_checked(job, now)
 
 
 def lease_checked(job: Job, now: int) -> Job:
@@ -129,7 +106,7 @@ def lease_checked(job: Job, now: int) -> Job:
     beat = job.heartbeat_at or job.started_at  # jobs written before heartbeats have none
     if job.status in ("succeeded", "failed") or beat is None or now - beat <= LEASE_MS:
         return job
-    since = datetime.fromtimestamp(beat / 1000, tz=UTC).isoformat(timespec="seconds")
+    since = iso_moment(beat)  # the one way a message shows a moment
     return job.model_copy(
         update={
             "status": "failed",

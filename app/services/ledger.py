@@ -9,9 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from app.core.errors import InvalidInput, NotFound
-from app.domain.ledger import LedgerEntry, Order, Refund
+from app.domain.ledger import LedgerEntry, LedgerFilter, Order, Refund, TimeBasis
+from app.domain.units import iso_moment
 from app.services.cursors import decode_position, encode_position
-from app.store.ledger_queries import LedgerFilter, TimeBasis
 from app.store.port import GraphStore
 
 MAX_PAGE = 1000
@@ -36,14 +36,15 @@ def list_ledger(
     *, store: GraphStore, where: LedgerFilter, cursor: str | None, limit: int
 ) -> LedgerPage:
     if where.to <= where.from_:
-        raise InvalidInput(f"to ({where.to}) must be after from ({where.from_})", field="to")
+        raise InvalidInput(
+            f"to ({iso_moment(where.to)}) must be after from ({iso_moment(where.from_)})",
+            field="to",
+        )
     # One more than asked says whether another page exists without a count.
     entries = store.ledger_page(where, decode_cursor(cursor), limit + 1)
     page = entries[:limit]
     more = len(entries) > limit
-    return LedgerPage(
-        items=page, next_cursor=encode_cursor(page[-1], where.by) if more else None
-    )
+    return LedgerPage(items=page, next_cursor=encode_cursor(page[-1], where.by) if more else None)
 
 
 class TraceNode(BaseModel):

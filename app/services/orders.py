@@ -26,8 +26,8 @@ from app.domain.ledger import (
 )
 from app.domain.plans import Plan
 from app.domain.tiers import TierLadder, known_changes, tier_reached
-from app.store.ledger_queries import OrderContextRow, StoredOrder
-from app.store.port import GraphStore
+from app.domain.units import iso_moment
+from app.store.port import GraphStore, OrderContextRow, StoredOrder
 
 log = logging.getLogger("refgraph.ledger")
 # Each try re-reads what a concurrent order or refund of the same buyer changed.
@@ -150,7 +150,7 @@ def _refuse_other_currency(request: OrderCreate, plan: Plan | None) -> None:
     if plan is not None and plan.currency != request.currency:
         raise InvalidInput(
             f"order {request.id} is in {request.currency}; plan {plan.version}, in force at "
-            f"{request.placed_at}, pays in {plan.currency}",
+            f"{iso_moment(request.placed_at)}, pays in {plan.currency}",
             field="currency",
         )
 
@@ -167,14 +167,14 @@ def _refuse_unknown_members(store: GraphStore, request: OrderCreate) -> None:
 def _refuse_before_joining(request: OrderCreate, row: OrderContextRow) -> None:
     if request.placed_at < row.buyer_joined_at:
         raise InvalidInput(
-            f"placed_at {request.placed_at} is before buyer {request.buyer_id} joined "
-            f"({row.buyer_joined_at})",
+            f"placed_at {iso_moment(request.placed_at)} is before buyer {request.buyer_id} "
+            f"joined ({iso_moment(row.buyer_joined_at)})",
             field="placed_at",
         )
     if request.shared_by is not None and request.placed_at < row.source_joined_at:
         raise InvalidInput(
-            f"placed_at {request.placed_at} is before sharer {request.shared_by} joined "
-            f"({row.source_joined_at})",
+            f"placed_at {iso_moment(request.placed_at)} is before sharer {request.shared_by} "
+            f"joined ({iso_moment(row.source_joined_at)})",
             field="placed_at",
         )
 
@@ -210,8 +210,8 @@ def post_refund(
             return _retried_refund(store, order_id, request, existing[0]), False
         if request.refunded_at < order.placed_at:
             raise InvalidInput(
-                f"refunded_at {request.refunded_at} is before the order was placed "
-                f"({order.placed_at})",
+                f"refunded_at {iso_moment(request.refunded_at)} is before the order was "
+                f"placed ({iso_moment(order.placed_at)})",
                 field="refunded_at",
             )
         left = order.amount - order.refunded

@@ -5,10 +5,12 @@ verify` re-run it for every paid member whose bonus is missing (app/services/rep
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.domain.ledger import LedgerEntry, paid_bonus_entry, paid_bonus_id, plan_in_force
 from app.domain.plans import Plan
 from app.domain.tiers import TierLadder, known_changes, tier_reached
-from app.store.port import GraphStore
+from app.store.port import GraphStore, PaidMark
 
 BATCH = 1000
 
@@ -24,7 +26,7 @@ def grant_paid_bonus(
     member = next(iter(store.get_members([member_id])), None)
     if member is None or member.paid_at is None or member.inviter_id is None:
         return None
-    mark = (member.id, member.inviter_id, member.paid_at)
+    mark = PaidMark(member.id, member.inviter_id, member.paid_at)
     for entry in bonuses_for(store, ladder, plans, [mark], now):
         store.record_paid_bonus(entry)
         return entry
@@ -56,7 +58,7 @@ def bonuses_for(
     store: GraphStore,
     ladder: TierLadder,
     plans: list[Plan],
-    paid: list[tuple[str, str, int]],
+    paid: Sequence[PaidMark],
     now: int,
     known: dict[str, int | None] | None = None,
 ) -> list[LedgerEntry]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from app.core.errors import InvalidInput, NotFound
 from app.domain.tree import MAX_TREE_NODES, START, TreeNode
 from app.services.cursors import decode_position, encode_position
-from app.store.port import GraphStore
-from app.store.tree_queries import ChildrenAsk
+from app.store.port import ChildrenAsk, GraphStore
 
 
 def member_tree(

@@ -15,13 +15,11 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from app.domain.members import NewMemberRow, PaidRow
 from app.domain.tiers import TierLadder
-from app.store.cypher_store import CypherStore, Record
-from app.store.migrations import Migration
-from app.store.port import ForestRow
+from app.store.port import GraphStore
 
 MAX_BATCH = 256
 
@@ -123,11 +121,12 @@ def _admit_paid_mark(batch: list[PaidRow], row: PaidRow) -> bool:
     return all(row.id != other.id for other in batch)
 
 
-class CoalescingStore(CypherStore):
-    """A store whose writes are group-committed; reads go straight to the wrapped store."""
+class CoalescingStore:
+    """The API's store: registrations and paid marks are group-committed; everything else
+    is the wrapped store's own (delegated, so a backend's overrides run behind the API too).
+    It answers the port (app/store/port.py) as the store it wraps does."""
 
-    def __init__(self, inner: CypherStore) -> None:
-        super().__init__(inner.queries)
+    def __init__(self, inner: GraphStore) -> None:
         self.inner = inner
         self.backend = inner.backend
         self._registrations = _Writer[NewMemberRow](
@@ -145,23 +144,9 @@ class CoalescingStore(CypherStore):
     def mark_paid(self, rows: Sequence[PaidRow], ladder: TierLadder) -> list[str]:
         return self._paid_marks.submit(rows, ladder) if rows else []
 
-    def _read(self, name: str, params: Record) -> list[Record]:
-        return self.inner._read(name, params)
-
-    def _write(self, name: str, params: Record) -> list[Record]:
-        return self.inner._write(name, params)
-
-    def apply_migration(self, migration: Migration) -> None:
-        self.inner.apply_migration(migration)
-
-    def iter_forest(self) -> Iterator[ForestRow]:
-        return self.inner.iter_forest()
-
-    def compact(self) -> None:
-        self.inner.compact()
-
-    def ping(self) -> None:
-        self.inner.ping()
+    def __getattr__(self, name: str) -> Any:
+        # Only what this class does not define itself reaches here.
+        return getattr(self.inner, name)
 
     def stop(self) -> None:
         """Finishes the queued writes and stops the writer threads; the wrapped store stays

@@ -1,5 +1,7 @@
-"""The operations of the port, written once over named queries. A backend adapter supplies
-only how a named query is run (`_read`, `_write`) and how schema work is done."""
+"""The operations of the port (app/store/port.py), written once over named queries: the
+members' here, each other capability's in its own mixin (*_queries.py). A backend adapter
+supplies only how a named query is run (`_read`, `_write`), how schema work is done, and
+what only its engine has (Graph Data Science on Neo4j)."""
 
 from __future__ import annotations
 
@@ -18,16 +20,22 @@ from app.domain.members import (
 )
 from app.domain.spend import SpendLadder
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
-from app.domain.tiers import TierLadder
+from app.domain.tiers import TierLadder, TierStamp
 from app.store.analytics_queries import AnalyticsQueries
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.connector_queries import ConnectorQueries
-from app.store.gds_queries import GdsQueries
 from app.store.group_queries import GroupQueries
 from app.store.job_queries import JobQueries
-from app.store.ledger_queries import LedgerQueries
-from app.store.migrations import Migration
-from app.store.port import ForestRow, JoinedBeforeInviter
+from app.store.order_queries import OrderQueries
+from app.store.plan_queries import PlanQueries
+from app.store.port import (
+    DownlineCount,
+    ForestRow,
+    JoinedBeforeInviter,
+    Migration,
+    TierHistory,
+)
+from app.store.report_queries import ReportQueries
 from app.store.simulation_queries import SimulationQueries
 from app.store.tree_queries import TreeQueries
 
@@ -35,14 +43,15 @@ Record = dict[str, Any]
 
 
 class CypherStore(
-    LedgerQueries,
+    PlanQueries,
+    OrderQueries,
+    ReportQueries,
     TreeQueries,
     AnalyticsQueries,
     GroupQueries,
     SimulationQueries,
     ConnectorQueries,
     JobQueries,
-    GdsQueries,
     ABC,
 ):
     backend: Backend
@@ -58,6 +67,16 @@ class CypherStore(
 
     @abstractmethod
     def apply_migration(self, migration: Migration) -> None: ...
+
+    # Graph Data Science: a Neo4j plugin, so each adapter answers for its own engine.
+    @abstractmethod
+    def gds_available(self) -> bool: ...
+
+    @abstractmethod
+    def gds_version(self) -> str: ...
+
+    @abstractmethod
+    def gds_member_betweenness(self, *, with_circles: bool) -> dict[str, float]: ...
 
     @abstractmethod
     def iter_forest(self) -> Iterator[ForestRow]: ...
@@ -132,23 +151,29 @@ class CypherStore(
     def tier_history(self, member_id: str) -> list[TierChange]:
         return [TierChange(**row) for row in self._read("tier_history", {"id": member_id})]
 
+    def tier_histories(self, asks: Sequence[tuple[str, int]]) -> dict[tuple[str, int], TierHistory]:
+        if not asks:
+            return {}
+        params = {"asks": [{"id": member, "at": at} for member, at in asks]}
+        return {
+            (row["id"], row["at"]): TierHistory(
+                row["tier_seq"], [TierStamp(*change) for change in row["changes"]]
+            )
+            for row in self._read("tier_histories", params)
+        }
+
     def upline(self, member_id: str, limit: int) -> list[str] | None:
         rows = self._read("upline", {"id": member_id, "limit": limit})
         return list(rows[0]["path"]) if rows else None
 
-    def downline_by_traversal(self, member_id: str) -> tuple[int, int]:
+    def downline_by_traversal(self, member_id: str) -> DownlineCount:
         row = self._read("downline_by_traversal", {"id": member_id})
-        return (row[0]["total"], row[0]["paid"]) if row else (0, 0)
+        return DownlineCount(row[0]["total"], row[0]["paid"]) if row else DownlineCount(0, 0)
 
     def members_joined_before_inviter(self) -> list[JoinedBeforeInviter]:
         return [
             JoinedBeforeInviter(**row) for row in self._read("members_joined_before_inviter", {})
         ]
-
-    def paid_marks_without_bonus(self, from_: int, bonus_prefix: str) -> list[tuple[str, str, int]]:
-        params = {"from": from_, "bonus_prefix": bonus_prefix}
-        rows = self._read("paid_marks_without_bonus", params)
-        return [(row["id"], row["inviter_id"], row["paid_at"]) for row in rows]
 
     def member_count(self) -> int:
         return int(self._read("member_count", {})[0]["members"])

@@ -11,12 +11,11 @@ from typing import Any
 import redis
 from falkordb import FalkorDB
 
-from app.core.errors import InvalidInput, StoreUnavailable
+from app.core.errors import GdsUnavailable, InvalidInput, StoreUnavailable
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.cypher_store import CypherStore, Record
 from app.store.embedded import EmbeddedEngine, request_rewrite
-from app.store.migrations import Migration
-from app.store.port import ForestRow
+from app.store.port import ForestRow, Migration
 
 FOREST_PAGE = 20_000
 # Schema errors that mean "already done": a migration re-applied after a crash between
@@ -57,6 +56,16 @@ class FalkorDBStore(CypherStore):
     def remove_group_member(self, group_id: str, member_id: str) -> bool | None:
         with self._membership_writes:
             return super().remove_group_member(group_id, member_id)
+
+    # Graph Data Science is a Neo4j plugin: this engine has none, and says so.
+    def gds_available(self) -> bool:
+        return False
+
+    def gds_version(self) -> str:
+        raise GdsUnavailable("FalkorDB has no Graph Data Science")
+
+    def gds_member_betweenness(self, *, with_circles: bool) -> dict[str, float]:
+        raise GdsUnavailable("FalkorDB has no Graph Data Science")
 
     def _read(self, name: str, params: Record) -> list[Record]:
         return self._run(name, params, read_only=True)

@@ -1,55 +1,15 @@
-"""Group operations on the port, written once over named queries (as ledger_queries.py
-does for the ledger); the GroupStore protocol the services type against is beside them."""
+"""Circles (groups) on the port (app/store/port.py), written once over named queries."""
 
 from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
-from typing import Any, Protocol
-
-from pydantic import BaseModel
+from typing import Any
 
 from app.domain.groups import Group, GroupCreate
+from app.store.port import GroupPut, GroupTotalMismatch
 
 Record = dict[str, Any]
-
-
-class GroupTotalMismatch(BaseModel):
-    """A group whose maintained members_total (None: absent) differs from its members
-    counted."""
-
-    id: str
-    stored: int | None
-    counted: int
-
-
-class GroupStore(Protocol):
-    """What the services need from the store for this capability."""
-
-    def put_groups(self, groups: Sequence[GroupCreate]) -> list[tuple[Group, bool]]:
-        """Creates the groups whose id is new; returns each as stored with whether this call
-        created it. Each id at most once per batch."""
-        ...
-
-    def groups_by_id(self, ids: Sequence[str]) -> list[Group]: ...
-
-    def add_group_members(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Adds each (group id, member id) pair not yet there; returns the pairs added now.
-        Pairs naming no group or no member are skipped. Each pair at most once per batch."""
-        ...
-
-    def remove_group_member(self, group_id: str, member_id: str) -> bool | None:
-        """Whether the membership was removed now; None when the group does not exist."""
-        ...
-
-    def group_members_page(self, group_id: str, after: str, limit: int) -> list[str]: ...
-
-    def groups_of_member(self, member_id: str, limit: int) -> list[Group]: ...
-
-    def group_total_mismatches(self) -> list[GroupTotalMismatch]:
-        """Every group whose members_total differs from a count of its MEMBER_OF edges, in
-        id order (one aggregating query)."""
-        ...
 
 
 class GroupQueries:
@@ -59,11 +19,11 @@ class GroupQueries:
     @abstractmethod
     def _write(self, name: str, params: Record) -> list[Record]: ...
 
-    def put_groups(self, groups: Sequence[GroupCreate]) -> list[tuple[Group, bool]]:
+    def put_groups(self, groups: Sequence[GroupCreate]) -> list[GroupPut]:
         if not groups:
             return []
         rows = self._write("group_put", {"groups": [g.model_dump(mode="json") for g in groups]})
-        return [(_group(row), bool(row["created"])) for row in rows]
+        return [GroupPut(_group(row), bool(row["created"])) for row in rows]
 
     def groups_by_id(self, ids: Sequence[str]) -> list[Group]:
         rows = self._read("group_get_many", {"ids": list(ids)}) if ids else []

@@ -1,20 +1,14 @@
-"""Background jobs' state on the port: one node per job, so any service process can answer
-for a job another one runs."""
+"""Background jobs' state on the port (app/store/port.py): one node per job, so any service
+process can answer for a job another one runs."""
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, Protocol
+from typing import Any
+
+from app.domain.jobs import Job
 
 Record = dict[str, Any]
-
-
-class JobStore(Protocol):
-    def live_or_created_job(self, job: Record, heartbeat_after: int) -> Record: ...
-
-    def put_job(self, job: Record) -> None: ...
-
-    def get_job(self, job_id: str) -> Record | None: ...
 
 
 class JobQueries:
@@ -24,16 +18,22 @@ class JobQueries:
     @abstractmethod
     def _write(self, name: str, params: Record) -> list[Record]: ...
 
-    def live_or_created_job(self, job: Record, heartbeat_after: int) -> Record:
-        """The queued or running job of `job`'s kind whose runner beat after the time given;
-        with none, `job`, created. One statement: of concurrent calls for a kind, one
-        creates and the others get its job."""
-        rows = self._write("job_start", {"job": job, "heartbeat_after": heartbeat_after})
-        return dict(rows[0]["job"])
+    def live_or_created_job(self, job: Job, heartbeat_after: int) -> Job:
+        rows = self._write("job_start", {"job": _record(job), "heartbeat_after": heartbeat_after})
+        return _job(rows[0]["job"])
 
-    def put_job(self, job: Record) -> None:
-        self._write("job_put", {"job": job})
+    def put_job(self, job: Job) -> None:
+        self._write("job_put", {"job": _record(job)})
 
-    def get_job(self, job_id: str) -> Record | None:
+    def get_job(self, job_id: str) -> Job | None:
         rows = self._read("job_get", {"id": job_id})
-        return dict(rows[0]["job"]) if rows else None
+        return _job(rows[0]["job"]) if rows else None
+
+
+def _record(job: Job) -> Record:
+    """The job as the graph keeps it: its id as `id`."""
+    return {"id": job.job_id, **job.model_dump(exclude={"job_id"})}
+
+
+def _job(record: Record) -> Job:
+    return Job(job_id=record["id"], **{k: v for k, v in record.items() if k != "id"})

@@ -4,29 +4,10 @@ graph as (:Migration {name}) so that applying them again changes nothing."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from importlib.resources.abc import Traversable
-from typing import TYPE_CHECKING
 
 from app.store.catalogue import Backend
-
-if TYPE_CHECKING:
-    from app.store.port import GraphStore
-
-
-@dataclass(frozen=True)
-class Migration:
-    name: str
-    kind: str  # "cypher": statements separated by ';'; "constraint": GRAPH.CONSTRAINT args
-    body: str
-
-    def statements(self) -> list[str]:
-        return [part.strip() for part in self.body.split(";\n") if _has_code(part)]
-
-
-def _has_code(text: str) -> bool:
-    return any(line.strip() and not line.strip().startswith("//") for line in text.splitlines())
-
+from app.store.port import GraphStore, Migration
 
 MIGRATION_KINDS = ("cypher", "constraint")
 

@@ -1,7 +1,7 @@
-"""Neo4j Graph Data Science on the port: whether the engine has it, and the connector
-graph's betweenness computed inside it instead of in networkx. Only Neo4j can have GDS (the
-open edition is a Neo4j plugin; scripts/neo4j-local installs it); every other backend
-answers that it has none.
+"""Neo4j Graph Data Science, part of the Neo4j adapter: whether the engine has it, and the
+connector graph's betweenness computed inside it instead of in networkx. Only Neo4j can have
+GDS (the open edition is a Neo4j plugin; scripts/neo4j-local installs it); the FalkorDB
+adapter answers that it has none.
 
 The betweenness is our definition (app/domain/connectors.py), exact: GDS's own sampling
 (`samplingSize`) draws sources by degree and by position in its node order and leaves the
@@ -15,40 +15,17 @@ from __future__ import annotations
 import uuid
 from abc import abstractmethod
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from neo4j.exceptions import ClientError, Neo4jError
 
-from app.core.errors import RefgraphError
+from app.core.errors import GdsUnavailable
 from app.domain.connectors import betweenness_from_pair_sums
-from app.store.catalogue import Backend
 
 Record = dict[str, Any]
 
 
-class GdsUnavailable(RefgraphError):
-    """The engine has no Graph Data Science (or not one that answers)."""
-
-    title = "Graph Data Science unavailable"
-
-
-class GdsStore(Protocol):
-    def gds_version(self) -> str:
-        """The GDS version; GdsUnavailable, saying why, where there is none."""
-        ...
-
-    def gds_available(self) -> bool: ...
-
-    def gds_member_betweenness(self, *, with_circles: bool) -> dict[str, float]:
-        """Every member's exact betweenness (normalised as ours), by member id, computed by
-        GDS on a projection made for the call and dropped after it. `with_circles` False
-        projects invitations only, and is right only when no member is in a circle.
-        GdsUnavailable when there is no GDS or it refused the work."""
-        ...
-
-
 class GdsQueries:
-    backend: Backend
     # The probe's answer (a version, or why there is none), asked once per store: a Neo4j
     # gains or loses a plugin only by restarting.
     _gds: tuple[str, bool] | None = None
@@ -56,12 +33,11 @@ class GdsQueries:
     @abstractmethod
     def _read(self, name: str, params: Record) -> list[Record]: ...
 
+    @abstractmethod
     def _read_in_one_transaction(self, steps: Sequence[tuple[str, Record]]) -> list[list[Record]]:
         """Runs named read queries in order, each step's rows in the answer. GDS keeps a
-        projection in the memory of the server that made it, so a backend that routes reads
-        among several servers must run these in one transaction (Neo4jStore does); this
-        default runs them one by one."""
-        return [self._read(name, params) for name, params in steps]
+        projection in the memory of the server that made it, so a cluster must run these on
+        one server: in one transaction."""
 
     def gds_version(self) -> str:
         if self._gds is None:
@@ -72,8 +48,6 @@ class GdsQueries:
         return answer
 
     def _probe_gds(self) -> tuple[str, bool]:
-        if self.backend is not Backend.NEO4J:
-            return f"{self.backend.value} has no Graph Data Science", False
         try:
             return str(self._read("gds_version", {})[0]["version"]), True
         except ClientError as error:  # Neo.ClientError.Statement.SyntaxError: unknown function

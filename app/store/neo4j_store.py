@@ -9,20 +9,27 @@ from collections.abc import Iterator, Sequence
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
-from neo4j.exceptions import ConstraintError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    ConstraintError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from app.core.errors import StoreUnavailable
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.cypher_store import CypherStore, Record
-from app.store.migrations import Migration
-from app.store.port import ForestRow
+from app.store.neo4j_gds import GdsQueries
+from app.store.port import ForestRow, Migration
 
+# What a call gives up on after the driver's own retries: the server, not the request.
+UNREACHABLE = (ServiceUnavailable, SessionExpired, TransientError)
 # A concurrent writer can win a unique-id race between our check and our commit; every write
 # statement is idempotent, so running it again resolves the race (the id now exists).
 CONSTRAINT_RETRIES = 5
 
 
-class Neo4jStore(CypherStore):
+class Neo4jStore(GdsQueries, CypherStore):
     backend = Backend.NEO4J
 
     def __init__(
@@ -40,7 +47,20 @@ class Neo4jStore(CypherStore):
         database: str | None,
         catalogue: QueryCatalogue,
     ) -> Neo4jStore:
-        driver = GraphDatabase.driver(url, auth=auth, max_connection_pool_size=64)
+        driver = GraphDatabase.driver(
+            url,
+            auth=auth,
+            max_connection_pool_size=64,
+            # A managed transaction is retried on transient errors (deadlocks under one dense
+            # inviter, a leader switch) and on a server it cannot reach, until this budget
+            # has passed since the first failure. The driver's 30 s held every call to an
+            # unreachable Neo4j for ~31 s before its 503; 5 s still leaves a deadlocked
+            # write three retries (after ~1, ~3 and ~7 s), and a 503 comes within ~7 s.
+            max_transaction_retry_time=5.0,
+            # A host that drops packets instead of refusing: the driver waited 30 s for
+            # each connection attempt.
+            connection_timeout=5.0,
+        )
         return cls(driver, database, catalogue)
 
     def _read(self, name: str, params: Record) -> list[Record]:
@@ -60,8 +80,8 @@ class Neo4jStore(CypherStore):
             records, _, _ = self.driver.execute_query(
                 self.queries[name], params, routing_=routing, database_=self.database
             )
-        except (ServiceUnavailable, SessionExpired) as error:
-            raise StoreUnavailable(f"Neo4j did not answer: {error}") from error
+        except UNREACHABLE as error:
+            raise self._unavailable(error) from error
         return [record.data() for record in records]
 
     def _read_in_one_transaction(self, steps: Sequence[tuple[str, Record]]) -> list[list[Record]]:
@@ -74,8 +94,19 @@ class Neo4jStore(CypherStore):
         try:
             with self.driver.session(database=self.database) as session:
                 return session.execute_read(work)
-        except (ServiceUnavailable, SessionExpired) as error:
-            raise StoreUnavailable(f"Neo4j did not answer: {error}") from error
+        except UNREACHABLE as error:
+            raise self._unavailable(error) from error
+
+    @staticmethod
+    def _unavailable(error: Exception) -> StoreUnavailable:
+        """A line a person can read (the driver's text names internal addresses and
+        classes); the driver's error stays chained for the log."""
+        reason = (
+            "still busy after its retries"
+            if isinstance(error, TransientError)
+            else ("not reachable")
+        )
+        return StoreUnavailable(f"Neo4j did not answer ({reason}); retry shortly")
 
     def iter_forest(self) -> Iterator[ForestRow]:
         # Streamed in one auto-commit read: the driver pulls records in batches.

@@ -1,35 +1,39 @@
-"""The one interface the services use to reach the graph. Both backends implement it with
-the same named queries; only the adapters know a dialect or a driver."""
+"""The one interface the services use to reach the graph, and the value types it answers
+with. Both backends implement it with the same named queries (app/store/*_queries.py, one
+mixin per capability); only the adapters know a dialect or a driver. Every method answers
+with our own models or named tuples, built inside the store: no service knows a query's
+column names or how a value is encoded in the graph."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel
 
-from app.domain.ledger import LedgerEntry, Order, OrderCreate, Refund, RefundCreate
+from app.domain.connectors import CircleMembership, ConnectorScore, ProjectedMember
+from app.domain.groups import Group, GroupCreate
+from app.domain.jobs import Job
+from app.domain.ledger import (
+    LedgerEntry,
+    LedgerFilter,
+    Order,
+    OrderCreate,
+    Refund,
+    RefundCreate,
+    TimeBasis,
+    TimeWindow,
+)
 from app.domain.members import MemberRecord, NewMemberRow, PaidRow, TierChange, TierSnapshot
 from app.domain.plans import Plan
 from app.domain.spend import SpendLadder
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
-from app.domain.tiers import TierLadder
-from app.store.analytics_queries import AnalyticsStore
+from app.domain.tiers import TierLadder, TierStamp
+from app.domain.tree import TreeNode
 from app.store.catalogue import Backend
-from app.store.connector_queries import ConnectorStore
-from app.store.gds_queries import GdsStore
-from app.store.group_queries import GroupStore
-from app.store.job_queries import JobStore
-from app.store.ledger_queries import (
-    LedgerFilter,
-    OrderContextRow,
-    StoredOrder,
-    TimeBasis,
-    TimeWindow,
-)
-from app.store.migrations import Migration
-from app.store.simulation_queries import SimulationStore
-from app.store.tree_queries import TreeStore
+
+# --- value types: members and the forest ----------------------------------------------
 
 
 class ForestRow(BaseModel):
@@ -56,110 +60,206 @@ class JoinedBeforeInviter(BaseModel):
     inviter_joined_at: int
 
 
-class LedgerStore(Protocol):
-    """Plan versions, orders and refunds with the entries they grant (app/store/
-    ledger_queries.py)."""
-
-    def plans(self) -> list[Plan]: ...
-
-    def put_plan(self, plan: Plan, loaded_at: int) -> bool: ...
-
-    def first_order_from(self, at: int) -> tuple[str, int] | None: ...
-
-    def order_contexts(self, orders: Sequence[OrderCreate]) -> dict[str, OrderContextRow]: ...
-
-    def record_order(
-        self,
-        order: OrderCreate,
-        plan_version: str | None,
-        entries: Sequence[LedgerEntry],
-        *,
-        expected_seq: int,
-        tier_seqs: dict[str, int],
-        now: int,
-    ) -> bool: ...
-
-    def record_refund(
-        self,
-        order: Order,
-        refund: RefundCreate,
-        entries: Sequence[LedgerEntry],
-        *,
-        expected_refunded: int,
-        expected_seq: int | None,
-        next_first: str | None,
-        now: int,
-    ) -> bool: ...
-
-    def buyer_purchase_state(
-        self, buyer_id: str, except_order: str
-    ) -> tuple[int, str | None, StoredOrder | None]: ...
-
-    def orders_by_id(self, ids: Sequence[str]) -> list[StoredOrder]: ...
-
-    def refunds_by_id(self, ids: Sequence[str]) -> list[Refund]: ...
-
-    def entries_of_orders(self, order_ids: Sequence[str]) -> list[LedgerEntry]: ...
-
-    def ledger_entry(self, entry_id: str) -> LedgerEntry | None: ...
-
-    def invitation_edges(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]: ...
-
-    def ledger_page(
-        self, where: LedgerFilter, after: tuple[int, str], limit: int
-    ) -> list[LedgerEntry]: ...
-
-    def all_orders(self) -> list[StoredOrder]: ...
-
-    def all_refunds(self) -> list[Refund]: ...
-
-    def ledger_entry_count(self) -> int: ...
-
-    def release_due_entries(self, now: int, limit: int = 10_000) -> int: ...
-
-    def record_paid_bonus(self, entry: LedgerEntry) -> bool: ...
-
-    def paid_members(self, from_: int) -> list[tuple[str, str, int]]: ...
-
-    def paid_bonus_entries(self) -> list[LedgerEntry]: ...
-
-    def first_paid_from(self, at: int) -> tuple[str, int] | None: ...
-
-    def tier_histories(
-        self, asks: Sequence[tuple[str, int]]
-    ) -> dict[tuple[str, int], tuple[int, list[tuple[int, int, str]]]]: ...
-
-    # Earnings and the compliance report: aggregated rows as the named queries return them.
-
-    def earnings_by_day(
-        self, member_id: str, from_: int, to: int, by: TimeBasis = "event_at"
-    ) -> list[dict[str, object]]: ...
-
-    def members_by_depth(self, min_members: int, min_levels: int) -> list[dict[str, object]]: ...
-
-    def largest_subtrees(
-        self, min_members: int, min_levels: int, limit: int
-    ) -> list[dict[str, object]]: ...
-
-    def ledger_summary(self, window: TimeWindow) -> list[dict[str, object]]: ...
-
-    def self_dealing_entry_ids(self, window: TimeWindow, limit: int) -> list[str]: ...
-
-    def entry_ids_beyond_hop(self, window: TimeWindow, max_hop: int, limit: int) -> list[str]: ...
+class DownlineCount(NamedTuple):
+    total: int
+    paid: int
 
 
-class GraphStore(
-    LedgerStore,
-    TreeStore,
-    AnalyticsStore,
-    GroupStore,
-    SimulationStore,
-    ConnectorStore,
-    JobStore,
-    GdsStore,
-    Protocol,
-):
+class PaidMark(NamedTuple):
+    """An invited member's paid mark: what a `paid` referral bonus pays her inviter for."""
+
+    member_id: str
+    inviter_id: str
+    paid_at: int
+
+
+class TierHistory(NamedTuple):
+    """A member's tier changes up to a moment, with the version (`seq`) of her history."""
+
+    seq: int
+    changes: list[TierStamp]
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    kind: str  # "cypher": statements separated by ';'; "constraint": GRAPH.CONSTRAINT args
+    body: str
+
+    def statements(self) -> list[str]:
+        return [part.strip() for part in self.body.split(";\n") if _has_code(part)]
+
+
+def _has_code(text: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("//") for line in text.splitlines())
+
+
+# --- value types: orders, refunds and the ledger -----------------------------------------
+
+
+class OrderContextRow(BaseModel):
+    """What the graph says about an order at its placed_at; the service turns it into an
+    OrderContext."""
+
+    order_id: str
+    buyer_joined_at: int
+    source_joined_at: int
+    ancestors: list[tuple[int, str]]  # (hop, member id)
+    buyer_inviter_id: str | None
+    histories: list[tuple[str, list[TierStamp]]]  # member id, her changes up to placed_at
+    tier_seqs: list[tuple[str, int]]  # member id, the version of her history read
+    first_purchase_order: str | None
+    seq: int
+
+
+class StoredOrder(Order):
+    refunded: int
+    # The version of each tier history the order was priced with (parallel lists; absent on
+    # orders written before versions were kept).
+    tier_members: list[str] | None = None
+    tier_seqs: list[int] | None = None
+
+    def tier_versions(self) -> dict[str, int] | None:
+        if self.tier_members is None or self.tier_seqs is None:
+            return None
+        return dict(zip(self.tier_members, self.tier_seqs, strict=True))
+
+
+class PurchaseState(NamedTuple):
+    """A buyer's write sequence, her first live purchase, and her earliest other live
+    order."""
+
+    seq: int
+    first_purchase_order: str | None
+    next_live: StoredOrder | None
+
+
+class Occurrence(NamedTuple):
+    """The first of something at or after a moment: its id and when it happened."""
+
+    id: str
+    at: int
+
+
+class EarningsDay(BaseModel):
+    """A beneficiary's entries netted per currency, kind, status and UTC day."""
+
+    currency: str
+    kind: str
+    status: str
+    day: int  # the day's first epoch ms
+    amount: int
+    entries: int
+
+
+class DepthRow(BaseModel):
+    """The members at one depth, an example among them, and how many head a large subtree."""
+
+    depth: int
+    members: int
+    example_id: str
+    large_subtrees: int
+
+
+class SubtreeRow(BaseModel):
+    member_id: str
+    members: int
+    levels_total: list[int]
+
+
+class LedgerSummaryRow(BaseModel):
+    """The ledger netted per plan version, rule, currency, own consumption and
+    self-dealing."""
+
+    plan_version: str
+    rule: int
+    currency: str
+    own_consumption: bool
+    self_dealing: bool
+    amount: int
+    entries: int
+    originals: int
+    deepest_hop: int
+
+
+# --- value types: analytics, the what-if, trees, circles, connectors --------------------
+
+
+class CohortMember(NamedTuple):
+    joined_at: int
+    purchases: list[int]  # placed_at of her purchases (orders not refunded in full)
+
+
+class NetSale(NamedTuple):
+    buyer_id: str
+    currency: str
+    net: int
+
+
+class TierGroup(NamedTuple):
+    """The members holding one tier now with one count of paid direct invites."""
+
+    tier: str
+    paid: int
+    members: int
+
+
+class PeriodOrder(NamedTuple):
+    id: str
+    amount: int
+    placed_at: int
+    source_id: str
+
+
+class Trainer(NamedTuple):
+    """A source's inviter, and the paid times of everyone that inviter invited."""
+
+    trainer_id: str
+    paid_times: list[int]
+
+
+class ChildrenAsk(NamedTuple):
+    """One parent's page of children: those after `after` in tree order, at most `take`."""
+
+    parent_id: str
+    after: tuple[int, str]
+    take: int
+
+
+class GroupPut(NamedTuple):
+    group: Group
+    created: bool
+
+
+class GroupTotalMismatch(BaseModel):
+    """A group whose maintained members_total (None: absent) differs from its members
+    counted."""
+
+    id: str
+    stored: int | None
+    counted: int
+
+
+BetweennessSource = Literal["networkx", "gds"]
+
+
+class StoredConnectorRun(BaseModel):
+    """The latest connector run: when, how, and the top members per sort key."""
+
+    computed_at: int
+    approximate: bool
+    members: int
+    betweenness_source: BetweennessSource
+    rankings: dict[str, list[str]]
+
+
+# --- the port ---------------------------------------------------------------------------
+
+
+class GraphStore(Protocol):
     backend: Backend
+
+    # --- members and the forest (cypher_store.py) -----------------------------------------
 
     def register_members(self, rows: Sequence[NewMemberRow], ladder: TierLadder) -> list[str]:
         """Creates the rows whose id is new and whose inviter exists and joined no later
@@ -190,6 +290,11 @@ class GraphStore(
 
     def tier_history(self, member_id: str) -> list[TierChange]: ...
 
+    def tier_histories(self, asks: Sequence[tuple[str, int]]) -> dict[tuple[str, int], TierHistory]:
+        """(member, moment) -> her tier changes up to that moment, and her history's
+        version."""
+        ...
+
     def put_super_membership(
         self, member_id: str, membership: SuperMembershipCreate, now: int
     ) -> bool:
@@ -203,20 +308,244 @@ class GraphStore(
         """Ids from the inviter up to the root; None when the member does not exist."""
         ...
 
-    def downline_by_traversal(self, member_id: str) -> tuple[int, int]: ...
+    def downline_by_traversal(self, member_id: str) -> DownlineCount: ...
 
     def members_joined_before_inviter(self) -> list[JoinedBeforeInviter]:
         """Every member (by her edge) who joined before her inviter, in id order."""
         ...
 
-    def paid_marks_without_bonus(self, from_: int, bonus_prefix: str) -> list[tuple[str, str, int]]:
-        """(member, inviter, paid_at) of every invited member paid at or after `from_` who
-        has no ledger entry with the id `bonus_prefix` + her id."""
-        ...
-
     def iter_forest(self) -> Iterator[ForestRow]: ...
 
     def member_count(self) -> int: ...
+
+    # --- plans (plan_queries.py) ---------------------------------------------------------
+
+    def plans(self) -> list[Plan]: ...
+
+    def put_plan(self, plan: Plan, loaded_at: int) -> bool:
+        """Stores a new version; False when its version or effective_from is taken, or an
+        order was placed at or after its effective_from."""
+        ...
+
+    def first_order_from(self, at: int) -> Occurrence | None: ...
+
+    def first_paid_from(self, at: int) -> Occurrence | None: ...
+
+    # --- orders, refunds and their entries (order_queries.py) ----------------------------
+
+    def order_contexts(self, orders: Sequence[OrderCreate]) -> dict[str, OrderContextRow]: ...
+
+    def record_order(
+        self,
+        order: OrderCreate,
+        plan_version: str | None,
+        entries: Sequence[LedgerEntry],
+        *,
+        expected_seq: int,
+        tier_seqs: dict[str, int],
+        now: int,
+    ) -> bool:
+        """Writes the order with its entries when the buyer is still at `expected_seq`, the
+        plan in force is still `plan_version` and the order is new; else writes nothing.
+        `tier_seqs`: the version of each tier history it was priced with."""
+        ...
+
+    def record_refund(
+        self,
+        order: Order,
+        refund: RefundCreate,
+        entries: Sequence[LedgerEntry],
+        *,
+        expected_refunded: int,
+        expected_seq: int | None,
+        next_first: str | None,
+        now: int,
+    ) -> bool:
+        """Writes the refund with its entries (reversals, and a bonus moving to `next_first`)
+        when the order's refunded total is still `expected_refunded` and the buyer still at
+        `expected_seq` (None: not checked); else writes nothing. Each reversal takes its
+        original's status as it stands when written."""
+        ...
+
+    def buyer_purchase_state(self, buyer_id: str, except_order: str) -> PurchaseState: ...
+
+    def orders_by_id(self, ids: Sequence[str]) -> list[StoredOrder]: ...
+
+    def refunds_by_id(self, ids: Sequence[str]) -> list[Refund]: ...
+
+    def entries_of_orders(self, order_ids: Sequence[str]) -> list[LedgerEntry]: ...
+
+    def all_orders(self) -> list[StoredOrder]:
+        """Every order, sorted by buyer and then by her write sequence."""
+        ...
+
+    def all_refunds(self) -> list[Refund]: ...
+
+    def release_due_entries(self, now: int, limit: int = 10_000) -> int:
+        """Releases up to `limit` held originals whose hold has passed, each with its
+        reversals; returns how many originals."""
+        ...
+
+    def record_paid_bonus(self, entry: LedgerEntry) -> bool:
+        """Writes a paid-trigger referral bonus unless it exists; True when written now."""
+        ...
+
+    def paid_members(self, from_: int) -> list[PaidMark]:
+        """Every invited member paid at or after `from_`."""
+        ...
+
+    def paid_marks_without_bonus(self, from_: int, bonus_prefix: str) -> list[PaidMark]:
+        """Every invited member paid at or after `from_` who has no ledger entry with the id
+        `bonus_prefix` + her id."""
+        ...
+
+    def paid_bonus_entries(self) -> list[LedgerEntry]: ...
+
+    # --- the auditor's and the reports' reads (report_queries.py) ------------------------
+
+    def ledger_entry(self, entry_id: str) -> LedgerEntry | None: ...
+
+    def ledger_page(
+        self, where: LedgerFilter, after: tuple[int, str], limit: int
+    ) -> list[LedgerEntry]:
+        """Entries after `after` = (time, id) in that order, the time being `where.by`."""
+        ...
+
+    def ledger_entry_count(self) -> int: ...
+
+    def invitation_edges(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The (invitee, inviter) pairs whose edge is in the graph."""
+        ...
+
+    def earnings_by_day(
+        self, member_id: str, from_: int, to: int, by: TimeBasis = "event_at"
+    ) -> list[EarningsDay]: ...
+
+    def members_by_depth(self, min_members: int, min_levels: int) -> list[DepthRow]:
+        """Members per depth; large subtrees have at least `min_members` members and
+        `min_levels` levels (2..11) counting their head."""
+        ...
+
+    def largest_subtrees(
+        self, min_members: int, min_levels: int, limit: int
+    ) -> list[SubtreeRow]: ...
+
+    def ledger_summary(self, window: TimeWindow) -> list[LedgerSummaryRow]: ...
+
+    def self_dealing_entry_ids(self, window: TimeWindow, limit: int) -> list[str]: ...
+
+    def entry_ids_beyond_hop(self, window: TimeWindow, max_hop: int, limit: int) -> list[str]: ...
+
+    # --- trees (tree_queries.py) ---------------------------------------------------------
+
+    def tree_children(self, asks: Sequence[ChildrenAsk]) -> dict[str, list[TreeNode]]:
+        """Parent id -> up to take + 1 of her children in tree order (one more than asked
+        says whether she has more), for every asked parent that exists; one query."""
+        ...
+
+    # --- analytics and the tier what-if (analytics_queries.py, simulation_queries.py) ----
+
+    def cohort_members(self, from_: int, to: int, until: int) -> list[CohortMember]:
+        """Every member who joined in [from_, to), with her purchases before `until`."""
+        ...
+
+    def net_sales(self, from_: int, to: int) -> list[NetSale]:
+        """Net of refunds per buyer and currency of the orders placed in [from_, to), > 0."""
+        ...
+
+    def tier_groups(self) -> list[TierGroup]: ...
+
+    def move_sample(self, tier: str, low: int, high: int) -> list[str]:
+        """Up to 20 members holding `tier` now with paid direct invites in [low, high]."""
+        ...
+
+    def period_orders(self, from_: int, to: int) -> list[PeriodOrder]: ...
+
+    def trainers(self, sources: Sequence[str]) -> dict[str, Trainer]:
+        """Source -> her inviter and the paid times of everyone that inviter invited."""
+        ...
+
+    def allowance_paid(self, order_ids: Sequence[str]) -> int:
+        """The training allowance the ledger granted for the orders, before refunds."""
+        ...
+
+    # --- circles (group_queries.py) ------------------------------------------------------
+
+    def put_groups(self, groups: Sequence[GroupCreate]) -> list[GroupPut]:
+        """Creates the groups whose id is new; returns each as stored with whether this call
+        created it. Each id at most once per batch."""
+        ...
+
+    def groups_by_id(self, ids: Sequence[str]) -> list[Group]: ...
+
+    def add_group_members(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Adds each (group id, member id) pair not yet there; returns the pairs added now.
+        Pairs naming no group or no member are skipped. Each pair at most once per batch."""
+        ...
+
+    def remove_group_member(self, group_id: str, member_id: str) -> bool | None:
+        """Whether the membership was removed now; None when the group does not exist."""
+        ...
+
+    def group_members_page(self, group_id: str, after: str, limit: int) -> list[str]: ...
+
+    def groups_of_member(self, member_id: str, limit: int) -> list[Group]: ...
+
+    def group_total_mismatches(self) -> list[GroupTotalMismatch]:
+        """Every group whose members_total differs from a count of its MEMBER_OF edges, in
+        id order (one aggregating query)."""
+        ...
+
+    # --- key connectors (connector_queries.py; GDS in the Neo4j adapter) -----------------
+
+    def connector_members(self) -> list[ProjectedMember]: ...
+
+    def connector_memberships(self) -> list[CircleMembership]: ...
+
+    def write_connector_scores(self, scores: Sequence[ConnectorScore], computed_at: int) -> None:
+        """Writes each member's score and parts onto her, in batches."""
+        ...
+
+    def put_connector_run(self, run: StoredConnectorRun) -> None: ...
+
+    def connector_run(self) -> StoredConnectorRun | None: ...
+
+    def connector_scores_of(self, ids: Sequence[str]) -> list[ConnectorScore]:
+        """The latest run's scores of these members (those scored)."""
+        ...
+
+    def connector_circle_scores(self, circle: str) -> list[ConnectorScore]:
+        """The latest run's scores of a circle's members."""
+        ...
+
+    def gds_available(self) -> bool:
+        """Whether the engine has Graph Data Science (only a Neo4j with the plugin)."""
+        ...
+
+    def gds_version(self) -> str:
+        """The GDS version; GdsUnavailable, saying why, where there is none."""
+        ...
+
+    def gds_member_betweenness(self, *, with_circles: bool) -> dict[str, float]:
+        """Every member's exact betweenness (normalised as ours), by member id, computed by
+        GDS on a projection made for the call and dropped after it. `with_circles` False
+        projects invitations only, and is right only when no member is in a circle.
+        GdsUnavailable when there is no GDS or it refused the work."""
+        ...
+
+    # --- background jobs (job_queries.py) ------------------------------------------------
+
+    def live_or_created_job(self, job: Job, heartbeat_after: int) -> Job:
+        """The queued or running job of `job`'s kind whose runner beat after the time given;
+        with none, `job`, created. One statement: of concurrent calls for a kind, one
+        creates and the others get its job."""
+        ...
+
+    def put_job(self, job: Job) -> None: ...
+
+    def get_job(self, job_id: str) -> Job | None: ...
+
+    # --- the engine and the schema -------------------------------------------------------
 
     def ping(self) -> None: ...
 

@@ -1,29 +1,15 @@
-"""Tree operations on the port, written once over named queries (as ledger_queries.py
-does for the ledger); the TreeStore protocol the services type against is beside them."""
+"""Tree operations on the port (app/store/port.py), written once over named queries."""
 
 from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any
 
 from app.domain.tree import TreeNode
+from app.store.port import ChildrenAsk
 
 Record = dict[str, Any]
-
-
-class ChildrenAsk(NamedTuple):
-    """One parent's page of children: those after `after` in tree order, at most `take`."""
-
-    parent_id: str
-    after: tuple[int, str]
-    take: int
-
-
-class TreeStore(Protocol):
-    """What the services need from the store for this capability."""
-
-    def tree_children(self, asks: Sequence[ChildrenAsk]) -> dict[str, list[TreeNode]]: ...
 
 
 class TreeQueries:
@@ -34,8 +20,6 @@ class TreeQueries:
     def _write(self, name: str, params: Record) -> list[Record]: ...
 
     def tree_children(self, asks: Sequence[ChildrenAsk]) -> dict[str, list[TreeNode]]:
-        """Parent id -> up to take + 1 of her children in tree order (one more than asked
-        says whether she has more), for every asked parent that exists; one query."""
         if not asks:
             return {}
         params = {

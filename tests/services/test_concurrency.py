@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -15,18 +16,28 @@ from app.services.members import mark_member_paid, register_member
 from app.services.orders import post_order
 from app.services.plans import load_plan
 from app.store.cypher_store import CypherStore
+from app.store.port import GraphStore
+from tests.conftest import api_stack
 
 CLIENTS = 16
 
 
-def register(store: CypherStore, request: MemberCreate) -> tuple[Member, bool] | Conflict:
+@pytest.fixture
+def store(store: CypherStore) -> Iterator[GraphStore]:
+    """Through the store stack the API serves from, so what runs behind the API is what
+    these races test (the group commit included)."""
+    with api_stack(store) as grouped:
+        yield grouped
+
+
+def register(store: GraphStore, request: MemberCreate) -> tuple[Member, bool] | Conflict:
     try:
         return register_member(store=store, ladder=DEFAULT_LADDER, request=request, now=5)
     except Conflict as conflict:
         return conflict
 
 
-def test_sixteen_clients_registering_one_id_make_one_member(store: CypherStore) -> None:
+def test_sixteen_clients_registering_one_id_make_one_member(store: GraphStore) -> None:
     register(store, MemberCreate(id="root", joined_at=1))
     register(store, MemberCreate(id="other", joined_at=1))
     requests = [
@@ -52,7 +63,7 @@ def test_sixteen_clients_registering_one_id_make_one_member(store: CypherStore) 
         )
 
 
-def test_concurrent_writes_under_one_root_lose_no_update(store: CypherStore) -> None:
+def test_concurrent_writes_under_one_root_lose_no_update(store: GraphStore) -> None:
     register(store, MemberCreate(id="root", joined_at=1))
     register(store, MemberCreate(id="mid", inviter_id="root", joined_at=1))
     with ThreadPoolExecutor(CLIENTS) as pool:
@@ -84,7 +95,7 @@ def test_concurrent_writes_under_one_root_lose_no_update(store: CypherStore) -> 
 
 
 @pytest.mark.parametrize("clients", [CLIENTS])
-def test_concurrent_paid_marks_of_one_member_count_once(store: CypherStore, clients: int) -> None:
+def test_concurrent_paid_marks_of_one_member_count_once(store: GraphStore, clients: int) -> None:
     register(store, MemberCreate(id="root", joined_at=1))
     register(store, MemberCreate(id="kid", inviter_id="root", joined_at=1))
     with ThreadPoolExecutor(clients) as pool:
@@ -101,7 +112,7 @@ def test_concurrent_paid_marks_of_one_member_count_once(store: CypherStore, clie
 
 
 def test_one_order_posted_by_sixteen_clients_writes_one_set_of_entries(
-    store: CypherStore,
+    store: GraphStore,
 ) -> None:
     ledger_network(store)
     request = OrderCreate(
@@ -120,7 +131,7 @@ def test_one_order_posted_by_sixteen_clients_writes_one_set_of_entries(
 
 
 def test_concurrent_first_orders_of_one_buyer_pay_her_inviter_one_bonus(
-    store: CypherStore,
+    store: GraphStore,
 ) -> None:
     ledger_network(store)
     requests = [
@@ -139,7 +150,7 @@ def test_concurrent_first_orders_of_one_buyer_pay_her_inviter_one_bonus(
     assert sum(1 for e in entries if e.kind == "self_rebate") == CLIENTS
 
 
-def ledger_network(store: CypherStore) -> None:
+def ledger_network(store: GraphStore) -> None:
     register(store, MemberCreate(id="mum", joined_at=1))
     register(store, MemberCreate(id="kid", inviter_id="mum", joined_at=1))
     rules = [

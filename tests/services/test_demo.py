@@ -13,6 +13,7 @@ import pytest
 
 from app.core.errors import InvalidInput
 from app.domain.groups import GroupKind
+from app.domain.ledger import LedgerFilter
 from app.domain.members import MemberRecord
 from app.domain.simulation import TierProposal
 from app.domain.tiers import DEFAULT_LADDER
@@ -25,7 +26,7 @@ from app.services.simulation import simulate_tiers
 from app.services.tree import member_tree
 from app.services.verify import verify_store
 from app.store.cypher_store import CypherStore
-from app.store.ledger_queries import LedgerFilter, StoredOrder
+from app.store.port import StoredOrder
 from tests.engines import ROOT
 
 DAY_MS = 86_400_000
@@ -127,7 +128,7 @@ def check_invitations(members: list[MemberRecord]) -> None:
 def check_circles(store: CypherStore, by_id: dict[str, MemberRecord]) -> None:
     """Topic, store and region circles of tens to hundreds; members in several."""
     memberships = store.connector_memberships()
-    sizes = Counter(circle for _, circle in memberships)
+    sizes = Counter(m.circle_id for m in memberships)
     circles = store.groups_by_id(sorted(sizes))
     assert {circle.kind for circle in circles} == {
         GroupKind.TOPIC,
@@ -139,7 +140,7 @@ def check_circles(store: CypherStore, by_id: dict[str, MemberRecord]) -> None:
     assert any(circle.members_total >= 100 for circle in circles)
     names = {circle.name for circle in circles if circle.kind is GroupKind.TOPIC}
     assert {"Parenting", "Reading", "English"} <= names
-    per_member = Counter(member for member, _ in memberships)
+    per_member = Counter(m.member_id for m in memberships)
     assert set(per_member) <= set(by_id)
     assert sum(1 for count in per_member.values() if count >= 2) > 0.25 * len(by_id)
 

@@ -11,8 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from app.core.errors import NotFound
+from app.domain.jobs import Job
 from app.services import jobs
-from app.services.jobs import LEASE_MS, Job, get_job, start_job
+from app.services.jobs import LEASE_MS, get_job, start_job
 from app.store.cypher_store import CypherStore
 from app.store.falkordb_store import FalkorDBStore
 from app.store.neo4j_store import Neo4jStore
@@ -104,8 +105,8 @@ def test_a_job_whose_process_died_reads_as_failed(store: CypherStore) -> None:
     # What a killed process leaves behind: `running`, and heartbeats that stopped.
     beat = now_ms() - LEASE_MS - 5_000
     store.put_job(
-        {"id": "orphan", "kind": "connectors", "status": "running", "progress": 0.2,
-         "started_at": beat - 1_000, "finished_at": None, "error": None, "heartbeat_at": beat}
+        Job(job_id="orphan", kind="connectors", status="running", progress=0.2,
+            started_at=beat - 1_000, heartbeat_at=beat)
     )  # fmt: skip
     job = get_job(store=store, job_id="orphan", now=now_ms())
     assert (job.status, job.finished_at, job.progress) == ("failed", beat, 0.2)

@@ -357,6 +357,7 @@ def test_a_bulk_post_prices_as_one_by_one_and_explains_what_it_cannot(
         ("distribution", "mid"): 200,
         ("distribution", "top"): 100,
     }
+
     # Posted again one by one, each answers what the bulk post wrote.
     def ordered(posted: OrderPosted) -> OrderPosted:
         return OrderPosted(order=posted.order, entries=sorted(posted.entries, key=lambda e: e.id))

@@ -1,4 +1,4 @@
-"""Graph Data Science on Neo4j (app/store/gds_queries.py) against our networkx core
+"""Graph Data Science on Neo4j (app/store/neo4j_gds.py) against our networkx core
 (app/domain/connectors.py): the probe, betweenness on Zachary's karate club and on
 generated referral networks, with and without circles, and the connector run that uses it.
 
@@ -16,6 +16,7 @@ from pathlib import Path
 import networkx as nx  # type: ignore[import-untyped]
 import pytest
 
+from app.core.errors import GdsUnavailable
 from app.domain.connectors import (
     CircleMembership,
     ConnectorProjection,
@@ -30,9 +31,8 @@ from app.services.connectors import run_connectors, top_connectors
 from app.services.generator import generate_network
 from app.services.importer import import_members
 from app.store.catalogue import Backend
-from app.store.cypher_store import CypherStore
-from app.store.gds_queries import GdsUnavailable
-from tests.conftest import drop_test_store, open_test_store
+from app.store.port import GraphStore
+from tests.conftest import api_stack, drop_test_store, open_test_store
 from tests.engines import run_cypher
 
 NOW = 1_767_225_600_000
@@ -40,9 +40,10 @@ EXACT = 1e-9
 
 
 @pytest.fixture
-def gds_store(request: pytest.FixtureRequest) -> Iterator[CypherStore]:
-    """A Neo4j store whose engine has GDS, else a skip (a failure under
-    REFGRAPH_REQUIRE_NEO4J=1) naming the engine and what it answered."""
+def gds_store(request: pytest.FixtureRequest) -> Iterator[GraphStore]:
+    """A Neo4j store whose engine has GDS, through the stack the API serves from (the
+    adapter's one-transaction read of the GDS steps must run behind it), else a skip (a
+    failure under REFGRAPH_REQUIRE_NEO4J=1) naming the engine and what it answered."""
     opened = open_test_store(request, Backend.NEO4J)
     try:
         opened.gds_version()
@@ -53,24 +54,26 @@ def gds_store(request: pytest.FixtureRequest) -> Iterator[CypherStore]:
         if os.environ.get("REFGRAPH_REQUIRE_NEO4J") == "1":
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    yield opened
+    with api_stack(opened) as grouped:
+        yield grouped
     drop_test_store(opened)
 
 
 @pytest.fixture
-def falkordb_store(request: pytest.FixtureRequest) -> Iterator[CypherStore]:
+def falkordb_store(request: pytest.FixtureRequest) -> Iterator[GraphStore]:
     opened = open_test_store(request, Backend.FALKORDB)
-    yield opened
+    with api_stack(opened) as grouped:
+        yield grouped
     drop_test_store(opened)
 
 
-def test_falkordb_has_no_gds(falkordb_store: CypherStore) -> None:
+def test_falkordb_has_no_gds(falkordb_store: GraphStore) -> None:
     assert not falkordb_store.gds_available()
-    with pytest.raises(GdsUnavailable, match="falkordb has no Graph Data Science"):
+    with pytest.raises(GdsUnavailable, match="FalkorDB has no Graph Data Science"):
         falkordb_store.gds_version()
 
 
-def test_the_probe_names_the_version(gds_store: CypherStore) -> None:
+def test_the_probe_names_the_version(gds_store: GraphStore) -> None:
     assert gds_store.gds_available()
     assert gds_store.gds_version().startswith("2.")
 
@@ -109,7 +112,7 @@ def assert_agree(got: dict[str, float], want: dict[str, float]) -> None:
     assert worst <= EXACT, f"largest difference {worst}"
 
 
-def load(store: CypherStore, members: list[tuple[str, str | None]]) -> None:
+def load(store: GraphStore, members: list[tuple[str, str | None]]) -> None:
     """Registers members in waves (an inviter before her invitees)."""
     done: set[str] = set()
     pending = list(members)
@@ -124,7 +127,7 @@ def load(store: CypherStore, members: list[tuple[str, str | None]]) -> None:
         pending = [(m, i) for m, i in pending if m not in done]
 
 
-def load_circles(store: CypherStore, circles: dict[str, list[str]]) -> None:
+def load_circles(store: GraphStore, circles: dict[str, list[str]]) -> None:
     store.put_groups(
         [
             GroupCreate.model_validate({"id": c, "kind": "topic", "name": f"Circle {c}"})
@@ -159,7 +162,7 @@ def karate() -> nx.Graph:
 # --- betweenness: GDS against networkx -----------------------------------------------------
 
 
-def test_karate_club_as_invitations(gds_store: CypherStore) -> None:
+def test_karate_club_as_invitations(gds_store: GraphStore) -> None:
     """Each friendship an invitation edge. Not a forest, so it is written directly (the
     projection never relies on it); ours takes each friendship as a circle of two, which
     has the same shares (tests/domain/test_connectors.py)."""
@@ -187,7 +190,7 @@ def test_karate_club_as_invitations(gds_store: CypherStore) -> None:
     assert got["33"] == pytest.approx(0.30407498, abs=1e-8)
 
 
-def test_karate_club_as_circles(gds_store: CypherStore) -> None:
+def test_karate_club_as_circles(gds_store: GraphStore) -> None:
     """The same network with no invitations at all, each friendship a circle of two: GDS
     sees circles only through their members-only form."""
     graph = karate()
@@ -201,7 +204,7 @@ def test_karate_club_as_circles(gds_store: CypherStore) -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_a_generated_referral_network(gds_store: CypherStore, seed: int) -> None:
+def test_a_generated_referral_network(gds_store: GraphStore, seed: int) -> None:
     members, circles = referral_network(seed, members=150, circles=12, circle_size=12)
     load(gds_store, members)
     assert_agree(gds_store.gds_member_betweenness(with_circles=False), ours(projection_of(members)))
@@ -211,7 +214,7 @@ def test_a_generated_referral_network(gds_store: CypherStore, seed: int) -> None
     )
 
 
-def test_circles_are_never_endpoints(gds_store: CypherStore) -> None:
+def test_circles_are_never_endpoints(gds_store: GraphStore) -> None:
     """A circle hanging off one member: GDS with the circle as a node would credit her with
     every pair (member, circle) and give her a share; ours gives none (she lies between no
     two other members)."""
@@ -223,7 +226,7 @@ def test_circles_are_never_endpoints(gds_store: CypherStore) -> None:
     assert got == ours(projection_of(members, {"solo": ["c"]}))
 
 
-def test_projections_are_dropped(gds_store: CypherStore) -> None:
+def test_projections_are_dropped(gds_store: GraphStore) -> None:
     load(gds_store, [("a", None), ("b", "a"), ("c", "b")])
     # Only this run's: a run another test's store closed under left its own behind.
     before = set(_projections(gds_store))
@@ -231,14 +234,16 @@ def test_projections_are_dropped(gds_store: CypherStore) -> None:
     assert set(_projections(gds_store)) <= before
 
 
-def _projections(store: CypherStore) -> list[str]:
+def _projections(store: GraphStore) -> list[str]:
+    from app.store.coalescing import CoalescingStore
     from app.store.neo4j_store import Neo4jStore
 
-    assert isinstance(store, Neo4jStore)
-    records, _, _ = store.driver.execute_query(
+    inner = store.inner if isinstance(store, CoalescingStore) else store
+    assert isinstance(inner, Neo4jStore)
+    records, _, _ = inner.driver.execute_query(
         "CALL gds.graph.list() YIELD graphName WHERE graphName STARTS WITH 'refgraph-' "
         "RETURN graphName",
-        database_=store.database,
+        database_=inner.database,
     )
     return [record["graphName"] for record in records]
 
@@ -246,7 +251,7 @@ def _projections(store: CypherStore) -> list[str]:
 # --- the connector run ---------------------------------------------------------------------
 
 
-def generated(tmp_path: Path, *stores: CypherStore, circles: bool) -> None:
+def generated(tmp_path: Path, *stores: GraphStore, circles: bool) -> None:
     """The same generated network (and circles) in every store."""
     out = tmp_path / "network.csv"
     generate_network(members=400, out=out, seed=11)
@@ -260,14 +265,14 @@ def generated(tmp_path: Path, *stores: CypherStore, circles: bool) -> None:
             load_circles(store, drawn)
 
 
-def betweenness_of(store: CypherStore) -> dict[str, float]:
+def betweenness_of(store: GraphStore) -> dict[str, float]:
     page = top_connectors(store=store, limit=1000, circle=None, sort="betweenness")
     return {item.member_id: item.parts.betweenness for item in page.items}
 
 
 @pytest.mark.parametrize("circles", [False, True], ids=["invitations", "with-circles"])
 def test_a_run_on_neo4j_takes_betweenness_from_gds(
-    tmp_path: Path, gds_store: CypherStore, falkordb_store: CypherStore, circles: bool
+    tmp_path: Path, gds_store: GraphStore, falkordb_store: GraphStore, circles: bool
 ) -> None:
     generated(tmp_path, gds_store, falkordb_store, circles=circles)
     on_neo4j = run_connectors(store=gds_store, ladder=DEFAULT_LADDER, now=NOW)
@@ -291,8 +296,8 @@ def test_a_run_on_neo4j_takes_betweenness_from_gds(
 
 def test_circles_too_large_for_gds_stay_in_networkx(
     tmp_path: Path,
-    gds_store: CypherStore,
-    falkordb_store: CypherStore,
+    gds_store: GraphStore,
+    falkordb_store: GraphStore,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """8 circles of 15 are 840 member-to-member edges; past the limit GDS is not asked."""
@@ -305,7 +310,7 @@ def test_circles_too_large_for_gds_stay_in_networkx(
 
 
 def test_a_sampled_run_stays_in_networkx(
-    tmp_path: Path, gds_store: CypherStore, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, gds_store: GraphStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """GDS's sampling draws sources by degree and node order and does not scale: not our
     estimator, so a sampled run is networkx's."""
@@ -319,7 +324,7 @@ def test_a_sampled_run_stays_in_networkx(
 
 
 def test_a_run_stored_before_sources_were_recorded_reads_as_networkx(
-    store: CypherStore,
+    store: GraphStore,
 ) -> None:
     run_cypher(
         store,

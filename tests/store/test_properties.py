@@ -61,8 +61,7 @@ class ForestMachine(RuleBasedStateMachine):
     def mark_paid(self, ids: list[str], back: list[int]) -> None:
         self.clock += 1
         rows = [
-            PaidRow(id=i, paid_at=max(1, self.clock - b))
-            for i, b in zip(ids, back, strict=False)
+            PaidRow(id=i, paid_at=max(1, self.clock - b)) for i, b in zip(ids, back, strict=False)
         ]
         marked = self.store.mark_paid(rows, LADDER)
         expected = {i for i in ids if i in self.inviter and i not in self.paid}

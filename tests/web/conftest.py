@@ -11,6 +11,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,8 +92,15 @@ def site(site_store: CypherStore, tmp_path_factory: pytest.TempPathFactory) -> I
         direct = Counter(row["inviter_id"] for row in csv.DictReader(rows) if row["inviter_id"])
     [(widest, widest_direct)] = direct.most_common(1)
     run_connectors(store=site_store, ladder=DEFAULT_LADDER, now=now)
+    with serving(site_store) as url:
+        yield Site(url, widest, widest_direct)
+
+
+@contextmanager
+def serving(store: CypherStore) -> Iterator[str]:
+    """The service on `store` under uvicorn on a free local port; its URL."""
     port = free_port()
-    app = create_app(make_settings(), store=site_store)
+    app = create_app(make_settings(), store=store)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -100,9 +108,11 @@ def site(site_store: CypherStore, tmp_path_factory: pytest.TempPathFactory) -> I
     while not server.started:
         assert time.monotonic() < deadline, "the service did not start"
         time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", widest, widest_direct)
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 @pytest.fixture(scope="module")

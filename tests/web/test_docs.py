@@ -9,15 +9,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -29,7 +26,14 @@ from app.api.main import create_app
 from app.store.catalogue import Backend
 from app.web.router import CONTENT_SECURITY_POLICY
 from tests.conftest import drop_test_store, make_settings, open_test_store
-from tests.web.conftest import CHROMEDRIVER, CHROMIUM, browser_or_skip, free_port, screenshot
+from tests.web.conftest import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    browser_or_skip,
+    free_port,
+    screenshot,
+    serving,
+)
 
 WAIT_S = 30
 TIER = "/v1/members/{member_id}/tier"
@@ -46,18 +50,8 @@ document.addEventListener("securitypolicyviolation", (event) => {
 def service(request: pytest.FixtureRequest) -> Iterator[str]:
     browser_or_skip()
     store = open_test_store(request, Backend.FALKORDB)
-    port = free_port()
-    app = create_app(make_settings(), store=store)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(store) as url:
+        yield url
     drop_test_store(store)
 
 

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Path, Query
 from app.api.deps import Auditors, EarningsReaders, NowDep, StoreDep
 from app.api.problems import problem_responses
 from app.api.routes.ledger import BY_DESCRIPTION
+from app.domain.ledger import TimeBasis, TimeWindow
 from app.domain.members import MemberId
 from app.domain.units import EpochMsQuery
 from app.services import compliance, earnings
 from app.services.compliance import ComplianceReport
 from app.services.earnings import Earnings
-from app.store.ledger_queries import TimeBasis, TimeWindow
 
 router = APIRouter(prefix="/v1")
 

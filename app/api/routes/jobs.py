@@ -8,9 +8,10 @@ from fastapi import APIRouter, Path
 
 from app.api.deps import Admins, GrowthTeam, LadderDep, NowDep, StoreDep
 from app.api.problems import problem_responses
+from app.domain.jobs import Job
 from app.domain.members import DerivedId
 from app.services import connectors
-from app.services.jobs import Job, get_job, start_job
+from app.services.jobs import get_job, start_job
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 

@@ -8,13 +8,12 @@ from fastapi import APIRouter, Path, Query
 
 from app.api.deps import Auditors, StoreDep
 from app.api.problems import problem_responses
-from app.domain.ledger import ExternalId
+from app.domain.ledger import ExternalId, LedgerFilter, TimeBasis
 from app.domain.members import DerivedId, MemberId
 from app.domain.plans import RuleKind
 from app.domain.units import EpochMsQuery
 from app.services import ledger as service
 from app.services.ledger import MAX_PAGE, LedgerPage, Trace
-from app.store.ledger_queries import LedgerFilter, TimeBasis
 
 BY_DESCRIPTION = (
     "Which time `from`, `to` and the order go by: `event_at` (the order's placed_at, the "
