@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from app.api.middleware import RequestGuard
+from app.api.middleware import ReplicaReads, RequestGuard
 from app.api.problems import install_problem_handlers
 from app.api.routes import (
     analytics,
@@ -92,6 +92,8 @@ def create_app(
     install_problem_handlers(app)
     # Keys in URLs, the key and the body size are checked before anything reads the body.
     app.add_middleware(RequestGuard, settings=settings)
+    if settings.read_url:
+        app.add_middleware(ReplicaReads)
     app.include_router(health.router)
     app.include_router(members.router)
     app.include_router(orders.router)

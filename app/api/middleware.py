@@ -29,6 +29,7 @@ from app.api.deps import KEY_INVALID, KEY_REQUIRED, role_of_key
 from app.api.problems import TITLES, problem_json
 from app.core.config import Settings
 from app.domain.units import quoted
+from app.store.read_routing import replica_may_answer
 
 # Query parameters that can only be someone putting a key in a URL (compared lower-case).
 KEY_PARAMETERS = frozenset(
@@ -188,3 +189,18 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+class ReplicaReads:
+    """A GET or HEAD writes nothing, so every read it makes may go to the read replica
+    (app/store/read_routing.py); installed only when REFGRAPH_READ_URL names one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            with replica_may_answer():
+                await self.app(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

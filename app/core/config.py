@@ -6,7 +6,7 @@ import os
 import tomllib
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -46,6 +46,15 @@ class Settings(BaseSettings):
 
     graph_url: str = "embedded:./refgraph-data"
     graph_name: str = "refgraph"
+    # A FalkorDB replica (falkordb://host:port, a redis-server with the module, `replicaof`
+    # the primary) that serves the storefront's reads; writes and the reads a write path
+    # makes before writing stay on the primary (app/store/falkordb_store.py REPLICA_READS).
+    read_url: str | None = None
+    # After each write, wait up to read_wait_ms for the replica to acknowledge it (Redis
+    # `WAIT 1`), so a read after a 2xx sees it ("wait"), or not ("none": replica reads may
+    # trail the primary by the replication lag).
+    read_after_write: Literal["none", "wait"] = "none"
+    read_wait_ms: int = Field(default=1000, ge=1)
     neo4j_user: str | None = None
     neo4j_password: SecretStr | None = None
     neo4j_database: str | None = None

@@ -1,6 +1,7 @@
 """Opens the store that REFGRAPH_GRAPH_URL names:
 `embedded:PATH` (the default), `falkordb://[:password@]host:port`, or
-`neo4j://…` / `neo4j+s://…` / `bolt://…` / `bolt+s://…`."""
+`neo4j://…` / `neo4j+s://…` / `bolt://…` / `bolt+s://…`; and the FalkorDB replica that
+REFGRAPH_READ_URL names for reads (`falkordb://host:port`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from app.store.falkordb_store import FalkorDBStore
 from app.store.migrations import apply_migrations
 from app.store.neo4j_store import Neo4jStore
 
+REPLICA_CONNECT_TIMEOUT_S = 2.0
 NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 
 
@@ -42,6 +44,7 @@ def open_store(settings: Settings, *, exclusive: bool = False, migrate: bool = T
     backend = backend_of(url)
     catalogue = QueryCatalogue(settings.cypher_dir, backend)
     store: CypherStore
+    replica = _replica_client(settings, backend)
     if url.startswith("embedded:"):
         engine = EmbeddedEngine(Path(url.removeprefix("embedded:")), settings.embedded_appendfsync)
         engine.open(exclusive=exclusive)
@@ -51,13 +54,16 @@ def open_store(settings: Settings, *, exclusive: bool = False, migrate: bool = T
             client, settings.graph_name, catalogue, engine if engine.owned else None
         )
     elif backend is Backend.FALKORDB:
-        parts = urlsplit(url)
-        client = FalkorDB(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or 6379,
-            password=unquote(parts.password) if parts.password else None,
+        client = _falkordb_client(url)
+        store = FalkorDBStore(
+            client,
+            settings.graph_name,
+            catalogue,
+            replica=replica,
+            wait_for_replica_ms=(
+                settings.read_wait_ms if settings.read_after_write == "wait" else None
+            ),
         )
-        store = FalkorDBStore(client, settings.graph_name, catalogue)
     else:
         parts = urlsplit(url)
         user = unquote(parts.username) if parts.username else settings.neo4j_user
@@ -78,6 +84,45 @@ def open_store(settings: Settings, *, exclusive: bool = False, migrate: bool = T
         store.close()
         raise
     return store
+
+
+def _falkordb_client(url: str, connect_timeout_s: float | None = None) -> FalkorDB:
+    parts = urlsplit(url)
+    return FalkorDB(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 6379,
+        password=unquote(parts.password) if parts.password else None,
+        socket_connect_timeout=connect_timeout_s,
+    )
+
+
+def _replica_client(settings: Settings, backend: Backend) -> FalkorDB | None:
+    """The client of the read replica, if one is named. Only a FalkorDB server can have one
+    here: the embedded engine listens on no TCP port a replica could follow, and a Neo4j
+    cluster routes reads to its secondaries itself (the neo4j:// scheme)."""
+    url = settings.read_url
+    if not url:
+        return None
+    if backend is Backend.NEO4J:
+        raise InvalidInput(
+            "REFGRAPH_READ_URL names a FalkorDB replica; a Neo4j cluster routes reads to its "
+            "secondaries itself: give REFGRAPH_GRAPH_URL as neo4j://host:port",
+            field="read_url",
+        )
+    if not settings.graph_url.startswith("falkordb:"):
+        raise InvalidInput(
+            "REFGRAPH_READ_URL needs REFGRAPH_GRAPH_URL=falkordb://host:port: the embedded "
+            "engine listens on no TCP port a replica could follow",
+            field="read_url",
+        )
+    if not url.startswith("falkordb:"):
+        raise InvalidInput(
+            f"REFGRAPH_READ_URL {url.split(':', 1)[0]!r} is not falkordb://host:port",
+            field="read_url",
+        )
+    # A replica host that drops packets must not hold each read for the OS's connect timeout
+    # before it falls back to the primary.
+    return _falkordb_client(url, connect_timeout_s=REPLICA_CONNECT_TIMEOUT_S)
 
 
 class Supervision(Protocol):

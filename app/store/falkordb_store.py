@@ -3,25 +3,71 @@ results reshaped into plain records."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import redis
-from falkordb import FalkorDB
+from falkordb import FalkorDB, Graph, QueryResult
 
 from app.core.errors import GdsUnavailable, InvalidInput, StoreUnavailable
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.cypher_store import CypherStore, Record
 from app.store.embedded import EmbeddedEngine, request_rewrite
 from app.store.port import ForestRow, Migration
+from app.store.read_routing import replica_may_answer_now
 
 FOREST_PAGE = 20_000
 # Schema errors that mean "already done": a migration re-applied after a crash between
 # applying it and recording it.
 COMPACT_TIMEOUT_S = 600
 ALREADY_DONE = ("already indexed", "already exists", "constraint already")
+# The reads a replica serves when REFGRAPH_READ_URL names one: the storefront's and the
+# reports' reads, which no write path makes before it writes. Every other read stays on the
+# primary, because a write decides on it and must see the latest writes (her own included):
+# a registration reads the member it just wrote and its inviter (get_members), an order its
+# buyer's context and purchase state, a refund its order and entries, a paid bonus the
+# inviter's history and the bonuses written, the releaser, jobs, migrations, plans, and
+# audit/verify compare the ledger and the counters against the very latest state. A query
+# not named here is such a fresh read until someone shows no write path depends on it.
+REPLICA_READS = frozenset(
+    {
+        "tier_status",
+        "tier_changes_until",
+        "paid_direct_invites_at",
+        "tier_history",
+        "upline",
+        "downline_by_traversal",
+        "tree_children",
+        "group_members_page",
+        "group_memberships",
+        "earnings_by_day",
+        "ledger_entry",
+        "ledger_page_by_event",
+        "ledger_page_by_write",
+        "ledger_page_of_beneficiary",
+        "ledger_page_of_order",
+        "invitation_edges",
+        "analytics_cohort_members",
+        "analytics_net_sales",
+        "compliance_entries_beyond_hop",
+        "compliance_largest_subtrees",
+        "compliance_ledger_summary",
+        "compliance_members_by_depth",
+        "compliance_self_dealing_entries",
+        "simulation_allowance_paid",
+        "simulation_move_sample",
+        "simulation_period_orders",
+        "simulation_tier_groups",
+        "simulation_trainers",
+        "connector_run",
+        "connector_parts_of",
+        "connector_circle_members",
+    }
+)
+log = logging.getLogger("refgraph.store")
 
 
 class StoreQueryError(RuntimeError):
@@ -37,12 +83,21 @@ class FalkorDBStore(CypherStore):
         graph_name: str,
         catalogue: QueryCatalogue,
         engine: EmbeddedEngine | None = None,
+        *,
+        replica: FalkorDB | None = None,
+        wait_for_replica_ms: int | None = None,
     ) -> None:
+        """`replica`: serves the REPLICA_READS. `wait_for_replica_ms`: each write returns
+        once the replica has it (or this many ms passed), so a later read sees it."""
         super().__init__(catalogue)
         self.client = client
         self.graph_name = graph_name
         self.graph = client.select_graph(graph_name)
         self.engine = engine
+        self.replica = replica
+        self.replica_graph = replica.select_graph(graph_name) if replica is not None else None
+        self.wait_for_replica_ms = wait_for_replica_ms if replica is not None else None
+        self._replica_lagging = False  # logged once when it starts, not per write
         # FalkorDB evaluates a write statement's reads before it takes the graph's write
         # lock, so two adds (or removes) of one pair in flight can both find no edge and
         # both count her (seen in CI, 8 threads). Membership writes from this process go
@@ -68,26 +123,63 @@ class FalkorDBStore(CypherStore):
         raise GdsUnavailable("FalkorDB has no Graph Data Science")
 
     def _read(self, name: str, params: Record) -> list[Record]:
+        if self.replica_graph is not None and (name in REPLICA_READS or replica_may_answer_now()):
+            try:
+                return self._run(name, params, read_only=True, graph=self.replica_graph)
+            except redis.ConnectionError:
+                pass  # a replica down or resyncing: the primary answers
+            except StoreQueryError as error:
+                # A replica told not to serve stale data while its primary is away.
+                if "MASTERDOWN" not in str(error):
+                    raise
         return self._run(name, params, read_only=True)
 
     def _write(self, name: str, params: Record) -> list[Record]:
         return self._run(name, params, read_only=False)
 
-    def _run(self, name: str, params: Record, *, read_only: bool) -> list[Record]:
+    def _run(
+        self, name: str, params: Record, *, read_only: bool, graph: Graph | None = None
+    ) -> list[Record]:
         query = self.queries[name]
         if _holds_nul(params):
             # The client sends parameters in a text header that a NUL would cut short.
             raise InvalidInput("text sent to the graph may not contain a NUL character")
+        on_replica = graph is not None
         try:
-            result = (
-                self.graph.ro_query(query, params) if read_only else self.graph.query(query, params)
-            )
+            if graph is not None:
+                result = graph.ro_query(query, params)
+            elif read_only:
+                result = self.graph.ro_query(query, params)
+            elif self.wait_for_replica_ms is not None:
+                result = self._query_and_wait(query, params, self.wait_for_replica_ms)
+            else:
+                result = self.graph.query(query, params)
         except redis.ConnectionError as error:  # also "loading": a restarted engine replaying
+            if on_replica:
+                raise  # the caller falls back to the primary
             raise self._unavailable(error) from error
         except redis.ResponseError as error:
             raise StoreQueryError(f"query {name!r} failed on FalkorDB: {error}") from error
         columns = [column[1] for column in result.header]
         return [dict(zip(columns, _plain(row), strict=True)) for row in result.result_set]
+
+    def _query_and_wait(self, query: str, params: Record, wait_ms: int) -> QueryResult:
+        """The write, then Redis' `WAIT 1` on the same connection (WAIT counts the replicas
+        that acknowledged this connection's writes): one round trip, in a pipeline."""
+        header: str = self.graph._build_params_header(params)  # the client's own encoding
+        pipe = self.client.connection.pipeline(transaction=False)
+        pipe.execute_command("GRAPH.QUERY", self.graph_name, header + query, "--compact")
+        pipe.execute_command("WAIT", 1, wait_ms)
+        response, acknowledged = pipe.execute()
+        lagging = int(acknowledged) < 1
+        if lagging and not self._replica_lagging:
+            log.warning(
+                "the read replica did not acknowledge a write within %d ms; its reads may "
+                "trail the primary until it catches up",
+                wait_ms,
+            )
+        self._replica_lagging = lagging
+        return QueryResult(self.graph, response)
 
     def _unavailable(self, error: redis.ConnectionError) -> StoreUnavailable:
         if self.engine is None:
@@ -162,6 +254,8 @@ class FalkorDBStore(CypherStore):
 
     def close(self) -> None:
         self.client.connection.close()
+        if self.replica is not None:
+            self.replica.connection.close()
         if self.engine is not None:
             self.engine.stop()
 

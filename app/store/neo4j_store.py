@@ -1,7 +1,8 @@
 """The Neo4j 5 adapter: named queries through the official driver. Reads run as read
-transactions (a cluster serves them from secondaries), writes as managed write transactions
-(retried on transient errors), and the driver's bookmarks make a read see the writes this
-process made before it."""
+transactions (through `neo4j://`, a cluster serves them from its secondaries and read
+replicas), writes as managed write transactions on the leader (retried on transient errors),
+and the driver's bookmarks make a read see the writes this process made before it: every
+call, `execute_query` and the sessions alike, shares the driver's one bookmark manager."""
 
 from __future__ import annotations
 
@@ -92,10 +93,20 @@ class Neo4jStore(GdsQueries, CypherStore):
             return [tx.run(self.queries[name], params).data() for name, params in steps]
 
         try:
-            with self.driver.session(database=self.database) as session:
+            with self._session() as session:
                 return session.execute_read(work)
         except UNREACHABLE as error:
             raise self._unavailable(error) from error
+
+    def _session(self, access_mode: str = neo4j.WRITE_ACCESS) -> neo4j.Session:
+        """A session that shares `execute_query`'s bookmarks: a read routed to a secondary
+        waits until that server has the writes made here before it (a migration, a bulk
+        delete), and a later `execute_query` read waits for the session's own writes."""
+        return self.driver.session(
+            database=self.database,
+            default_access_mode=access_mode,
+            bookmark_manager=self.driver.execute_query_bookmark_manager,
+        )
 
     @staticmethod
     def _unavailable(error: Exception) -> StoreUnavailable:
@@ -110,22 +121,20 @@ class Neo4jStore(GdsQueries, CypherStore):
 
     def iter_forest(self) -> Iterator[ForestRow]:
         # Streamed in one auto-commit read: the driver pulls records in batches.
-        with self.driver.session(
-            database=self.database, default_access_mode=neo4j.READ_ACCESS
-        ) as session:
+        with self._session(neo4j.READ_ACCESS) as session:
             for record in session.run(self.queries["forest_rows"]):
                 yield ForestRow(**record.data())
 
     def apply_migration(self, migration: Migration) -> None:
         # Auto-commit: a data migration over millions of nodes commits in batches with
         # `CALL { … } IN TRANSACTIONS`, which a managed transaction cannot run.
-        with self.driver.session(database=self.database) as session:
+        with self._session() as session:
             for statement in migration.statements():
                 session.run(statement).consume()
 
     def drop_everything(self) -> None:
         """Deletes every node and relationship (tests and `generate --reset` only)."""
-        with self.driver.session(database=self.database) as session:
+        with self._session() as session:
             session.run(self.queries["delete_all_nodes"]).consume()
 
     def close(self) -> None:
