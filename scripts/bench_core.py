@@ -383,7 +383,10 @@ def read_rows(network: Path) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def fresh_store(backend: Backend, neo4j_url: str | None) -> Iterator[CypherStore]:
+def fresh_store(
+    backend: Backend, neo4j_url: str | None, *, keep: bool = False
+) -> Iterator[CypherStore]:
+    """An empty store with the migrations applied; `keep` (Neo4j only) keeps what is there."""
     if backend is Backend.FALKORDB:
         with tempfile.TemporaryDirectory(prefix="refgraph-bench-") as folder:
             store = open_store(Settings(graph_url=f"embedded:{folder}"), exclusive=True)
@@ -403,7 +406,8 @@ def fresh_store(backend: Backend, neo4j_url: str | None) -> Iterator[CypherStore
     )
     store = open_store(Settings(graph_url=url), migrate=False)
     assert isinstance(store, Neo4jStore)
-    store.drop_everything()
+    if not keep:
+        store.drop_everything()
     from app.store.migrations import apply_migrations
 
     apply_migrations(store, PROJECT_ROOT / "migrations")

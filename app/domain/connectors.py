@@ -30,12 +30,19 @@ Parts, per member (all computed at `computed_at`, epoch ms):
 
 from __future__ import annotations
 
+import gc
+import heapq
+import json
+import math
+import multiprocessing
 import random
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-import networkx as nx  # type: ignore[import-untyped]
+import igraph as ig  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.domain.members import MemberId
@@ -144,88 +151,386 @@ def _check_acyclic(inviter: Mapping[str, str | None]) -> None:
         reaches_root.update(path)
 
 
+# --- the projection as arrays ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ConnectorArrays:
+    """The projection as a run holds it at a million members: member i is `ids[i]`, her
+    inviter's index in `inviter` (-1: none), and the memberships as two parallel arrays of
+    (member index, circle index); circle j is `circle_ids[j]`. Machine integers in arrays
+    rather than one object per member: a million members take tens of megabytes, not
+    gigabytes, and igraph builds its graph straight from them. `check` holds it to what
+    `ConnectorProjection` validates."""
+
+    ids: list[str]
+    inviter: array[int]
+    joined_at: array[int]
+    paid: array[int]
+    circle_ids: list[str] = field(default_factory=list)
+    membership_member: array[int] = field(default_factory=lambda: array("q"))
+    membership_circle: array[int] = field(default_factory=lambda: array("q"))
+
+    @property
+    def members(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def from_projection(cls, projection: ConnectorProjection) -> ConnectorArrays:
+        index = {m.id: i for i, m in enumerate(projection.members)}
+        circles: dict[str, int] = {}
+        for ms in projection.memberships:
+            circles.setdefault(ms.circle_id, len(circles))
+        return cls(
+            ids=[m.id for m in projection.members],
+            inviter=array(
+                "q",
+                (-1 if m.inviter_id is None else index[m.inviter_id] for m in projection.members),
+            ),
+            joined_at=array("q", (m.joined_at for m in projection.members)),
+            paid=array("q", (m.paid_direct_invites for m in projection.members)),
+            circle_ids=list(circles),
+            membership_member=array("q", (index[ms.member_id] for ms in projection.memberships)),
+            membership_circle=array("q", (circles[ms.circle_id] for ms in projection.memberships)),
+        )
+
+    def check(self) -> None:
+        """ValueError unless the arrays are one projection: equal lengths, indices in range,
+        unique ids and an invitation forest (no cycle)."""
+        n = len(self.ids)
+        if not len(self.inviter) == len(self.joined_at) == len(self.paid) == n:
+            raise ValueError("member arrays must have one entry per member")
+        if len(self.membership_member) != len(self.membership_circle):
+            raise ValueError("membership arrays must have equal lengths")
+        if len(set(self.ids)) != n:
+            raise ValueError("member ids must be unique")
+        if any(not -1 <= p < n for p in self.inviter):
+            raise ValueError("an inviter is not projected")
+        if any(not 0 <= m < n for m in self.membership_member) or any(
+            not 0 <= c < len(self.circle_ids) for c in self.membership_circle
+        ):
+            raise ValueError("a membership names an unprojected member or circle")
+        # Each member is walked at most once overall (a walk stops at a member known to
+        # reach a root): O(members) however deep the chains are.
+        state = bytearray(n)  # 0 unknown, 1 on the current walk, 2 reaches a root
+        for start in range(n):
+            path: list[int] = []
+            node = start
+            while node >= 0 and state[node] != 2:
+                if state[node] == 1:
+                    raise ValueError(f"invitation cycle through member {self.ids[node]!r}")
+                state[node] = 1
+                path.append(node)
+                node = self.inviter[node]
+            for v in path:
+                state[v] = 2
+
+    def circle_members(self) -> tuple[array[int], array[int]]:
+        """Each circle's distinct members, as offsets (circle j's are
+        members[offsets[j]:offsets[j + 1]], ascending) and one array of member indices:
+        duplicated memberships collapse, as they do in a graph."""
+        circles = len(self.circle_ids)
+        counts = array("q", bytes(8 * (circles + 1)))
+        for c in self.membership_circle:
+            counts[c + 1] += 1
+        for j in range(circles):
+            counts[j + 1] += counts[j]
+        grouped = array("q", bytes(8 * len(self.membership_member)))
+        fill = array("q", counts)
+        for m, c in zip(self.membership_member, self.membership_circle, strict=True):
+            grouped[fill[c]] = m
+            fill[c] += 1
+        offsets = array("q", [0])
+        members = array("q")
+        for j in range(circles):
+            members.extend(sorted(set(grouped[counts[j] : counts[j + 1]])))
+            offsets.append(len(members))
+        return offsets, members
+
+
 # --- betweenness ---------------------------------------------------------------------------
 
+Estimator = Literal["exact", "sampled"]
+# The spread of the estimate is measured over this many independent batches of sources.
+ERROR_BATCHES = 8
+_EDGE_CHUNK = 262_144
 
-def projection_graph(projection: ConnectorProjection) -> nx.Graph:
-    """Node i < n is the i-th member, node n + j the j-th circle (in order of first
-    membership): member and circle ids live in different spaces, and integer nodes make
-    networkx's BFS about a third faster than tuple keys (measured on 100,000 members). A
-    circle is one node joined to its members, so a circle of 300 adds 300 edges, not the
-    44,850 of a clique."""
-    index = {m.id: i for i, m in enumerate(projection.members)}
-    circles: dict[str, int] = {}
-    for ms in projection.memberships:
-        circles.setdefault(ms.circle_id, len(index) + len(circles))
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(index)))
-    graph.add_edges_from(
-        (index[m.inviter_id], index[m.id]) for m in projection.members if m.inviter_id
-    )
-    graph.add_edges_from(
-        (index[ms.member_id], circles[ms.circle_id]) for ms in projection.memberships
-    )
+
+@dataclass(frozen=True)
+class BetweennessEstimate:
+    """Every member's betweenness (index i: member i), and how it was had.
+
+    `sources`: breadth-first searches run (exact: one per distinct attachment point, see
+    `member_betweenness_arrays`; sampled: the members drawn). `error_bound`: for a sampled
+    estimate, twice the largest standard error among the 100 highest estimates, from the
+    spread of ERROR_BATCHES independent batches of the draws (about 95% of those estimates
+    lie within it of the exact share); 0 for an exact run."""
+
+    values: array[float]
+    estimator: Estimator
+    sources: int
+    error_bound: float
+
+
+def connector_graph(arrays: ConnectorArrays) -> ig.Graph:
+    """The betweenness graph in igraph: vertex i < n is member i, vertex n + j circle j.
+    Edges are added in chunks so that at most one chunk of Python pairs exists at a time;
+    duplicated memberships collapse (a multigraph would count its parallel paths twice)."""
+    n = arrays.members
+    offsets, members = arrays.circle_members()
+    graph = ig.Graph(n + len(arrays.circle_ids))
+    chunk: list[tuple[int, int]] = []
+    for v, p in enumerate(arrays.inviter):
+        if p >= 0:
+            chunk.append((p, v))
+            if len(chunk) >= _EDGE_CHUNK:
+                graph.add_edges(chunk)
+                chunk = []
+    for j in range(len(arrays.circle_ids)):
+        circle = n + j
+        chunk.extend((m, circle) for m in members[offsets[j] : offsets[j + 1]])
+        if len(chunk) >= _EDGE_CHUNK:
+            graph.add_edges(chunk)
+            chunk = []
+    if chunk:
+        graph.add_edges(chunk)
     return graph
 
 
-def _pair_dependencies(
-    graph: nx.Graph, sources: Iterable[int], targets: list[int]
-) -> dict[int, float]:
-    """sum over s in sources, t in targets of sigma(s, t | v) / sigma(s, t), halved.
+@dataclass(frozen=True)
+class _Shape:
+    """What the exact part of betweenness needs (see `member_betweenness_arrays`)."""
 
-    networkx walks every (s, t) in sources x targets in the s -> t direction only and, on an
-    undirected graph with normalized=False, multiplies by 1/2 (its `_rescale`: N / (N * 2)) so
-    that sources = targets = all counts each unordered pair once. The halving is kept here
-    and accounted for by the caller."""
-    raw = nx.betweenness_centrality_subset(
-        graph, sources=list(sources), targets=targets, normalized=False
-    )
-    return {node: float(value) for node, value in raw.items()}
+    tree_pairs: array[float]  # per member: her exactly counted pairs, halved as igraph's
+    weight: dict[int, int]  # core vertex -> members that attach to it (her included)
+    attachment: array[int]  # per member: the core vertex she attaches to; -1 for none
+
+
+def _shape(graph: ig.Graph, members: int) -> _Shape:
+    total = graph.vcount()
+    coreness = graph.coreness()
+    component = graph.connected_components().membership
+    component_members: dict[int, int] = defaultdict(int)
+    for v in range(members):
+        component_members[component[v]] += 1
+    # A root joined to every core vertex and to one vertex of each component without a core:
+    # one breadth-first search from it orients every hanging tree towards where it hangs.
+    root = total
+    seeds = [v for v in range(total) if coreness[v] >= 2]
+    coreless = {component[v] for v in range(total)} - {component[v] for v in seeds}
+    seen: set[int] = set()
+    for v in range(total):
+        if component[v] in coreless and component[v] not in seen:
+            seen.add(component[v])
+            seeds.append(v)
+    graph.add_vertices(1)
+    for start in range(0, len(seeds), _EDGE_CHUNK):
+        graph.add_edges([(root, v) for v in seeds[start : start + _EDGE_CHUNK]])
+    order, _layers, parent = graph.bfs(root)
+    graph.delete_vertices(root)
+    below = [0] * total  # members in the hanging trees under v (her excluded)
+    below_squares = [0] * total
+    for v in reversed(order[1:]):
+        if coreness[v] >= 2:
+            continue
+        hanging = below[v] + (1 if v < members else 0)
+        p = parent[v]
+        if p != root:
+            below[p] += hanging
+            below_squares[p] += hanging * hanging
+    attachment = array("q", bytes(8 * total))
+    for v in order[1:]:
+        p = parent[v]
+        if coreness[v] >= 2:
+            attachment[v] = v
+        else:
+            attachment[v] = -1 if p == root else attachment[p]
+    tree_pairs = array("d", bytes(8 * members))
+    for v in range(members):
+        others = component_members[component[v]] - 1
+        if coreness[v] >= 2:
+            # Pairs with an end in one of her hanging trees and the other end elsewhere in
+            # her component: every path between them passes through her.
+            tree_pairs[v] = (below[v] * others - below_squares[v]) / 2
+        else:
+            # A hanging vertex cuts her component: every pair she separates is hers.
+            rest = others - below[v]
+            tree_pairs[v] = (others * others - below_squares[v] - rest * rest) / 2
+    weight = {
+        v: below[v] + (1 if v < members else 0)
+        for v in range(total)
+        if coreness[v] >= 2 and below[v] + (1 if v < members else 0) > 0
+    }
+    return _Shape(tree_pairs, weight, array("q", attachment[:members]))
+
+
+# The graph and targets a worker process searches, set before the pool forks so that each
+# worker shares the parent's copy instead of receiving one.
+_WORK: tuple[ig.Graph, list[int]] | None = None
+
+
+def _dependencies(task: list[tuple[int, list[int]]]) -> bytes:
+    """sum over (weight, sources) of weight x igraph's subset betweenness of the members
+    from those sources to every member (halved, as networkx and igraph both do on an
+    undirected graph), as the bytes of an array of doubles."""
+    assert _WORK is not None
+    graph, targets = _WORK
+    total = array("d", bytes(8 * len(targets)))
+    for weight, sources in task:
+        values = graph.betweenness(
+            vertices=targets, directed=False, sources=sources, targets=targets
+        )
+        for i, value in enumerate(values):
+            if value:
+                total[i] += weight * value
+    return total.tobytes()
+
+
+def _run_tasks(
+    graph: ig.Graph, members: int, tasks: list[list[tuple[int, list[int]]]], workers: int
+) -> list[array[float]]:
+    global _WORK
+    _WORK = (graph, list(range(members)))
+    try:
+        if workers <= 1 or len(tasks) <= 1:
+            answers = [_dependencies(task) for task in tasks]
+        else:
+            # Fork after building: the workers share the graph page for page. gc.freeze keeps
+            # a worker's collector from touching (and so copying) every object it inherited.
+            gc.freeze()
+            try:
+                context = multiprocessing.get_context("fork")
+                with context.Pool(min(workers, len(tasks))) as pool:
+                    answers = pool.map(_dependencies, tasks, chunksize=1)
+            finally:
+                gc.unfreeze()
+    finally:
+        _WORK = None
+    out = []
+    for answer in answers:
+        values = array("d")
+        values.frombytes(answer)
+        out.append(values)
+    return out
+
+
+def _split(weighted: Mapping[int, list[int]], parts: int) -> list[list[tuple[int, list[int]]]]:
+    """The sources of each weight dealt round-robin into `parts` tasks of about equal size."""
+    tasks: list[list[tuple[int, list[int]]]] = [[] for _ in range(parts)]
+    for weight, sources in sorted(weighted.items()):
+        for p in range(parts):
+            share = sources[p::parts]
+            if share:
+                tasks[p].append((weight, share))
+    return [task for task in tasks if task]
+
+
+def member_betweenness_arrays(
+    arrays: ConnectorArrays, *, sample_sources: int | None, seed: int, workers: int = 1
+) -> BetweennessEstimate:
+    """Every member's betweenness (module docstring), exact or estimated, in igraph.
+
+    The exact part. Peel the graph to its 2-core (igraph's coreness): what is peeled off are
+    trees hanging from core vertices (or whole components that are trees). A hanging vertex
+    cuts her component, so her betweenness is the number of member pairs she separates,
+    counted exactly from the sizes of the pieces. A member s in a tree hanging from core
+    vertex x reaches everything outside her tree through x, so for every vertex v outside
+    it, her pairs through v are those of x: the search from x, weighted by the w(x) members
+    attached to x (x's own tree, x included if she is a member), stands for all of theirs.
+    A core member v gets her pairs with one end in her own hanging trees exactly too.
+
+    The searched part, sum over core x of w(x) x (igraph's subset betweenness from x to all
+    members), is computed from every core x with w(x) > 0 when `sample_sources` is None or
+    at least the number of members, else estimated: `sample_sources` members are drawn
+    uniformly with replacement (seeded) and each drawn member's attachment point searched,
+    scaled by members / draws. This is unbiased for every member, never searches from a
+    hanging member (whose search would credit her inviter with the whole network), and
+    costs one search per draw. The draws are split into ERROR_BATCHES batches whose spread
+    gives the error bound; `workers` > 1 runs the searches in that many forked processes."""
+    if sample_sources is not None and sample_sources < 2:
+        raise ValueError("sample_sources must be at least 2 (or None for the exact value)")
+    n = arrays.members
+    if n < 3:
+        return BetweennessEstimate(array("d", bytes(8 * n)), "exact", 0, 0.0)
+    graph = connector_graph(arrays)
+    shape = _shape(graph, n)
+    other_pairs = (n - 1) * (n - 2) / 2
+    # The exact sum needs one search per weighted core vertex: when that is no more than the
+    # draws would cost (a forest has none), the exact value is the cheaper answer.
+    exact = sample_sources is None or sample_sources >= min(n, len(shape.weight))
+    if exact:
+        weighted: dict[int, list[int]] = defaultdict(list)
+        for vertex, weight in shape.weight.items():
+            weighted[weight].append(vertex)
+        tasks = _split(weighted, max(workers, 1) * 2)
+        sums = _run_tasks(graph, n, tasks, workers)
+        searched = array("d", bytes(8 * n))
+        for part in sums:
+            for i, value in enumerate(part):
+                searched[i] += value
+        # A hanging member's searched dependencies are already among the pairs she cuts.
+        values = array(
+            "d",
+            (
+                (shape.tree_pairs[i] + (searched[i] if shape.attachment[i] == i else 0.0))
+                / other_pairs
+                for i in range(n)
+            ),
+        )
+        return BetweennessEstimate(values, "exact", len(shape.weight), 0.0)
+    assert sample_sources is not None
+    rng = random.Random(seed)
+    draws = [shape.attachment[rng.randrange(n)] for _ in range(sample_sources)]
+    batches = min(ERROR_BATCHES, sample_sources)
+    tasks = []
+    sizes = []
+    for b in range(batches):
+        batch = draws[b::batches]
+        sizes.append(len(batch))
+        counted: dict[int, int] = defaultdict(int)
+        for vertex in batch:
+            if vertex >= 0:  # a member of a tree-shaped component: nothing to search
+                counted[vertex] += 1
+        by_weight: dict[int, list[int]] = defaultdict(list)
+        for vertex, times in counted.items():
+            by_weight[times].append(vertex)
+        tasks.append(sorted(by_weight.items()))
+    sums = _run_tasks(graph, n, tasks, workers)
+    for part in sums:  # a hanging member's searched dependencies are among the pairs she cuts
+        for i in range(n):
+            if shape.attachment[i] != i:
+                part[i] = 0.0
+    estimates = [
+        array("d", (value * n / size for value in part))
+        for part, size in zip(sums, sizes, strict=True)
+    ]
+    values = array("d", bytes(8 * n))
+    for part in sums:
+        for i, value in enumerate(part):
+            values[i] += value
+    for i in range(n):
+        values[i] = (shape.tree_pairs[i] + values[i] * n / sample_sources) / other_pairs
+    top = heapq.nlargest(100, range(n), key=values.__getitem__)
+    worst = 0.0
+    for i in top:
+        batch_values = [e[i] for e in estimates]
+        mean = sum(batch_values) / batches
+        variance = sum((x - mean) ** 2 for x in batch_values) / (batches - 1)
+        worst = max(worst, math.sqrt(variance / batches))
+    return BetweennessEstimate(values, "sampled", sample_sources, 2 * worst / other_pairs)
 
 
 def member_betweenness(
     projection: ConnectorProjection, *, sample_sources: int | None, seed: int
 ) -> tuple[dict[str, float], bool]:
-    """Each member's share of the pairs of other members whose shortest paths pass through
-    her (module docstring), and whether it is a sampled estimate.
-
-    Exact when `sample_sources` is None or at least the number of members n: one BFS per
-    member, O(n * (nodes + edges)). Otherwise k = `sample_sources` source members are drawn
-    uniformly without replacement (seeded) and every member is still a target. A sampled
-    member's own BFS can never pass through her, so her pairs are covered by the other k - 1
-    sources out of n - 1 possible ones, and everyone else's by k out of n - 1: the estimate
-    is scaled by (n - 1) / (k - 1) or (n - 1) / k respectively, which is unbiased for every
-    member whether or not she was drawn (the plain n / k is unbiased only averaged over both
-    cases, and under-counts a drawn member by about (k - 1) / k). Draws follow the order of
-    `projection.members`, so the same seed on the same projection gives the same estimate."""
-    if sample_sources is not None and sample_sources < 2:
-        raise ValueError("sample_sources must be at least 2 (or None for the exact value)")
-    members = list(range(len(projection.members)))
-    n = len(members)
-    if n < 3:
-        return {m.id: 0.0 for m in projection.members}, False
-    graph = projection_graph(projection)
-    approximate = sample_sources is not None and sample_sources < n
-    if not approximate:
-        dependencies = _pair_dependencies(graph, members, members)
-        # sources = targets = members: each unordered pair {s, t} appears as (s, t) and (t, s),
-        # and networkx's halving makes it count once.
-        pair_sums = {node: dependencies[node] for node in members}
-    else:
-        assert sample_sources is not None
-        k = sample_sources
-        sampled = random.Random(seed).sample(members, k)
-        dependencies = _pair_dependencies(graph, sampled, members)
-        chosen = set(sampled)
-        # The halving is right as it stands: the sum over all possible sources, halved, is
-        # the unordered-pair sum, and the sample's sum stands for (k or k - 1) / (n - 1) of it.
-        pair_sums = {
-            node: dependencies[node] * (n - 1) / ((k - 1) if node in chosen else k)
-            for node in members
-        }
-    return betweenness_from_pair_sums(
-        {m.id: pair_sums[node] for node, m in enumerate(projection.members)}
-    ), approximate
+    """`member_betweenness_arrays` by member id, and whether it is a sampled estimate."""
+    estimate = member_betweenness_arrays(
+        ConnectorArrays.from_projection(projection), sample_sources=sample_sources, seed=seed
+    )
+    return (
+        {m.id: estimate.values[i] for i, m in enumerate(projection.members)},
+        estimate.estimator == "sampled",
+    )
 
 
 def betweenness_from_pair_sums(pair_sums: Mapping[str, float]) -> dict[str, float]:
@@ -262,43 +567,61 @@ def circle_pair_edges(projection: ConnectorProjection) -> int:
 # --- growth and reach ----------------------------------------------------------------------
 
 
-def growth_counts(projection: ConnectorProjection, computed_at: int, days: int) -> dict[str, int]:
-    """Per member: how many of her downline (any depth, her excluded) joined in
+def growth_counts_arrays(arrays: ConnectorArrays, computed_at: int, days: int) -> array[int]:
+    """Per member (by index): how many of her downline (any depth, her excluded) joined in
     (computed_at - days * 86_400_000, computed_at]. O(recent joiners x depth)."""
     if days <= 0:
         raise ValueError("days must be positive")
     since = computed_at - days * DAY_MS
-    inviter = projection.inviters()
-    counts = dict.fromkeys(inviter, 0)
-    for member in projection.members:
-        if since < member.joined_at <= computed_at:
-            ancestor = member.inviter_id
-            while ancestor is not None:
+    inviter = arrays.inviter
+    counts = array("q", bytes(8 * arrays.members))
+    for member, joined_at in enumerate(arrays.joined_at):
+        if since < joined_at <= computed_at:
+            ancestor = inviter[member]
+            while ancestor >= 0:
                 counts[ancestor] += 1
                 ancestor = inviter[ancestor]
     return counts
 
 
-def circles_reached(projection: ConnectorProjection) -> dict[str, int]:
-    """Per member: distinct circles that members of her downline (her excluded) belong to,
-    not counting circles she belongs to herself.
+def growth_counts(projection: ConnectorProjection, computed_at: int, days: int) -> dict[str, int]:
+    """`growth_counts_arrays` by member id."""
+    counts = growth_counts_arrays(ConnectorArrays.from_projection(projection), computed_at, days)
+    return {m.id: counts[i] for i, m in enumerate(projection.members)}
+
+
+def circles_reached_arrays(arrays: ConnectorArrays) -> array[int]:
+    """Per member (by index): distinct circles that members of her downline (her excluded)
+    belong to, not counting circles she belongs to herself.
 
     Per circle, each member's ancestors are marked once: a walk stops at an ancestor already
     marked for this circle, since everything above her is marked too. So the cost is, per
     circle, the number of distinct ancestors of its members."""
-    inviter = projection.inviters()
-    counts = dict.fromkeys(inviter, 0)
-    for members in projection.circles_of_members().values():
-        marked: set[str] = set()
-        for member_id in members:
-            ancestor = inviter[member_id]
-            while ancestor is not None and ancestor not in marked:
-                marked.add(ancestor)
+    inviter = arrays.inviter
+    offsets, members = arrays.circle_members()
+    counts = array("q", bytes(8 * arrays.members))
+    # Stamps of the circle being walked, instead of a set per circle: -1 is no circle.
+    marked = array("q", [-1]) * arrays.members
+    own = array("q", [-1]) * arrays.members
+    for circle in range(len(offsets) - 1):
+        these = members[offsets[circle] : offsets[circle + 1]]
+        for member in these:
+            own[member] = circle
+        for member in these:
+            ancestor = inviter[member]
+            while ancestor >= 0 and marked[ancestor] != circle:
+                marked[ancestor] = circle
+                # An ancestor in the circle herself does not reach it through her downline.
+                if own[ancestor] != circle:
+                    counts[ancestor] += 1
                 ancestor = inviter[ancestor]
-        # An ancestor who is in the circle herself does not "reach" it through her downline.
-        for ancestor in marked - members:
-            counts[ancestor] += 1
     return counts
+
+
+def circles_reached(projection: ConnectorProjection) -> dict[str, int]:
+    """`circles_reached_arrays` by member id."""
+    counts = circles_reached_arrays(ConnectorArrays.from_projection(projection))
+    return {m.id: counts[i] for i, m in enumerate(projection.members)}
 
 
 def rising(
@@ -375,6 +698,77 @@ def connector_scores(
         for member_id, p in parts.items()
     ]
     scores.sort(key=lambda s: (-s.score, s.member_id))
+    return scores
+
+
+@dataclass(frozen=True, eq=False)
+class ConnectorColumns:
+    """Every member's parts, one array per part (index i: member i of the arrays)."""
+
+    paid_direct_invites: array[int]
+    growth_30d: array[int]
+    growth_90d: array[int]
+    circles_reached: array[int]
+    betweenness: array[float]
+    rising: array[float]
+
+    def column(self, name: PartName) -> array[int] | array[float]:
+        column: array[int] | array[float] = getattr(self, name)
+        return column
+
+    def parts(self, i: int) -> ConnectorParts:
+        return ConnectorParts.model_validate({name: self.column(name)[i] for name in PART_NAMES})
+
+    def parts_json(self, i: int) -> str:
+        """`parts(i)` as JSON (what ConnectorParts reads back), without a model per member."""
+        return json.dumps(
+            {name: self.column(name)[i] for name in PART_NAMES}, separators=(",", ":")
+        )
+
+
+def connector_columns(
+    arrays: ConnectorArrays, ladder: TierLadder, computed_at: int, betweenness: array[float]
+) -> ConnectorColumns:
+    """Every member's parts at `computed_at`, `betweenness` computed already (index i:
+    member i)."""
+    if len(betweenness) != arrays.members:
+        raise ValueError("betweenness must name every member")
+    recent = growth_counts_arrays(arrays, computed_at, 30)
+    quarter = growth_counts_arrays(arrays, computed_at, 90)
+    thresholds: dict[int, int | None] = {}
+    rises = array("d", bytes(8 * arrays.members))
+    for i, paid in enumerate(arrays.paid):
+        if paid not in thresholds:
+            step = ladder.next_step(paid)
+            thresholds[paid] = None if step is None else step.min_paid_invites
+        rises[i] = rising(paid, thresholds[paid], recent[i], quarter[i])
+    return ConnectorColumns(
+        paid_direct_invites=arrays.paid,
+        growth_30d=recent,
+        growth_90d=quarter,
+        circles_reached=circles_reached_arrays(arrays),
+        # Sampling can overshoot the exact share a little; the part is a share.
+        betweenness=array("d", (min(value, 1.0) for value in betweenness)),
+        rising=rises,
+    )
+
+
+def score_column(
+    columns: ConnectorColumns, weights: Mapping[PartName, float] = WEIGHTS
+) -> array[float]:
+    """`connector_scores`' score of every member, by index, from the columns."""
+    if set(weights) != set(PART_NAMES):
+        raise ValueError(f"weights must name exactly {list(PART_NAMES)}")
+    if any(w < 0 for w in weights.values()) or abs(sum(weights.values()) - 1.0) > 1e-9:
+        raise ValueError("weights must be non-negative and sum to 1")
+    scores = array("d", bytes(8 * len(columns.paid_direct_invites)))
+    for name in PART_NAMES:
+        column = columns.column(name)
+        maximum = float(max(column, default=0))
+        if maximum > 0:
+            weight = weights[name]
+            for i, value in enumerate(column):
+                scores[i] += weight * float(value) / maximum
     return scores
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from app.domain import spend
+from app.domain.forest import BulkBatch
 from app.domain.members import (
     TRACKED_LEVELS,
     MemberRecord,
@@ -190,3 +191,12 @@ class CypherStore(
 
     def record_migration(self, name: str, applied_at: int) -> None:
         self._write("record_migration", {"name": name, "applied_at": applied_at})
+
+    def import_members(self, batch: BulkBatch) -> int:
+        params = {
+            "rows": [member._asdict() for member in batch.members],
+            "changes": [change._asdict() for change in batch.changes],
+            "anchors": [anchor._asdict() for anchor in batch.anchors],
+            "tiers": [tier._asdict() for tier in batch.tiers],
+        }
+        return int(self._write("import_members", params)[0]["created"])

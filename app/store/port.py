@@ -6,13 +6,20 @@ column names or how a value is encoded in the graph."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel
 
-from app.domain.connectors import CircleMembership, ConnectorScore, ProjectedMember
+from app.domain.connectors import (
+    CircleMembership,
+    ConnectorArrays,
+    ConnectorScore,
+    Estimator,
+    ProjectedMember,
+)
+from app.domain.forest import BulkBatch
 from app.domain.groups import Group, GroupCreate
 from app.domain.jobs import Job
 from app.domain.ledger import (
@@ -240,17 +247,31 @@ class GroupTotalMismatch(BaseModel):
     counted: int
 
 
-BetweennessSource = Literal["networkx", "gds"]
+# "networkx": runs stored before igraph computed betweenness (read as they were stored).
+BetweennessSource = Literal["igraph", "gds", "networkx"]
 
 
 class StoredConnectorRun(BaseModel):
-    """The latest connector run: when, how, and the top members per sort key."""
+    """The latest connector run: when, how, and the top members per sort key. `sources`:
+    breadth-first searches run (None: not recorded or GDS); `error_bound`: see
+    app/domain/connectors.py BetweennessEstimate (None: not recorded)."""
 
     computed_at: int
     approximate: bool
     members: int
     betweenness_source: BetweennessSource
+    estimator: Estimator | None = None
+    sources: int | None = None
+    error_bound: float | None = None
     rankings: dict[str, list[str]]
+
+
+class ConnectorScoreRow(NamedTuple):
+    """One member's score as a run writes it back: her parts as ConnectorParts JSON."""
+
+    member_id: str
+    score: float
+    parts_json: str
 
 
 # --- the port ---------------------------------------------------------------------------
@@ -502,8 +523,18 @@ class GraphStore(Protocol):
 
     def connector_memberships(self) -> list[CircleMembership]: ...
 
+    def connector_arrays(self) -> ConnectorArrays:
+        """The projection a run reads, as arrays, read in pages (not checked: the caller
+        checks)."""
+        ...
+
     def write_connector_scores(self, scores: Sequence[ConnectorScore], computed_at: int) -> None:
         """Writes each member's score and parts onto her, in batches."""
+        ...
+
+    def write_connector_rows(self, rows: Iterable[ConnectorScoreRow], computed_at: int) -> None:
+        """`write_connector_scores` from rows made as they are written (a million members
+        never exist as models at once)."""
         ...
 
     def put_connector_run(self, run: StoredConnectorRun) -> None: ...
@@ -560,3 +591,10 @@ class GraphStore(Protocol):
     def record_migration(self, name: str, applied_at: int) -> None: ...
 
     def close(self) -> None: ...
+
+    # --- bulk import ---------------------------------------------------------------------
+
+    def import_members(self, batch: BulkBatch) -> int:
+        """Writes one planned statement of an import (app/domain/forest.py,
+        `plan_bulk_writes`) atomically; returns how many members it created."""
+        ...

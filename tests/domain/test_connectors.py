@@ -4,6 +4,7 @@ betweenness against a published network, and the combined score."""
 from __future__ import annotations
 
 import random
+from array import array
 
 import networkx as nx  # type: ignore[import-untyped]
 import pytest
@@ -16,15 +17,19 @@ from app.domain.connectors import (
     PART_NAMES,
     WEIGHTS,
     CircleMembership,
+    ConnectorArrays,
     ConnectorParts,
     ConnectorProjection,
     ProjectedMember,
     circles_reached,
+    connector_columns,
     connector_parts,
     connector_scores,
     growth_counts,
     member_betweenness,
+    member_betweenness_arrays,
     rising,
+    score_column,
 )
 from app.domain.tiers import DEFAULT_LADDER
 
@@ -115,6 +120,119 @@ def test_karate_club_matches_the_published_betweenness() -> None:
     assert all(shares[str(node)] == pytest.approx(value) for node, value in classic.items())
 
 
+def networkx_betweenness(projection: ConnectorProjection) -> dict[str, float]:
+    """The oracle: the module docstring's definition, computed by networkx on the graph of
+    members and circles (subset betweenness from every member to every member, which
+    networkx halves on an undirected graph so that each unordered pair counts once)."""
+    index = {m.id: i for i, m in enumerate(projection.members)}
+    circles: dict[str, int] = {}
+    for ms in projection.memberships:
+        circles.setdefault(ms.circle_id, len(index) + len(circles))
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(index) + len(circles)))
+    graph.add_edges_from(
+        (index[m.inviter_id], index[m.id]) for m in projection.members if m.inviter_id
+    )
+    graph.add_edges_from(
+        (index[ms.member_id], circles[ms.circle_id]) for ms in projection.memberships
+    )
+    n = len(index)
+    raw = nx.betweenness_centrality_subset(
+        graph, sources=list(range(n)), targets=list(range(n)), normalized=False
+    )
+    pairs = (n - 1) * (n - 2) / 2
+    return {m.id: raw[i] / pairs if n >= 3 else 0.0 for i, m in enumerate(projection.members)}
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_igraph_equals_networkx_on_generated_networks(seed: int) -> None:
+    """Forests with roots, chains and leaves, circles overlapping, of one member, repeated
+    memberships, whole components without a cycle: every shape the exact part handles."""
+    rng = random.Random(seed)
+    projection = random_network(
+        seed, rng.randrange(3, 150), rng.randrange(0, 15), rng.randrange(1, 12)
+    )
+    if seed % 3 == 0:  # a repeated membership must not count as a second path
+        first = projection.memberships[:1]
+        projection = projection.model_copy(update={"memberships": projection.memberships + first})
+    shares, approximate = member_betweenness(projection, sample_sources=None, seed=0)
+    assert not approximate
+    oracle = networkx_betweenness(projection)
+    assert shares.keys() == oracle.keys()
+    assert all(abs(shares[m] - oracle[m]) <= 1e-9 for m in oracle)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_igraph_equals_networkx_on_a_larger_network_in_worker_processes(workers: int) -> None:
+    projection = random_network(seed=5, members=600, circles=30, circle_size=15)
+    estimate = member_betweenness_arrays(
+        ConnectorArrays.from_projection(projection), sample_sources=None, seed=0, workers=workers
+    )
+    assert (estimate.estimator, estimate.error_bound) == ("exact", 0.0)
+    oracle = networkx_betweenness(projection)
+    for i, m in enumerate(projection.members):
+        assert abs(estimate.values[i] - oracle[m.id]) <= 1e-9
+
+
+def test_the_karate_club_in_networkx_and_igraph() -> None:
+    karate = nx.karate_club_graph()
+    projection = network(
+        [(str(node), None) for node in karate.nodes],
+        {f"e{u}-{v}": [str(u), str(v)] for u, v in karate.edges},
+    )
+    shares, _ = member_betweenness(projection, sample_sources=None, seed=0)
+    oracle = networkx_betweenness(projection)
+    assert all(abs(shares[m] - oracle[m]) <= 1e-9 for m in oracle)
+
+
+def test_a_sampled_estimate_says_how_and_with_what_error() -> None:
+    projection = random_network(seed=11, members=400, circles=20, circle_size=12)
+    arrays = ConnectorArrays.from_projection(projection)
+    one = member_betweenness_arrays(arrays, sample_sources=64, seed=1, workers=2)
+    assert (one.estimator, one.sources) == ("sampled", 64)
+    assert one.error_bound > 0
+    # The same draws in one process or two: the same estimate.
+    assert member_betweenness_arrays(arrays, sample_sources=64, seed=1).values == one.values
+
+
+def test_the_columns_are_the_parts() -> None:
+    projection = random_network(seed=2, members=120, circles=8, circle_size=9)
+    at = 100 * DAY_MS
+    want, _ = connector_parts(projection, at, sample_sources=None, seed=0)
+    arrays = ConnectorArrays.from_projection(projection)
+    betweenness = member_betweenness_arrays(arrays, sample_sources=None, seed=0).values
+    columns = connector_columns(arrays, DEFAULT_LADDER, at, betweenness)
+    assert {m.id: columns.parts(i) for i, m in enumerate(projection.members)} == want
+    assert all(
+        ConnectorParts.model_validate_json(columns.parts_json(i)) == columns.parts(i)
+        for i in range(arrays.members)
+    )
+    scores = {s.member_id: s.score for s in connector_scores(want)}
+    column = score_column(columns)
+    assert all(column[i] == scores[m.id] for i, m in enumerate(projection.members))
+
+
+def test_arrays_refuse_what_a_projection_refuses() -> None:
+    def arrays(inviter: list[int], ids: list[str] | None = None) -> ConnectorArrays:
+        return ConnectorArrays(
+            ids=ids or [f"m{i}" for i in range(len(inviter))],
+            inviter=array("q", inviter),
+            joined_at=array("q", [0] * len(inviter)),
+            paid=array("q", [0] * len(inviter)),
+        )
+
+    arrays([-1, 0, 1]).check()
+    for bad in (
+        arrays([1, 0]),
+        arrays([0]),
+        arrays([-1, 5]),
+        arrays([-2]),
+        arrays([-1, -1], ["a", "a"]),
+    ):
+        with pytest.raises(ValueError):
+            bad.check()
+
+
 def test_a_circle_joining_two_trees_credits_the_members_next_to_it() -> None:
     # a - a1 - (circle x) - b1 - b; pairs of others: 3 for each member. a1 lies on {a, b1} and
     # {a, b}, not on {b1, b}: 2/3; b1 likewise. A circle named like a member stays apart.
@@ -163,13 +281,12 @@ def test_sampling_all_members_is_exact(k: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_a_sampled_star_is_exact_whoever_is_drawn(seed: int) -> None:
-    # Whether the centre is drawn (her own BFS adds nothing: scale (n-1)/(k-1) = 4) or not
-    # (two leaves: scale (n-1)/k = 2), the estimate is the exact 1. A plain n/k scale would
-    # give 0.625 when she is drawn.
+def test_a_forest_is_exact_whatever_the_sample(seed: int) -> None:
+    # A forest peels away whole: every member's pairs are counted from the pieces she cuts
+    # and no search is left to sample, so a sampled request gets the exact answer.
     projection = network([("r", None)] + [(f"l{i}", "r") for i in range(4)])
     shares, approximate = member_betweenness(projection, sample_sources=2, seed=seed)
-    assert approximate
+    assert not approximate
     assert shares == pytest.approx({"r": 1.0, "l0": 0.0, "l1": 0.0, "l2": 0.0, "l3": 0.0})
 
 

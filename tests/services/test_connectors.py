@@ -38,8 +38,12 @@ def test_a_run_scores_every_member_and_serves_top_k(store: CypherStore) -> None:
     two_trees_and_a_circle(store)
     run = run_connectors(store=store, ladder=DEFAULT_LADDER, now=NOW)
     assert (run.members, run.approximate, run.computed_at) == (5, False, NOW)
+    # An exact run takes betweenness from Graph Data Science where the Neo4j has it.
+    source = "gds" if store.gds_available() else "igraph"
+    assert (run.betweenness_source, run.estimator, run.error_bound) == (source, "exact", 0.0)
     page = top_connectors(store=store, limit=10, circle=None, sort="betweenness")
     assert page.computed_at == NOW and not page.approximate
+    assert (page.betweenness_source, page.estimator, page.error_bound) == (source, "exact", 0.0)
     by_id = {item.member_id: item for item in page.items}
     assert [item.rank for item in page.items] == [1, 2, 3, 4, 5]
     # The graph is the path b-a-c-(reading)-e-d. Of the 6 pairs of other members, c is on

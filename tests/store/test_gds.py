@@ -1,5 +1,6 @@
-"""Graph Data Science on Neo4j (app/store/neo4j_gds.py) against our networkx core
-(app/domain/connectors.py): the probe, betweenness on Zachary's karate club and on
+"""Graph Data Science on Neo4j (app/store/neo4j_gds.py) against our igraph core
+(app/domain/connectors.py, held to networkx in tests/domain/test_connectors.py): the probe,
+betweenness on Zachary's karate club and on
 generated referral networks, with and without circles, and the connector run that uses it.
 
 The GDS tests need the Neo4j the suite runs on to have GDS (scripts/neo4j-local installs
@@ -277,7 +278,7 @@ def test_a_run_on_neo4j_takes_betweenness_from_gds(
     generated(tmp_path, gds_store, falkordb_store, circles=circles)
     on_neo4j = run_connectors(store=gds_store, ladder=DEFAULT_LADDER, now=NOW)
     on_falkordb = run_connectors(store=falkordb_store, ladder=DEFAULT_LADDER, now=NOW)
-    assert (on_neo4j.betweenness_source, on_falkordb.betweenness_source) == ("gds", "networkx")
+    assert (on_neo4j.betweenness_source, on_falkordb.betweenness_source) == ("gds", "igraph")
     assert not on_neo4j.approximate and not on_falkordb.approximate
     page = top_connectors(store=gds_store, limit=10, circle=None, sort="score")
     assert page.betweenness_source == "gds"
@@ -294,7 +295,7 @@ def test_a_run_on_neo4j_takes_betweenness_from_gds(
     assert_agree(scores[Backend.NEO4J], scores[Backend.FALKORDB])
 
 
-def test_circles_too_large_for_gds_stay_in_networkx(
+def test_circles_too_large_for_gds_stay_in_igraph(
     tmp_path: Path,
     gds_store: GraphStore,
     falkordb_store: GraphStore,
@@ -304,23 +305,23 @@ def test_circles_too_large_for_gds_stay_in_networkx(
     monkeypatch.setattr(connectors, "GDS_CIRCLE_PAIR_EDGES_LIMIT", 839)
     generated(tmp_path, gds_store, falkordb_store, circles=True)
     run = run_connectors(store=gds_store, ladder=DEFAULT_LADDER, now=NOW)
-    assert run.betweenness_source == "networkx"
+    assert run.betweenness_source == "igraph"
     run_connectors(store=falkordb_store, ladder=DEFAULT_LADDER, now=NOW)
     assert_agree(betweenness_of(gds_store), betweenness_of(falkordb_store))
 
 
-def test_a_sampled_run_stays_in_networkx(
+def test_a_sampled_run_stays_in_igraph(
     tmp_path: Path, gds_store: GraphStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """GDS's sampling draws sources by degree and node order and does not scale: not our
-    estimator, so a sampled run is networkx's."""
+    estimator, so a sampled run is igraph's."""
     monkeypatch.setattr(connectors, "EXACT_UP_TO", 100)
-    generated(tmp_path, gds_store, circles=False)
-    run = run_connectors(store=gds_store, ladder=DEFAULT_LADDER, now=NOW)
-    assert (run.approximate, run.betweenness_source) == (True, "networkx")
-    assert top_connectors(
-        store=gds_store, limit=1, circle=None, sort="score"
-    ).betweenness_source == ("networkx")
+    generated(tmp_path, gds_store, circles=True)
+    run = run_connectors(store=gds_store, ladder=DEFAULT_LADDER, now=NOW, sample_sources=8)
+    assert (run.approximate, run.betweenness_source, run.estimator) == (True, "igraph", "sampled")
+    page = top_connectors(store=gds_store, limit=1, circle=None, sort="score")
+    assert (page.betweenness_source, page.estimator, page.sources) == ("igraph", "sampled", 8)
+    assert page.error_bound is not None and page.error_bound > 0
 
 
 def test_a_run_stored_before_sources_were_recorded_reads_as_networkx(
@@ -332,6 +333,5 @@ def test_a_run_stored_before_sources_were_recorded_reads_as_networkx(
         "members: 0, rankings: $rankings})",
         {"rankings": '{"score": []}'},
     )
-    assert top_connectors(store=store, limit=10, circle=None, sort="score").betweenness_source == (
-        "networkx"
-    )
+    page = top_connectors(store=store, limit=10, circle=None, sort="score")
+    assert (page.betweenness_source, page.estimator, page.sources) == ("networkx", None, None)

@@ -118,7 +118,8 @@ def test_the_connectors_view_ranks_with_reasons(driver: WebDriver, site: Site) -
     assert ranks == list(range(1, len(rows) + 1))
     assert shown(driver, "part-betweenness") and shown(driver, "part-circles_reached")
     meta = driver.find_element(By.CSS_SELECTOR, by_testid("connectors-meta")).text
-    assert "approximate" in meta and "betweenness by networkx" in meta
+    # 3,000 members: an exact run (sampling starts past EXACT_UP_TO members).
+    assert "exact" in meta and "betweenness by igraph" in meta
     Select(driver.find_element(By.CSS_SELECTOR, by_testid("connectors-sort"))).select_by_value(
         "paid_direct_invites"
     )

@@ -46,6 +46,9 @@ def test_a_job_scores_the_network_and_the_top_is_served(client: TestClient) -> N
         "computed_at": None,
         "approximate": False,
         "betweenness_source": None,
+        "estimator": None,
+        "sources": None,
+        "error_bound": None,
         "items": [],
     }
     started = client.post("/v1/jobs/connectors", headers=ADMIN)

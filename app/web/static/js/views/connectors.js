@@ -16,7 +16,7 @@ const PARTS = [
   ["rising", "Rising", (value) => decimal(value, 3)],
 ];
 const POLL_MS = 500;
-const SOURCES = { gds: "Neo4j Graph Data Science", networkx: "networkx" };
+const SOURCES = { gds: "Neo4j Graph Data Science", igraph: "igraph", networkx: "networkx" };
 // Kept for the rest of the visit, so coming back shows the same ranking.
 const query = { sort: "score", circle: "", limit: 50 };
 
@@ -71,7 +71,11 @@ async function load(meta, table) {
   meta.replaceChildren(
     `Computed ${utcTime(page.computed_at)} · `,
     page.approximate
-      ? h("span", { class: "approximate", testid: "approximate", title: "betweenness estimated from sampled sources" }, "approximate")
+      ? h(
+          "span",
+          { class: "approximate", testid: "approximate", title: "betweenness estimated from sampled sources" },
+          page.sources ? `approximate (${count(page.sources)} sampled sources, ± ${page.error_bound?.toExponential(1) ?? "?"})` : "approximate",
+        )
       : h("span", { testid: "exact" }, "exact"),
     page.betweenness_source
       ? h("span", { testid: "betweenness-source" }, ` · betweenness by ${SOURCES[page.betweenness_source] ?? page.betweenness_source}`)
