@@ -5,7 +5,8 @@
 Figures (issue "Growth team workbench"):
   tree         GET /v1/members/{id}/tree for the widest member (most direct invitees),
                depth 2 and 50 children a node, over HTTP: p50/p99, against the tier read
-               of the same member over the same connection
+               of the same member over the same connection; with the response's nodes and
+               bytes, and the service's own p50 (store queries and models, no HTTP)
   simulation   POST /v1/simulations/tiers (phoenix at 40 instead of 51, the seed plan's
                training allowance re-priced over the orders' month): seconds, median of 3
   circles      `refgraph import-groups` of --circles circles of --circle-size members
@@ -57,6 +58,7 @@ from app.services.group_importer import import_groups
 from app.services.importer import import_members
 from app.services.plans import load_plan
 from app.services.simulation import simulate_tiers
+from app.services.tree import member_tree
 from app.store.catalogue import Backend
 from app.store.cypher_store import CypherStore
 
@@ -222,9 +224,16 @@ def tree_figure(store: CypherStore, samples: int) -> dict[str, Any]:
             lambda i: client.get(f"/v1/members/{i}/tier").raise_for_status(),
             picks,
         )
+        body = client.get(tree_path).content
+    service = median_seconds(
+        lambda: member_tree(store=store, member_id=member, depth=2, children_limit=50), 51
+    )
     return {
         "member": member,
         "direct_invitees": widest["direct"],
+        "nodes": body.count(b'"downline_total"'),
+        "bytes": len(body),
+        "service_p50_ms": round(service * 1000, 3),
         **summary(ours, bare, "p50"),
         **{k: v for k, v in summary(ours, bare, "p99").items() if "p99" in k},
     }

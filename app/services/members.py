@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.domain.members import (
     TRACKED_LEVELS,
@@ -19,6 +21,7 @@ from app.domain.members import (
     tier_status,
 )
 from app.domain.spend import SpendLadder
+from app.domain.text import servable_text
 from app.domain.tiers import TierLadder, tier_reached
 from app.domain.units import iso_moment
 from app.services.paid_bonuses import grant_paid_bonus
@@ -48,7 +51,7 @@ def register_member(
     # Two tries: an inviter registered concurrently between our write and our check.
     for _ in range(2):
         if store.register_members([row], ladder):
-            return Member.from_record(_member_record(store, row.id)), True
+            return _as_registered(row, ladder), True
         stored = store.get_members([row.id])
         if stored:
             differences = registration_conflicts(
@@ -65,6 +68,21 @@ def register_member(
         if row.inviter_id is not None:
             _check_inviter(store, row.inviter_id, row.joined_at, request.joined_at is not None)
     raise Conflict(f"registration of {row.id} kept racing with other writes; retry it")
+
+
+def _as_registered(row: NewMemberRow, ladder: TierLadder) -> Member:
+    """The member as register_members has just stored her (her row, unpaid, at the ladder's
+    base tier), as reading her back would answer: that read was one of a registration's two
+    round trips, and the group commit's writers queue behind it under a hot root."""
+    return Member(
+        id=row.id,
+        inviter_id=row.inviter_id,
+        name=None if row.name is None else servable_text(row.name),
+        joined_at=row.joined_at,
+        paid_at=None,
+        tier=ladder.base_tier,
+        attributes=None if row.attributes_json is None else json.loads(row.attributes_json),
+    )
 
 
 def _check_inviter(store: GraphStore, inviter_id: str, joined_at: int, given: bool) -> None:

@@ -33,7 +33,19 @@ class TreeQueries:
                 for ask in asks
             ]
         }
+        # Each child comes as a compact row (cypher/tree_children.cypher), in this order; the
+        # counters as integers whatever number type the engine hands back.
         return {
-            row["parent_id"]: [TreeNode(**child) for child in row["children"]]
+            row["parent_id"]: [
+                TreeNode(
+                    id=child_id,
+                    name=name,
+                    tier=tier,
+                    paid=paid,
+                    direct_total=int(direct_total),
+                    downline_total=int(downline_total),
+                )
+                for child_id, name, tier, paid, direct_total, downline_total in row["children"]
+            ]
             for row in self._read("tree_children", params)
         }

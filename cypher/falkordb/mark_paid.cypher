@@ -16,19 +16,24 @@ SET m.paid_at = row.paid_at
 WITH row, m
 OPTIONAL MATCH (m)-[:INVITED_BY]->(inviter:Member)
 WITH collect(inviter) AS inviters, collect([row, inviter]) AS marks
-// Counters, as in register_members: once per distinct ancestor, deepest first.
+// Counters, as in cypher/falkordb/register_members.cypher (read that one for why): each
+// ancestor written once, the tracked levels with their histogram, the ones above them with
+// only downline_paid.
 CALL {
   WITH inviters
   UNWIND inviters AS inviter
-  MATCH (inviter)-[:INVITED_BY*0..]->(a)
-  WITH a, inviter.depth - a.depth AS level, count(*) AS added
-  WITH a, sum(added) AS total, collect([level, added]) AS per_level, min(level) AS nearest
-  ORDER BY a.depth DESC
-  SET a.downline_paid = a.downline_paid + total
-  // Only the tracked levels rewrite the histogram: most of a deep chain is further up.
-  FOREACH (x IN CASE WHEN nearest < size(a.levels_paid) THEN [a] ELSE [] END |
-    SET x.levels_paid = [k IN range(0, size(x.levels_paid) - 1) |
-      x.levels_paid[k] + reduce(s = 0, p IN per_level | s + CASE WHEN p[0] = k THEN p[1] ELSE 0 END)])
+  MATCH (inviter)-[:INVITED_BY*0..9]->(a)
+  WITH a, collect(inviter.depth - a.depth) AS levels
+  SET a.downline_paid = a.downline_paid + size(levels),
+    a.levels_paid = [k IN range(0, size(a.levels_paid) - 1) |
+      a.levels_paid[k] + size([level IN levels WHERE level = k])]
+}
+CALL {
+  WITH inviters
+  UNWIND inviters AS inviter
+  MATCH (inviter)-[:INVITED_BY*10..]->(a)
+  WITH a, count(*) AS added
+  SET a.downline_paid = a.downline_paid + added
 }
 UNWIND marks AS mark
 WITH mark[0] AS row, mark[1] AS inviter

@@ -9,9 +9,8 @@ CALL {
      OR (child.downline_total = ask.after_total AND child.id > ask.after_id)
   WITH child
   ORDER BY child.downline_total DESC, child.id
-  RETURN collect({
-    id: child.id, name: child.name, tier: child.tier, paid: child.paid_at IS NOT NULL,
-    direct_total: child.levels_total[0], downline_total: child.downline_total
-  }) AS children
+  RETURN collect(child) AS children
 }
-RETURN ask.parent_id AS parent_id, children[0..ask.take] AS children
+RETURN ask.parent_id AS parent_id, [c IN children[0..ask.take] |
+  [c.id, c.name, c.tier, c.paid_at IS NOT NULL, c.levels_total[0], c.downline_total]
+] AS children

@@ -42,6 +42,17 @@ def test_register_returns_201_then_200_for_the_same_registration(client: TestCli
     assert again.status_code == 200 and again.json() == first.json()
 
 
+def test_the_created_answer_is_what_a_read_back_answers(client: TestClient) -> None:
+    # The registration answers without reading her back: it must say what the store holds.
+    register(client, "root")
+    attributes = {"z": [1, {"b": None, "a": "x"}], "a": {"nested": True}, "m": 1.5}
+    created = register(client, "kid", "root", name="Zoë  Ann", attributes=attributes)
+    assert created.status_code == 201
+    stored = client.get("/v1/members/kid", headers=ADMIN)
+    assert created.json() == stored.json()
+    assert list(created.json()["attributes"]) == list(stored.json()["attributes"])
+
+
 def test_register_without_joined_at_uses_now_and_retries_cleanly(client: TestClient) -> None:
     first = client.post("/v1/members", json={"id": "now"}, headers=ADMIN)
     assert first.status_code == 201 and first.json()["joined_at"] > 1_700_000_000_000
