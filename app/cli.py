@@ -33,11 +33,13 @@ from app.services.demo import load_demo
 from app.services.generator import generate_network
 from app.services.group_importer import import_groups
 from app.services.importer import ImportReport, import_members
+from app.services.initial_load import initial_load_neo4j, initial_load_statements
 from app.services.orders import release_due_entries
 from app.services.plans import check_plan, list_plans, load_plan
 from app.services.repairs import run_startup_repairs
 from app.services.verify import verify_store
-from app.store.factory import open_store
+from app.store.catalogue import Backend
+from app.store.factory import backend_of, open_store
 from app.store.migrations import apply_migrations
 from app.store.port import GraphStore
 
@@ -146,15 +148,29 @@ def generate(
 def import_file(
     source: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or JSONL file")],
     batch_size: Annotated[int, typer.Option(min=1, max=50_000)] = 5000,
+    initial: Annotated[
+        bool,
+        typer.Option(
+            help="First load into an EMPTY graph: Neo4j's offline importer (stops, loads and "
+            "restarts the scripts/neo4j-local server), or large FalkorDB statements"
+        ),
+    ] = False,
+    neo4j_home: Annotated[
+        Path | None,
+        typer.Option(help="With --initial on Neo4j: the scripts/neo4j-local server home"),
+    ] = None,
 ) -> None:
     """Import members (CSV header id,inviter_id,joined_at,paid_at,name, or JSONL). Re-running
     skips rows already imported; rows that break an invariant are reported by line."""
     settings = load_settings()
-    store = open_store(settings)
-    try:
-        report = _import_with_progress(settings, store, source, batch_size)
-    finally:
-        store.close()
+    if initial:
+        report = _initial_load(settings, source, neo4j_home)
+    else:
+        store = open_store(settings)
+        try:
+            report = _import_with_progress(settings, store, source, batch_size)
+        finally:
+            store.close()
     for problem in report.problems:
         typer.echo(f"line {problem.line}: {problem.id or '-'}: {problem.reason}")
     console.print(
@@ -162,6 +178,31 @@ def import_file(
         f"{report.marked_paid} marked paid, {len(report.problems)} problems"
     )
     raise typer.Exit(0 if not report.problems else 2)
+
+
+def _initial_load(settings: Settings, source: Path, neo4j_home: Path | None) -> ImportReport:
+    if backend_of(settings.graph_url) is Backend.FALKORDB:
+        store = open_store(settings)
+        try:
+            loaded = initial_load_statements(
+                store=store, ladder=settings.tier_ladder, source=source
+            )
+        finally:
+            store.close()
+    else:
+        loaded = initial_load_neo4j(
+            ladder=settings.tier_ladder,
+            source=source,
+            open_store=lambda: open_store(settings, migrate=False),
+            neo4j_local=PROJECT_ROOT / "scripts" / "neo4j-local",
+            neo4j_home=neo4j_home,
+            migrate=lambda store: apply_migrations(store, settings.migrations_dir),
+        )
+    console.print(
+        f"initial load: {loaded.members} members, {loaded.tier_changes} tier changes; "
+        f"planned in {loaded.plan_s}s, loaded in {loaded.load_s}s, migrated in {loaded.migrate_s}s"
+    )
+    return loaded.import_report
 
 
 @cli.command(name="import-groups")

@@ -6,10 +6,10 @@ per-member data of a whole forest is kept in flat arrays so a million members fi
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from pydantic import BaseModel
 
@@ -195,7 +195,7 @@ def _waves(rows: Sequence[ImportRow], depth: Sequence[int]) -> list[list[ImportR
     return waves
 
 
-def resolve_depths(parent: Sequence[int], depth: list[int]) -> list[list[int]]:
+def resolve_depths(parent: Sequence[int], depth: MutableSequence[int]) -> list[list[int]]:
     """Fills every UNRESOLVED entry of `depth` with the node's distance from the top of its
     chain (`parent` -1: a top), or BLOCKED when the chain meets a BLOCKED node or loops.
     Returns the loops found, each listed from a node to her parent and onwards. O(N): every
@@ -477,16 +477,54 @@ def recount(forest: Forest | Iterable[ForestRow]) -> ForestRecount:
     if not isinstance(forest, Forest):
         forest = load_forest(forest)
     counts = ForestRecount(forest)
-    parent, paid, depth = forest.parent, forest.paid, forest.depth
-    total, paid_total = counts.downline_total, counts.downline_paid
-    levels_total, levels_paid = counts.levels_total, counts.levels_paid
-    # height: how many levels below a member are non-empty; a leaf (most members) has none,
-    # so her levels need no copying.
-    height = array("q", [0]) * forest.size
+    fold_downlines(
+        forest.parent,
+        forest.paid,
+        forest.depth,
+        total=counts.downline_total,
+        paid_total=counts.downline_paid,
+        levels_total=counts.levels_total,
+        levels_paid=counts.levels_paid,
+    )
+    return counts
+
+
+def deepest_first(depth: Sequence[int]) -> array[int]:
+    """The nodes of depth > 0, deepest first: a counting sort, so 20M members cost one array
+    of 8 bytes each rather than a sorted list of Python ints."""
+    tallies = [0] * (max(depth, default=0) + 2)
+    for value in depth:
+        if value > 0:
+            tallies[value] += 1
+    start, at = 0, [0] * len(tallies)
+    for value in range(len(tallies) - 1, 0, -1):
+        at[value] = start
+        start += tallies[value]
+    order = array("q", [0]) * start
+    for node, value in enumerate(depth):
+        if value > 0:
+            order[at[value]] = node
+            at[value] += 1
+    return order
+
+
+def fold_downlines(
+    parent: Sequence[int],
+    paid: Sequence[int],
+    depth: Sequence[int],
+    *,
+    total: MutableSequence[int],
+    paid_total: MutableSequence[int],
+    levels_total: MutableSequence[int],
+    levels_paid: MutableSequence[int],
+) -> array[int]:
+    """Adds every node of depth > 0 (`paid[n]` 1 or 0) to the counters of the nodes above
+    her, deepest first, so each subtree is complete when it is added to the level above;
+    levels are TRACKED_LEVELS a node. Returns each node's height: how many levels below her
+    are non-empty (a leaf, most members, has none, so her levels need no copying)."""
+    height = array("q", [0]) * len(parent)
     width = TRACKED_LEVELS
-    for node in sorted(
-        (n for n in range(forest.size) if depth[n] > 0), key=depth.__getitem__, reverse=True
-    ):
+    for node in deepest_first(depth):
         up = parent[node]
         is_paid = paid[node]
         total[up] += total[node] + 1
@@ -500,7 +538,7 @@ def recount(forest: Forest | Iterable[ForestRow]) -> ForestRecount:
             levels_paid[into + k + 1] += levels_paid[source + k]
         if below + 1 > height[up]:
             height[up] = below + 1
-    return counts
+    return height
 
 
 def forest_problems(forest: Forest | Iterable[ForestRow]) -> list[str]:
@@ -556,3 +594,332 @@ def _member_mismatches(forest: Forest, counts: ForestRecount, position: int) -> 
         held, recounted = getattr(stored, field), getattr(expected, field)
         if held != recounted:
             yield f"member {member_id}: {field} stored {held}, recounted {recounted}"
+
+
+# --- bulk import: every counter computed from the planned forest ----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewMember:
+    """A row the import will create, resolved against the graph: her join time (an empty
+    one is the import time), her depth, and her inviter among the new rows (`parent`, an
+    index into the same list) or -1: a top, or a member already stored (`inviter_id`)."""
+
+    id: str
+    inviter_id: str | None
+    name: str | None
+    joined_at: int
+    paid_at: int | None
+    depth: int
+    parent: int
+
+
+class BulkMember(NamedTuple):
+    """A new member as one bulk statement writes her: counters final for what that
+    statement creates (her invitees in later statements add to them as to any member)."""
+
+    id: str
+    inviter_id: str | None
+    name: str | None
+    joined_at: int
+    paid_at: int | None
+    depth: int
+    downline_total: int
+    downline_paid: int
+    levels_total: list[int]
+    levels_paid: list[int]
+    tier: str
+    tier_since: int
+    tier_seq: int
+
+
+class BulkTierChange(NamedTuple):
+    member_id: str
+    seq: int
+    tier: str
+    previous: str
+    at: int
+
+
+class BulkAnchor(NamedTuple):
+    """A member outside the statement (stored, or created by an earlier one) under whom it
+    creates members: what they add to her and, shifted by distance, to each of her
+    ancestors. `levels_*[k]`: the new members k + 1 levels below her."""
+
+    id: str
+    total: int
+    paid: int
+    levels_total: list[int]
+    levels_paid: list[int]
+
+
+class BulkTier(NamedTuple):
+    """An anchor created earlier in the same import whose tier the statement raises."""
+
+    id: str
+    tier: str
+    tier_since: int
+    tier_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class BulkBatch:
+    """One atomic statement's writes. `deferred` (paid_at, id): paid marks of members
+    invited by a member stored before the import, left to `mark_paid` (their inviter's tier
+    history depends on paid invitees the file does not know)."""
+
+    members: list[BulkMember]
+    changes: list[BulkTierChange]
+    anchors: list[BulkAnchor]
+    tiers: list[BulkTier]
+    deferred: list[tuple[int, str]]
+
+    @property
+    def paid_written(self) -> int:
+        return sum(member.paid_at is not None for member in self.members)
+
+
+def plan_bulk_writes(
+    members: Sequence[NewMember], ladder: TierLadder, batch_size: int
+) -> Iterator[BulkBatch]:
+    """Cuts the new members into statements of `batch_size` along a depth-first walk
+    (inviters first, so most subtrees are whole inside one statement and most counters are
+    written once, final), and computes what each statement writes: every new member's
+    counters, tier and tier history, and the aggregated increments of the members above.
+
+    After each statement the graph is consistent on its own (every counter counts exactly
+    the members that exist), so a crash between statements leaves nothing to repair and a
+    re-run continues. Tier histories equal those paid marks in paid_at order write (what
+    `mark_paid` computes): each inviter's invitees are walked paid first, in (paid_at, id)
+    order, so the paid invitees written by any prefix of the statements are her earliest
+    ones, and tier k is crossed at the paid_at of her k-th earliest paid invitee."""
+    children: dict[int, list[int]] = {}
+    roots: list[int] = []
+    for index, member in enumerate(members):
+        if member.parent >= 0:
+            children.setdefault(member.parent, []).append(index)
+        else:
+            roots.append(index)
+
+    def walk_key(index: int) -> tuple[bool, int, str]:
+        member = members[index]
+        return (member.paid_at is None, member.paid_at or 0, member.id)
+
+    for invitees in children.values():
+        invitees.sort(key=walk_key)
+    writer = _BulkWriter(members, children, ladder)
+    order = _preorder(roots, children)
+    for start in range(0, len(order), batch_size):
+        yield writer.batch(order[start : start + batch_size])
+
+
+def _preorder(roots: Sequence[int], children: Mapping[int, list[int]]) -> list[int]:
+    order: list[int] = []
+    stack = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        below = children.get(node)
+        if below:
+            stack.extend(reversed(below))
+    return order
+
+
+@dataclass(slots=True)
+class _Tally:
+    total: int = 0
+    paid: int = 0
+    height: int = 0
+    levels_total: list[int] | None = None
+    levels_paid: list[int] | None = None
+
+    def add(self, below: _Tally | None, counted_paid: int) -> None:
+        """Adds an invitee (counted paid or not) and her tally `below`."""
+        if self.levels_total is None or self.levels_paid is None:
+            self.levels_total = [0] * TRACKED_LEVELS
+            self.levels_paid = [0] * TRACKED_LEVELS
+        self.total += 1
+        self.paid += counted_paid
+        self.levels_total[0] += 1
+        self.levels_paid[0] += counted_paid
+        if below is None:
+            self.height = max(self.height, 1)
+            return
+        self.total += below.total
+        self.paid += below.paid
+        if below.levels_total is not None and below.levels_paid is not None:
+            for k in range(min(below.height, TRACKED_LEVELS - 1)):
+                self.levels_total[k + 1] += below.levels_total[k]
+                self.levels_paid[k + 1] += below.levels_paid[k]
+        self.height = max(self.height, below.height + 1)
+
+
+class _BulkWriter:
+    """Walks the statements in order, remembering for each new inviter how many of her paid
+    invitees (her earliest, by the walk's order) are written and how many tier changes she
+    holds, so a later statement continues her history."""
+
+    def __init__(
+        self, members: Sequence[NewMember], children: Mapping[int, list[int]], ladder: TierLadder
+    ) -> None:
+        self.members = members
+        self.children = children
+        self.ladder = ladder
+        self.batch_of = array("q", [-1]) * len(members)
+        self.paid_written: dict[int, int] = {}
+        self.seq: dict[int, int] = {}
+        self.number = 0
+
+    def batch(self, chunk: Sequence[int]) -> BulkBatch:
+        members, batch_of = self.members, self.batch_of
+        number = self.number = self.number + 1
+        for index in chunk:
+            batch_of[index] = number
+        inside: dict[int, _Tally] = {}
+        outside: dict[str, _Tally] = {}
+        paid_invitees: dict[int, int] = {}
+        deferred: list[tuple[int, str]] = []
+        # Invitees before inviters: each tally is complete when it is folded upwards.
+        for index in reversed(chunk):
+            member = members[index]
+            if member.inviter_id is None:
+                continue
+            counted = member.paid_at is not None
+            if member.parent < 0 and counted:
+                assert member.paid_at is not None
+                deferred.append((member.paid_at, member.id))
+                counted = False
+            below = inside.get(index)
+            if member.parent >= 0 and batch_of[member.parent] == number:
+                target = inside.setdefault(member.parent, _Tally())
+            else:
+                target = outside.setdefault(member.inviter_id, _Tally())
+            target.add(below, int(counted))
+            if counted:
+                paid_invitees[member.parent] = paid_invitees.get(member.parent, 0) + 1
+        changes: list[BulkTierChange] = []
+        written = [
+            self._member(index, inside.get(index), paid_invitees, changes) for index in chunk
+        ]
+        tiers = self._raised_tiers(paid_invitees, changes)
+        anchors = [
+            BulkAnchor(
+                id=anchor_id,
+                total=tally.total,
+                paid=tally.paid,
+                levels_total=tally.levels_total or [0] * TRACKED_LEVELS,
+                levels_paid=tally.levels_paid or [0] * TRACKED_LEVELS,
+            )
+            for anchor_id, tally in outside.items()
+        ]
+        return BulkBatch(written, changes, anchors, tiers, deferred)
+
+    def _member(
+        self,
+        index: int,
+        tally: _Tally | None,
+        paid_invitees: dict[int, int],
+        changes: list[BulkTierChange],
+    ) -> BulkMember:
+        member = self.members[index]
+        paid_at = None if member.parent < 0 and member.inviter_id is not None else member.paid_at
+        tier, since, seq = self.ladder.base_tier, member.joined_at, 0
+        reached = paid_invitees.pop(index, 0)
+        if reached:
+            self.paid_written[index] = reached
+            crossed = self._crossings(index, 0, reached, 0, changes)
+            if crossed:
+                tier, since, seq = crossed
+        zeros = [0] * TRACKED_LEVELS
+        return BulkMember(
+            id=member.id,
+            inviter_id=member.inviter_id,
+            name=member.name,
+            joined_at=member.joined_at,
+            paid_at=paid_at,
+            depth=member.depth,
+            downline_total=tally.total if tally else 0,
+            downline_paid=tally.paid if tally else 0,
+            levels_total=tally.levels_total or zeros if tally else zeros,
+            levels_paid=tally.levels_paid or zeros if tally else zeros,
+            tier=tier,
+            tier_since=since,
+            tier_seq=seq,
+        )
+
+    def _raised_tiers(
+        self, paid_invitees: dict[int, int], changes: list[BulkTierChange]
+    ) -> list[BulkTier]:
+        """Inviters created by earlier statements whose paid invitees this one adds (every
+        inviter of this statement's own members was popped by `_member`)."""
+        tiers: list[BulkTier] = []
+        for index, added in paid_invitees.items():
+            before = self.paid_written.get(index, 0)
+            self.paid_written[index] = before + added
+            crossed = self._crossings(
+                index, before, before + added, self.seq.get(index, 0), changes
+            )
+            if crossed:
+                tier, since, seq = crossed
+                tiers.append(BulkTier(self.members[index].id, tier, since, seq))
+        return tiers
+
+    def _crossings(
+        self, index: int, before: int, after: int, seq: int, changes: list[BulkTierChange]
+    ) -> tuple[str, int, int] | None:
+        """Appends the tier changes of reaching `after` paid invitees from `before`; returns
+        her new (tier, tier_since, tier_seq), or None when no tier is crossed."""
+        steps = self.ladder.steps
+        member_id = self.members[index].id
+        invitees = self.children[index]
+        crossed: tuple[str, int, int] | None = None
+        for k in range(1, len(steps)):
+            threshold = steps[k].min_paid_invites
+            if before < threshold <= after:
+                at = self.members[invitees[threshold - 1]].paid_at
+                assert at is not None
+                seq += 1
+                changes.append(BulkTierChange(member_id, seq, steps[k].tier, steps[k - 1].tier, at))
+                crossed = (steps[k].tier, at, seq)
+        if crossed is not None:
+            self.seq[index] = seq
+        return crossed
+
+
+class TierHistories(NamedTuple):
+    """Every member's tier history for paid marks written in paid_at order into an empty
+    graph, packed: `seq[n]` tiers crossed (her tier is step `seq[n]` of the ladder), and
+    `crossed_at[k - 1][n]` when she crossed step k (for k <= seq[n]): the paid_at of her
+    k-th earliest paid invitee by threshold."""
+
+    seq: bytearray
+    crossed_at: list[array[int]]
+
+
+def tier_histories(
+    parent: Sequence[int], paid_at: Sequence[int], counted: Sequence[int], ladder: TierLadder
+) -> TierHistories:
+    """`paid_at[n]` < 0: unpaid; `counted[n]` 0: a node left out (refused). Ties in paid_at
+    cross at the same time whichever is marked first, so only the times are sorted."""
+    size = len(parent)
+    thresholds = [step.min_paid_invites for step in ladder.steps]
+    crossed_at = [array("q", [-1]) * size for _ in thresholds[1:]]
+    seq = bytearray(size)
+    step_at = {threshold: k for k, threshold in enumerate(thresholds) if k > 0}
+    last = thresholds[-1]
+    reached = array("q", [0]) * size
+    paid_invitees = [
+        node for node in range(size) if paid_at[node] >= 0 and parent[node] >= 0 and counted[node]
+    ]
+    paid_invitees.sort(key=paid_at.__getitem__)
+    for node in paid_invitees:
+        up = parent[node]
+        count = reached[up] + 1
+        if count > last:
+            continue
+        reached[up] = count
+        k = step_at.get(count)
+        if k is not None:
+            crossed_at[k - 1][up] = paid_at[node]
+            seq[up] = k
+    return TierHistories(seq=seq, crossed_at=crossed_at)
