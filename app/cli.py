@@ -37,7 +37,7 @@ from app.services.initial_load import initial_load_neo4j, initial_load_statement
 from app.services.orders import release_due_entries
 from app.services.plans import check_plan, list_plans, load_plan
 from app.services.repairs import run_startup_repairs
-from app.services.verify import verify_store
+from app.services.verify import verify_sample, verify_store
 from app.store.catalogue import Backend
 from app.store.factory import backend_of, open_store
 from app.store.migrations import apply_migrations
@@ -112,14 +112,27 @@ def migrate() -> None:
 
 
 @cli.command()
-def verify() -> None:
+def verify(
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Check this many members drawn at random, each by a walk of the graph, "
+            "instead of recounting every member (for graphs too large to load whole)",
+        ),
+    ] = None,
+) -> None:
     """Recount every counter by traversal, check the forest, join times and group totals;
     exit 1 on any mismatch. Also runs the repairs the service runs at start: writes any
     paid-trigger referral bonus a crash left missing (idempotent)."""
     settings = load_settings()
     store = open_store(settings)
     try:
-        report = verify_store(store=store, ladder=settings.tier_ladder)
+        report = (
+            verify_store(store=store, ladder=settings.tier_ladder)
+            if sample is None
+            else verify_sample(store=store, ladder=settings.tier_ladder, size=sample)
+        )
         repaired = run_startup_repairs(store=store, ladder=settings.tier_ladder, now=_now())
     finally:
         store.close()

@@ -589,11 +589,46 @@ def _member_mismatches(forest: Forest, counts: ForestRecount, position: int) -> 
     expected = counts.at(position)
     if expected is None:
         return
-    member_id = forest.ids[position]
+    yield from _field_mismatches(forest.ids[position], stored, expected)
+
+
+def _field_mismatches(member_id: str, stored: Counters, recounted: Counters) -> Iterator[str]:
     for field in COUNTER_FIELDS:
-        held, recounted = getattr(stored, field), getattr(expected, field)
-        if held != recounted:
-            yield f"member {member_id}: {field} stored {held}, recounted {recounted}"
+        held, expected = getattr(stored, field), getattr(recounted, field)
+        if held != expected:
+            yield f"member {member_id}: {field} stored {held}, recounted {expected}"
+
+
+def recount_from_levels(depth: int, levels: Iterable[Sequence[int]]) -> Counters:
+    """A member's counters from her depth and (level, members, paid) per level of her
+    downline, as a walk counts them (a level of -1 stands for no downline)."""
+    totals = [0] * TRACKED_LEVELS
+    paids = [0] * TRACKED_LEVELS
+    downline_total = downline_paid = 0
+    for level, total, paid in levels:
+        if level < 0:
+            continue
+        downline_total += total
+        downline_paid += paid
+        if level < TRACKED_LEVELS:
+            totals[level] += total
+            paids[level] += paid
+    return Counters(depth, downline_total, downline_paid, totals, paids)
+
+
+def member_mismatches(
+    member_id: str, stored: Counters, tier: str, recounted: Counters, ladder: TierLadder
+) -> Iterator[str]:
+    """One line per stored counter (or the tier) of one member that differs from a recount,
+    worded as `counter_mismatches` words them."""
+    yield from _field_mismatches(member_id, stored, recounted)
+    direct_paid = recounted.levels_paid[0] if recounted.levels_paid else 0
+    expected_tier = ladder.tier_for(direct_paid)
+    if tier != expected_tier:
+        yield (
+            f"member {member_id}: tier stored {tier}, expected {expected_tier} for "
+            f"{direct_paid} paid direct invites"
+        )
 
 
 # --- bulk import: every counter computed from the planned forest ----------------------

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from app.domain import spend
-from app.domain.forest import BulkBatch
+from app.domain.forest import BulkBatch, Counters, recount_from_levels
 from app.domain.members import (
     TRACKED_LEVELS,
     MemberRecord,
@@ -170,6 +170,13 @@ class CypherStore(
     def downline_by_traversal(self, member_id: str) -> DownlineCount:
         row = self._read("downline_by_traversal", {"id": member_id})
         return DownlineCount(row[0]["total"], row[0]["paid"]) if row else DownlineCount(0, 0)
+
+    def sample_member_ids(self, limit: int) -> list[str]:
+        return [row["id"] for row in self._read("sample_member_ids", {"limit": limit})]
+
+    def member_recount(self, member_id: str) -> Counters | None:
+        rows = self._read("member_recount", {"id": member_id})
+        return recount_from_levels(rows[0]["depth"], rows[0]["levels"]) if rows else None
 
     def members_joined_before_inviter(self) -> list[JoinedBeforeInviter]:
         return [

@@ -19,7 +19,7 @@ from app.domain.connectors import (
     Estimator,
     ProjectedMember,
 )
-from app.domain.forest import BulkBatch
+from app.domain.forest import BulkBatch, Counters
 from app.domain.groups import Group, GroupCreate
 from app.domain.jobs import Job
 from app.domain.ledger import (
@@ -330,6 +330,15 @@ class GraphStore(Protocol):
         ...
 
     def downline_by_traversal(self, member_id: str) -> DownlineCount: ...
+
+    def sample_member_ids(self, limit: int) -> list[str]:
+        """Up to `limit` member ids drawn uniformly at random."""
+        ...
+
+    def member_recount(self, member_id: str) -> Counters | None:
+        """Her counters recounted by walking the graph (depth, downline totals, the
+        tracked levels); None when she is not a member."""
+        ...
 
     def members_joined_before_inviter(self) -> list[JoinedBeforeInviter]:
         """Every member (by her edge) who joined before her inviter, in id order."""

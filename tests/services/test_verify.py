@@ -3,12 +3,14 @@ store's back: a corrupted counter, a removed or an extra edge."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
 from app.domain.groups import GroupCreate, GroupKind
+from app.services.generator import generate_network
 from app.services.importer import import_members
-from app.services.verify import verify_store
+from app.services.verify import verify_sample, verify_store
 from app.store.cypher_store import CypherStore
 from app.store.falkordb_store import FalkorDBStore
 from app.store.neo4j_store import Neo4jStore
@@ -116,3 +118,36 @@ def test_a_group_total_that_disagrees_with_its_members_is_named(
         "group y: members_total stored 2, recounted 1",
         "group z: members_total stored 3, recounted 0",
     ]
+
+
+def test_a_sample_that_draws_everyone_names_what_the_full_verify_names(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    imported(store, tmp_path)
+    assert verify_sample(store=store, ladder=LADDER, size=10).problems == []
+    damage(store, "MATCH (m:Member {id: $id}) SET m.downline_total = $value", id="a", value=7)
+    damage(store, "MATCH (m:Member {id: $id}) SET m.levels_paid = $v", id="root", v=[0] * 10)
+    damage(store, "MATCH (m:Member {id: $id}) SET m.depth = $value", id="c", value=9)
+    damage(store, "MATCH (m:Member {id: $id}) SET m.tier = $tier", id="other", tier="phoenix")
+    full = verify_store(store=store, ladder=LADDER)
+    sampled = verify_sample(store=store, ladder=LADDER, size=10)
+    assert sampled.members_checked == 5
+    assert sorted(sampled.problems) == sorted(full.problems) and len(full.problems) == 4
+
+
+def test_a_sampled_recount_equals_the_full_recount_on_a_generated_network(
+    store: CypherStore, tmp_path: Path
+) -> None:
+    """Every member's walk agrees with the packed recount, so a sample finds nothing on a
+    healthy graph; one corrupted member among 300 is found once the sample draws her."""
+    network = tmp_path / "network.csv"
+    generate_network(members=300, out=network, seed=3)
+    import_members(store=store, ladder=LADDER, source=network)
+    assert verify_sample(store=store, ladder=LADDER, size=300).problems == []
+    victim = random.Random(3).choice([f"m{i}" for i in range(300)])
+    damage(store, "MATCH (m:Member {id: $id}) SET m.downline_paid = m.downline_paid + 1", id=victim)
+    assert verify_sample(store=store, ladder=LADDER, size=300).problems == [
+        next(iter(verify_store(store=store, ladder=LADDER).problems))
+    ]
+    partial = verify_sample(store=store, ladder=LADDER, size=30)
+    assert partial.members_checked == 30 and len(partial.problems) <= 1
