@@ -1,5 +1,5 @@
-// The circle memberships of one page of members (by internal node id range): the member's
-// node id and the circle's id.
+// The circle memberships of the members one page of `connector_member_page` read (ids in
+// ($after, $until]), as two parallel columns: member id, circle id.
 MATCH (m:Member)-[:MEMBER_OF]->(g:Group)
-WHERE id(m) >= $from_node AND id(m) < $to_node
-RETURN id(m) AS node, g.id AS circle_id
+WHERE m.id > coalesce($after, '') AND m.id <= $until
+RETURN count(g) AS memberships, collect(m.id) AS member_ids, collect(g.id) AS circle_ids

@@ -7,6 +7,9 @@ whole run (export, betweenness, the other parts, scores written back) at scale.
     # a whole run on a store (a fresh embedded FalkorDB folder, or a Neo4j by URL)
     .venv/bin/python scripts/bench_connectors.py run --members 1000000 --circles 10000 \\
         --circle-size 300 --backend falkordb --sources 256
+    # export and write-back only, three times each, on a network kept in --scratch
+    .venv/bin/python scripts/bench_connectors.py io --members 200000 --circles 2000 \\
+        --circle-size 300 --scratch /tmp/bench-200k
 
 Networks come from `refgraph generate`'s generator (app/services/generator.py) with
 circles drawn uniformly at random (so they overlap). Exact values are computed once per
@@ -38,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from app.core.config import Settings  # noqa: E402
 from app.domain.connectors import (  # noqa: E402
     ConnectorArrays,
+    ConnectorColumns,
     connector_graph,
     member_betweenness_arrays,
 )
@@ -46,7 +50,9 @@ from app.domain.tiers import DEFAULT_LADDER  # noqa: E402
 from app.services import connectors  # noqa: E402
 from app.services.generator import generate_network  # noqa: E402
 from app.services.importer import import_members  # noqa: E402
+from app.store.cypher_store import CypherStore  # noqa: E402
 from app.store.factory import open_store  # noqa: E402
+from app.store.port import ConnectorScoreRow  # noqa: E402
 
 RESULTS = ROOT / "bench-results"
 
@@ -135,26 +141,72 @@ def accuracy(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     return {"rows": rows}
 
 
-def whole_run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
+def loaded_store(args: argparse.Namespace, scratch: Path) -> tuple[CypherStore, dict[str, Any]]:
+    """The store with the network and its circles; one kept in --scratch that already holds
+    them is not loaded again."""
     url = args.url or f"embedded:{scratch / 'falkordb'}"
     store = open_store(Settings(graph_url=url), exclusive=url.startswith("embedded:"))
     figures: dict[str, Any] = {"backend": store.backend.value, "url": url}
+    if store.member_count() == args.members:
+        figures["load_s"] = None
+        return store, figures
+    csv_path = network(args.members, args.circles, args.circle_size, 7, scratch)
+    started = time.perf_counter()
+    import_members(store=store, ladder=DEFAULT_LADDER, source=csv_path)
+    drawn = drawn_circles(args.members, args.circles, args.circle_size, 7)
+    store.put_groups(
+        [
+            GroupCreate.model_validate({"id": f"c{c}", "kind": "topic", "name": f"C{c}"})
+            for c in range(args.circles)
+        ]
+    )
+    pairs = [(f"c{c}", f"m{m}") for c, ms in enumerate(drawn) for m in ms]
+    for start in range(0, len(pairs), 50_000):
+        store.add_group_members(pairs[start : start + 50_000])
+    del pairs
+    figures["load_s"] = round(time.perf_counter() - started, 1)
+    return store, figures
+
+
+def export_and_write(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
+    """The export and the write-back alone, three times each (the same rows each time)."""
+    store, figures = loaded_store(args, scratch)
     try:
-        csv_path = network(args.members, args.circles, args.circle_size, 7, scratch)
-        started = time.perf_counter()
-        import_members(store=store, ladder=DEFAULT_LADDER, source=csv_path)
-        drawn = drawn_circles(args.members, args.circles, args.circle_size, 7)
-        store.put_groups(
-            [
-                GroupCreate.model_validate({"id": f"c{c}", "kind": "topic", "name": f"C{c}"})
-                for c in range(args.circles)
-            ]
+        exports, writes = [], []
+        for _ in range(3):
+            started = time.perf_counter()
+            arrays = store.connector_arrays()
+            exports.append(round(time.perf_counter() - started, 2))
+        arrays.check()
+        figures["members"] = arrays.members
+        figures["memberships"] = len(arrays.membership_member)
+        figures["export_s"] = exports
+        # Rows made as a run makes them (parts JSON per member), with stand-in values.
+        n = arrays.members
+        shares = array("d", (i / n for i in range(n)))
+        columns = ConnectorColumns(
+            arrays.paid, arrays.paid, arrays.paid, arrays.paid, shares, shares
         )
-        pairs = [(f"c{c}", f"m{m}") for c, ms in enumerate(drawn) for m in ms]
-        for start in range(0, len(pairs), 50_000):
-            store.add_group_members(pairs[start : start + 50_000])
-        del pairs
-        figures["load_s"] = round(time.perf_counter() - started, 1)
+        for k in range(3):
+            started = time.perf_counter()
+            store.write_connector_rows(
+                (
+                    ConnectorScoreRow(member_id, shares[i], columns.parts_json(i))
+                    for i, member_id in enumerate(arrays.ids)
+                ),
+                1_000 + k,
+            )
+            writes.append(round(time.perf_counter() - started, 2))
+        figures["write_back_s"] = writes
+        figures["peak_rss_mib_self"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    finally:
+        store.close()
+    return figures
+
+
+def whole_run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
+    store, figures = loaded_store(args, scratch)
+    try:
         timings: dict[str, float] = {}
         original_arrays = store.connector_arrays
         original_rows = store.write_connector_rows
@@ -217,7 +269,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("mode", choices=("accuracy", "run"))
+    parser.add_argument("mode", choices=("accuracy", "run", "io"))
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--circles", type=int, default=200)
     parser.add_argument("--circle-size", type=int, default=300)
@@ -228,14 +280,25 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=connectors.WORKERS)
     parser.add_argument("--backend", choices=("falkordb", "neo4j"), default="falkordb")
     parser.add_argument("--url", default=None, help="a Neo4j bolt URL for --backend neo4j")
+    parser.add_argument(
+        "--scratch",
+        type=Path,
+        default=None,
+        help="a folder kept between runs for the network and the embedded store "
+        "(default: a temporary one)",
+    )
     args = parser.parse_args()
     if args.backend == "neo4j" and not args.url:
         parser.error("--backend neo4j needs --url")
     RESULTS.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bench-connectors-") as folder:
-        scratch = Path(folder)
-        figures = accuracy(args, scratch) if args.mode == "accuracy" else whole_run(args, scratch)
-    figures["args"] = {k: v for k, v in vars(args).items()}
+    modes = {"accuracy": accuracy, "run": whole_run, "io": export_and_write}
+    if args.scratch is not None:
+        args.scratch.mkdir(parents=True, exist_ok=True)
+        figures = modes[args.mode](args, args.scratch)
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-connectors-") as folder:
+            figures = modes[args.mode](args, Path(folder))
+    figures["args"] = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
     out = RESULTS / f"connectors-{args.mode}-{args.backend}-{args.members}.json"
     out.write_text(json.dumps(figures, indent=2))
     print(json.dumps(figures, indent=2))

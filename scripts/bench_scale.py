@@ -83,7 +83,8 @@ def main() -> None:
     parser.add_argument(
         "--keep",
         action="store_true",
-        help="Neo4j: measure the graph already there (e.g. from `refgraph import --initial`)",
+        help="Neo4j: keep the members already there (e.g. from `refgraph import --initial`); "
+        "circles and orders are still added",
     )
     args = parser.parse_args()
 
@@ -126,8 +127,7 @@ def run_steps(store: CypherStore, network: Path, args: argparse.Namespace) -> di
         figures[name] = figure
         log(f"{name} {figure}")
 
-    if not args.keep:
-        step("load", lambda: load_figure(store, network, args))
+    step("load", lambda: load_figure(store, network, args))
     ids = [r["id"] for r in read(store, "sample_ids", {"limit": 200_000})]
     app = create_app(Settings(api_keys={KEY: "admin"}), store=store)
 
@@ -164,13 +164,13 @@ def run_steps(store: CypherStore, network: Path, args: argparse.Namespace) -> di
 
 
 def load_figure(store: CypherStore, network: Path, args: argparse.Namespace) -> dict[str, Any]:
-    started = time.perf_counter()
-    report = import_members(store=store, ladder=DEFAULT_LADDER, source=network, batch_size=5000)
-    figure: dict[str, Any] = {
-        "import_s": round(time.perf_counter() - started, 1),
-        "created": report.created,
-        "marked_paid": report.marked_paid,
-    }
+    figure: dict[str, Any] = {}
+    if not args.keep:
+        started = time.perf_counter()
+        report = import_members(store=store, ladder=DEFAULT_LADDER, source=network, batch_size=5000)
+        figure["import_s"] = round(time.perf_counter() - started, 1)
+        figure["created"] = report.created
+        figure["marked_paid"] = report.marked_paid
     rows = read_rows(network)
     if args.circles:
         circles = args.out / f"circles-{args.members}-{args.circles}x{args.circle_size}.csv"

@@ -1,5 +1,5 @@
 """A connector run on both backends: scores written back, top-k by score or by a part,
-the circle filter, and a run read before any exists."""
+the circle filter, a run read before any exists, and the export and write-back in pages."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from app.domain.plans import DAY_MS
 from app.domain.tiers import DEFAULT_LADDER
 from app.services.connectors import run_connectors, top_connectors
 from app.services.groups import add_member, create_group
+from app.store import connector_queries
 from app.store.cypher_store import CypherStore
 
 NOW = 1_767_225_600_000
@@ -72,3 +73,47 @@ def test_the_circle_filter_keeps_its_members(store: CypherStore) -> None:
     assert [item.rank for item in page.items] == [1, 2]
     with pytest.raises(InvalidInput, match="sort must be one of"):
         top_connectors(store=store, limit=10, circle=None, sort="fame")
+
+
+def test_the_export_pages_read_every_member_and_membership_once(
+    store: CypherStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of 3 members (and 2 score rows per write): the arrays hold exactly what the
+    one-query reads hold, and every member's written score reads back."""
+    monkeypatch.setattr(connector_queries, "EXPORT_PAGE", 3)
+    monkeypatch.setattr(connector_queries, "WRITE_BATCH", 2)
+    two_trees_and_a_circle(store)
+    for i in range(6):
+        row = NewMemberRow(
+            id=f"x{i}", inviter_id="a" if i % 2 else None, name=None,
+            joined_at=NOW - i * DAY_MS, attributes_json=None,
+        )  # fmt: skip
+        assert store.register_members([row], DEFAULT_LADDER) == [f"x{i}"]
+    chess = GroupCreate.model_validate({"id": "chess,club", "kind": "topic", "name": "Chess"})
+    create_group(store=store, request=chess)
+    for member in ("a", "x1", "x4", "e"):
+        add_member(store=store, group_id="chess,club", member_id=member)
+    arrays = store.connector_arrays()
+    arrays.check()
+    expected = {
+        (m.id, m.inviter_id, m.joined_at, m.paid_direct_invites) for m in store.connector_members()
+    }
+    assert len(arrays.ids) == len(expected) == 11
+    assert {
+        (
+            member_id,
+            None if arrays.inviter[i] < 0 else arrays.ids[arrays.inviter[i]],
+            arrays.joined_at[i],
+            arrays.paid[i],
+        )
+        for i, member_id in enumerate(arrays.ids)
+    } == expected
+    memberships = {
+        (arrays.ids[m], arrays.circle_ids[c])
+        for m, c in zip(arrays.membership_member, arrays.membership_circle, strict=True)
+    }
+    assert len(arrays.membership_member) == len(memberships)
+    assert memberships == {(ms.member_id, ms.circle_id) for ms in store.connector_memberships()}
+    run_connectors(store=store, ladder=DEFAULT_LADDER, now=NOW)
+    scored = store.connector_scores_of(arrays.ids)
+    assert sorted(score.member_id for score in scored) == sorted(arrays.ids)
