@@ -1,11 +1,11 @@
 """Neo4j Graph Data Science, part of the Neo4j adapter: whether the engine has it, and the
-connector graph's betweenness computed inside it instead of in networkx. Only Neo4j can have
+connector graph's betweenness computed inside it instead of in igraph. Only Neo4j can have
 GDS (the open edition is a Neo4j plugin; scripts/neo4j-local installs it); the FalkorDB
 adapter answers that it has none.
 
 The betweenness is our definition (app/domain/connectors.py), exact: GDS's own sampling
 (`samplingSize`) draws sources by degree and by position in its node order and leaves the
-sum unscaled, which estimates another quantity, so sampled runs stay in networkx. With
+sum unscaled, which estimates another quantity, so sampled runs stay in igraph. With
 circles the projection holds members only, each circle becoming an edge of weight 2 between
 every two of its members (`circle_pair_edges` says why that is the same betweenness), since
 GDS counts every projected node as an endpoint."""

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
+import socket
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +19,11 @@ import pytest
 from app.core.errors import InvalidInput
 from app.domain.forest import BulkBatch, BulkMember, BulkTierChange
 from app.domain.members import TRACKED_LEVELS
-from app.services.importer import plan_initial_load
+from app.services.generator import generate_network
+from app.services.importer import import_members, plan_initial_load
 from app.services.initial_load import (
     ARRAY_DELIMITER,
+    initial_load_neo4j,
     initial_load_statements,
     neo4j_import_command,
     plan_packed,
@@ -27,6 +32,10 @@ from app.services.initial_load import (
 )
 from app.services.verify import verify_store
 from app.store.cypher_store import CypherStore
+from app.store.factory import open_store
+from app.store.migrations import apply_migrations
+from tests.conftest import make_settings
+from tests.engines import ROOT
 from tests.services.test_importer import (
     HEADER,
     JOIN_ORDER_ROWS,
@@ -42,6 +51,7 @@ from tests.services.test_importer import (
 from tests.store.test_contract import LADDER
 
 NOW = 2_000_000_000_000
+NEO4J_LOCAL = ROOT / "scripts" / "neo4j-local"
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -205,3 +215,56 @@ def test_the_packed_plan_reports_what_the_importer_reports(tmp_path: Path) -> No
         created = {member_id: inviter for _, member_id, inviter, _ in planned_rows(plan)}
         assert created == {member.id: member.inviter_id for member in members}
         assert plan.report.created == len(members)
+
+
+def test_refgraph_import_initial_loads_a_local_neo4j_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole `--initial` path as a new platform runs it: a `scripts/neo4j-local` server
+    of its own (its own home and port, so the suite's engine keeps running) is stopped,
+    loaded by `neo4j-admin database import`, started and migrated; the graph then equals a
+    FalkorDB import of the same file and verifies clean."""
+    home = tmp_path / "neo4j-home"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for name, value in {
+        "NEO4J_LOCAL_DIR": str(home),
+        "NEO4J_BOLT_PORT": str(port),
+        "NEO4J_GDS": "0",
+        "NEO4J_HEAP": "512m",
+        "NEO4J_PAGECACHE": "128m",
+    }.items():
+        monkeypatch.setenv(name, value)
+    started = subprocess.run([str(NEO4J_LOCAL), "start"], capture_output=True, text=True)
+    if started.returncode != 0:
+        message = f"scripts/neo4j-local start: {started.stderr.strip() or started.stdout.strip()}"
+        if os.environ.get("REFGRAPH_REQUIRE_NEO4J") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    try:
+        source = tmp_path / "network.csv"
+        generate_network(members=1500, out=source, seed=5)
+        settings = make_settings(graph_url=f"bolt://127.0.0.1:{port}")
+        loaded = initial_load_neo4j(
+            ladder=LADDER,
+            source=source,
+            open_store=lambda: open_store(settings, migrate=False),
+            neo4j_local=NEO4J_LOCAL,
+            neo4j_home=home,
+            migrate=lambda store: apply_migrations(store, settings.migrations_dir),
+            now=NOW,
+        )
+        assert loaded.import_report.problems == [] and loaded.members == 1500
+        neo4j = open_store(settings)
+        falkordb = open_store(make_settings(graph_url=f"embedded:{tmp_path / 'falkordb'}"))
+        try:
+            assert import_members(store=falkordb, ladder=LADDER, source=source, now=NOW).created
+            ids = [f"m{i}" for i in range(1500)]
+            assert graph_state(neo4j, ids) == graph_state(falkordb, ids)
+            assert verify_store(store=neo4j, ladder=LADDER).ok
+        finally:
+            neo4j.close()
+            falkordb.close()
+    finally:
+        subprocess.run([str(NEO4J_LOCAL), "stop"], capture_output=True)
