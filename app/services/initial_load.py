@@ -479,6 +479,8 @@ def neo4j_import_command(files: dict[str, Path], database: str = "neo4j") -> lis
         # A name may hold a line break (the CSV quotes it).
         "--multiline-fields=true",
         "--overwrite-destination=true",
+        # Beside the CSVs, not in the caller's folder (the tool's default is ./import.report).
+        f"--report-file={files['members'].parent / 'import.report'}",
         database,
     ]
 
