@@ -131,28 +131,19 @@ def run_connectors(
     report(0.9)
     approximate = estimate.estimator == "sampled"
     sources = None if source == "gds" else estimate.sources
-    store.put_connector_run(
-        StoredConnectorRun(
-            computed_at=now,
-            approximate=approximate,
-            members=members,
-            betweenness_source=source,
-            estimator=estimate.estimator,
-            sources=sources,
-            error_bound=estimate.error_bound,
-            rankings=rankings,
-        )
-    )
-    report(1.0)
-    return ConnectorRun(
-        members=members,
-        approximate=approximate,
+    stored = StoredConnectorRun(
         computed_at=now,
+        approximate=approximate,
+        members=members,
         betweenness_source=source,
         estimator=estimate.estimator,
         sources=sources,
         error_bound=estimate.error_bound,
+        rankings=rankings,
     )
+    store.put_connector_run(stored)
+    report(1.0)
+    return ConnectorRun(**stored.model_dump(exclude={"rankings"}))
 
 
 def _top(ids: list[str], values: array[int] | array[float], limit: int) -> list[str]:
