@@ -54,22 +54,29 @@ NOW = 2_000_000_000_000
 NEO4J_LOCAL = ROOT / "scripts" / "neo4j-local"
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_an_initial_load_equals_the_api_path(store: CypherStore, tmp_path: Path, seed: int) -> None:
+def through_the_api_then_emptied(
+    store: CypherStore, tmp_path: Path, seed: int
+) -> tuple[list[str], dict[str, Any], Path]:
+    """A random network registered and marked paid through the API: its ids, the graph it
+    left, and the same rows as an import file; the store is emptied again."""
     stored, new, undone = random_network(seed)
     rows = [*stored, *undone, *new]
     ids = [row[0] for row in rows]
     register_through_the_api(store, rows)
     mark_through_the_api(store, rows)
     expected = graph_state(store, ids)
-
     fresh(store)
-    source = network_csv(tmp_path, rows, random.Random(seed))
+    return ids, expected, network_csv(tmp_path, rows, random.Random(seed))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_an_initial_load_equals_the_api_path(store: CypherStore, tmp_path: Path, seed: int) -> None:
+    ids, expected, source = through_the_api_then_emptied(store, tmp_path, seed)
     # Statements of a few members: edges and tier changes cross statements.
     loaded = initial_load_statements(
         store=store, ladder=LADDER, source=source, now=NOW, batch_size=seed * 3 + 1
     )
-    assert loaded.import_report.problems == [] and loaded.members == len(rows)
+    assert loaded.import_report.problems == [] and loaded.members == len(ids)
     assert graph_state(store, ids) == expected
 
 
@@ -160,17 +167,9 @@ def load_like_neo4j_admin(store: CypherStore, files: dict[str, Path]) -> None:
 def test_the_neo4j_import_files_equal_the_api_path(
     store: CypherStore, tmp_path: Path, seed: int
 ) -> None:
-    stored, new, undone = random_network(seed)
-    rows = [*stored, *undone, *new]
-    ids = [row[0] for row in rows]
-    register_through_the_api(store, rows)
-    mark_through_the_api(store, rows)
-    expected = graph_state(store, ids)
-
-    fresh(store)
-    source = network_csv(tmp_path, rows, random.Random(seed))
+    ids, expected, source = through_the_api_then_emptied(store, tmp_path, seed)
     plan = plan_packed(ladder=LADDER, source=source, now=NOW)
-    assert plan.report.problems == [] and plan.report.created == len(rows)
+    assert plan.report.problems == [] and plan.report.created == len(ids)
     files, _ = write_neo4j_csvs(plan, LADDER, tmp_path)
     load_like_neo4j_admin(store, files)
     assert graph_state(store, ids) == expected
