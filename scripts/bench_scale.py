@@ -2,9 +2,13 @@
 (Neo4j), with the time and the peak memory of the service and of the engine per step.
 
     python scripts/bench_scale.py --members 1000000 --circles 10000 --circle-size 300
-    python scripts/bench_scale.py --members 5000000 --circles 500 --circle-size 2000
+    python scripts/bench_scale.py --members 5000000 --circles 500 --circle-size 2000 \\
+        --backends falkordb --initial
+    python scripts/bench_scale.py --members 5000000 --circles 500 --circle-size 2000 \\
+        --backends neo4j --keep                               # after `refgraph import --initial`
     python scripts/bench_scale.py --members 20000000 --backends neo4j --circles 0 \\
-        --orders 0 --figures tier,downline,tree,verify        # after `refgraph import --initial`
+        --orders 0 --figures tier,downline,tree,verify --verify-sample 1000 --keep
+                                                          # after `refgraph import --initial`
 
 Steps, on each backend, on `refgraph generate`'s network (seed 7, ~20% paid):
   load         `refgraph import` of the network, then `refgraph import-groups` of the
@@ -15,7 +19,7 @@ Steps, on each backend, on `refgraph generate`'s network (seed 7, ~20% paid):
   downline     GET /v1/members/{id}/downline/counts over HTTP, random members: p50/p99
   tree         GET /v1/members/{id}/tree?depth=2&children_limit=50 of the widest member
   whatif       POST /v1/simulations/tiers (phoenix at 40), seconds
-  verify       `refgraph verify`: seconds and problems
+  verify       `refgraph verify` (or `--sample N`): seconds and problems
   audit        `refgraph audit` over every order: seconds, and seconds per million entries
   connectors   one connector run over members and circles: seconds
 For each step the peak resident memory of this process with its children (the service) and
@@ -56,9 +60,10 @@ from app.services.connectors import run_connectors
 from app.services.generator import generate_network
 from app.services.group_importer import import_groups
 from app.services.importer import import_members
+from app.services.initial_load import initial_load_statements
 from app.services.orders import post_orders
 from app.services.plans import load_plan
-from app.services.verify import verify_store
+from app.services.verify import verify_sample, verify_store
 from app.store.catalogue import Backend
 from app.store.cypher_store import CypherStore
 from app.store.falkordb_store import FalkorDBStore
@@ -86,6 +91,18 @@ def main() -> None:
         help="Neo4j: keep the members already there (e.g. from `refgraph import --initial`); "
         "circles and orders are still added",
     )
+    parser.add_argument(
+        "--verify-sample",
+        type=int,
+        default=0,
+        help="verify N random members (`refgraph verify --sample N`) instead of all",
+    )
+    parser.add_argument(
+        "--initial",
+        action="store_true",
+        help="FalkorDB: load the members as `refgraph import --initial` does (on Neo4j, run "
+        "that command and pass --keep)",
+    )
     args = parser.parse_args()
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -103,6 +120,8 @@ def main() -> None:
         "backends": {},
     }
     out = args.out / f"scale-{args.members}.json"
+    if out.exists():  # one backend a run adds to the figures of the others
+        results["backends"] = json.loads(out.read_text()).get("backends", {})
     for backend in args.backends.split(","):
         log(f"=== {backend}")
         with fresh_store(Backend(backend), args.neo4j_url, keep=args.keep) as store:
@@ -157,7 +176,7 @@ def run_steps(store: CypherStore, network: Path, args: argparse.Namespace) -> di
     plan_from = latest_plan_start(store)
     if plan_from is not None:
         step("whatif", lambda: simulation_figure(store, plan_from))
-    step("verify", lambda: verify_figure(store))
+    step("verify", lambda: verify_figure(store, args.verify_sample))
     step("audit", lambda: audit_figure(store))
     step("connectors", lambda: connectors_figure(store))
     return figures
@@ -165,7 +184,11 @@ def run_steps(store: CypherStore, network: Path, args: argparse.Namespace) -> di
 
 def load_figure(store: CypherStore, network: Path, args: argparse.Namespace) -> dict[str, Any]:
     figure: dict[str, Any] = {}
-    if not args.keep:
+    if args.initial:
+        loaded = initial_load_statements(store=store, ladder=DEFAULT_LADDER, source=network)
+        figure["initial_load_s"] = round(loaded.plan_s + loaded.load_s, 1)
+        figure["created"] = loaded.members
+    elif not args.keep:
         started = time.perf_counter()
         report = import_members(store=store, ladder=DEFAULT_LADDER, source=network, batch_size=5000)
         figure["import_s"] = round(time.perf_counter() - started, 1)
@@ -235,8 +258,12 @@ def latest_plan_start(store: CypherStore) -> int | None:
     return max((plan.effective_from for plan in plans), default=None)
 
 
-def verify_figure(store: CypherStore) -> dict[str, Any]:
-    report = verify_store(store=store, ladder=DEFAULT_LADDER)
+def verify_figure(store: CypherStore, sample: int) -> dict[str, Any]:
+    report = (
+        verify_sample(store=store, ladder=DEFAULT_LADDER, size=sample)
+        if sample
+        else verify_store(store=store, ladder=DEFAULT_LADDER)
+    )
     return {"members_checked": report.members_checked, "problems": len(report.problems)}
 
 
