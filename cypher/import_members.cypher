@@ -46,6 +46,7 @@ CREATE (m:Member {
   levels_total: row.levels_total, levels_paid: row.levels_paid,
   tier: row.tier, tier_since: row.tier_since, tier_seq: row.tier_seq
 })
+CREATE (:SearchKey {member_id: row.id, id_key: row.id_key, name_key: row.name_key})
 // Her inviter is stored, or created by this statement (every CREATE above runs first).
 WITH m, row
 OPTIONAL MATCH (i:Member {id: row.inviter_id})

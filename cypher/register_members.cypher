@@ -20,6 +20,7 @@ CREATE (m:Member {
   downline_total: 0, downline_paid: 0, levels_total: $zero_levels, levels_paid: $zero_levels,
   tier: $base_tier, tier_since: row.joined_at, tier_seq: 0
 })
+CREATE (:SearchKey {member_id: row.id, id_key: row.id_key, name_key: row.name_key})
 WITH collect([m, inviter]) AS created, collect(inviter) AS inviters
 // Counters: every ancestor of every new member (one row each, found without building
 // paths, the level from the stored depths), aggregated so that an ancestor shared by the

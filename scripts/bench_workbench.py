@@ -15,6 +15,12 @@ Figures (issue "Growth team workbench"):
                members), over members and the circles: wall time and the process's peak
                resident memory before and after it
   top_k        GET /v1/connectors?limit=100 over HTTP, p50/p99, against the tier read
+  search       GET /v1/members?… over HTTP, p50/p99 against a tier read, per kind of search:
+               `id` (a random member's id less its last character: a few hits),
+               `name` ("Member " and four digits: ~100 hits at 1M), `broad` ("Member 9":
+               a ninth of everyone, sorted by id for the first page), `inviter` (a
+               random inviter's invitees, largest downline first) and `all` (no filter,
+               largest downline first: every member sorted)
 The orders come from scripts/bench_ledger.py's generator (--orders of them).
 """
 
@@ -27,6 +33,7 @@ import random
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +80,7 @@ def main() -> None:
     parser.add_argument("--neo4j-url", default=None, help="default: scripts/neo4j-local url")
     parser.add_argument("--samples", type=int, default=500, help="tree requests")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results")
-    parser.add_argument("--figures", default="simulation,tree,connectors")
+    parser.add_argument("--figures", default="simulation,tree,search,connectors")
     parser.add_argument("--circles", type=int, default=10_000, help="0: none")
     parser.add_argument("--circle-size", type=int, default=300)
     args = parser.parse_args()
@@ -113,11 +120,18 @@ def run_figures(
     for order in make_orders(rows, args.orders, plan.effective_from):
         post_timed(store, order)
     log(f"network, plan and {args.orders} orders loaded")
-    figures: dict[str, Any] = {"simulation": simulation_figure(store, plan.effective_from)}
-    log(f"simulation {figures['simulation']}")
-    figures["tree"] = tree_figure(store, args.samples)
-    log(f"tree {figures['tree']}")
-    if "connectors" in args.figures.split(","):
+    wanted = args.figures.split(",")
+    figures: dict[str, Any] = {}
+    if "simulation" in wanted:
+        figures["simulation"] = simulation_figure(store, plan.effective_from)
+        log(f"simulation {figures['simulation']}")
+    if "tree" in wanted:
+        figures["tree"] = tree_figure(store, args.samples)
+        log(f"tree {figures['tree']}")
+    if "search" in wanted:
+        figures["search"] = search_figure(store, rows, args.samples)
+        log(f"search {figures['search']}")
+    if "connectors" in wanted:
         if args.circles_csv is not None:
             figures["circles"] = circles_figure(store, args.circles_csv)
             log(f"circles {figures['circles']}")
@@ -187,6 +201,39 @@ def top_k_figure(store: CypherStore, samples: int) -> dict[str, Any]:
         **summary(ours, bare, "p50"),
         **{k: v for k, v in summary(ours, bare, "p99").items() if "p99" in k},
     }
+
+
+def search_figure(store: CypherStore, rows: list[dict[str, Any]], samples: int) -> dict[str, Any]:
+    rng = random.Random(11)
+    inviters = sorted({row["inviter_id"] for row in rows if row["inviter_id"]})
+    kinds: dict[str, Callable[[], dict[str, Any]]] = {
+        "id": lambda: {"q": rng.choice(rows)["id"][:-1]},
+        "name": lambda: {"q": f"Member {rng.randrange(1000, 10_000)}"},
+        "broad": lambda: {"q": "Member 9"},
+        "inviter": lambda: {"inviter_id": rng.choice(inviters), "sort": "-downline_total"},
+        "all": lambda: {"sort": "-downline_total"},
+    }
+    app = create_app(Settings(api_keys={KEY: "admin"}), store=store)
+    figure: dict[str, Any] = {}
+    with (
+        serving(app) as base,
+        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {KEY}"}) as client,
+    ):
+        for kind, params in kinds.items():
+            count = samples if kind not in ("broad", "all") else max(samples // 10, 20)
+            asks = [(params(), rng.choice(rows)["id"]) for _ in range(count)]
+            hits = [len(client.get("/v1/members", params=p).json()["items"]) for p, _ in asks[:5]]
+            ours, bare = interleaved(
+                lambda ask: client.get("/v1/members", params=ask[0]).raise_for_status(),
+                lambda ask: client.get(f"/v1/members/{ask[1]}/tier").raise_for_status(),
+                asks,
+            )
+            figure[kind] = {
+                "first_page_hits": hits,
+                **summary(ours, bare, "p50"),
+                **{k: v for k, v in summary(ours, bare, "p99").items() if "p99" in k},
+            }
+    return figure
 
 
 def simulation_figure(store: CypherStore, plan_from: int) -> dict[str, Any]:

@@ -93,13 +93,18 @@ def require_roles(*roles: str) -> Callable[[str], Awaitable[str]]:
     return check
 
 
+# Who may do what; the pages offer each role the views these allow (app/web/router.py).
+MEMBER_READER_ROLES = ("admin", "storefront", "growth", "auditor")
+NETWORK_READER_ROLES = ("admin", "growth", "auditor")
+GROWTH_ROLES = ("admin", "growth")
+
 Writers = Depends(require_roles("admin", "storefront"))
-MemberReaders = Depends(require_roles("admin", "storefront", "growth", "auditor"))
-NetworkReaders = Depends(require_roles("admin", "growth", "auditor"))
+MemberReaders = Depends(require_roles(*MEMBER_READER_ROLES))
+NetworkReaders = Depends(require_roles(*NETWORK_READER_ROLES))
 Admins = Depends(require_roles("admin"))
 Auditors = Depends(require_roles("admin", "auditor"))
-# The growth team's tools: what-if simulations and following analytics jobs.
-GrowthTeam = Depends(require_roles("admin", "growth"))
+# The growth team's tools: what-if simulations, connector runs and following jobs.
+GrowthTeam = Depends(require_roles(*GROWTH_ROLES))
 # Circles are kept by the storefront and curated by the growth team.
 GroupWriters = Depends(require_roles("admin", "storefront", "growth"))
 # A member's account page in the storefront shows her earnings.

@@ -46,6 +46,7 @@ from app.domain.forest import (
     tier_histories,
 )
 from app.domain.members import TRACKED_LEVELS, joined_before_inviter
+from app.domain.search import search_key_fields
 from app.domain.tiers import TierLadder
 from app.services.importer import (
     CSV_SUFFIXES,
@@ -79,6 +80,7 @@ MEMBER_HEADER = [
 ]
 EDGE_HEADER = [":START_ID(Member)", ":END_ID(Member)"]
 CHANGE_HEADER = ["member_id", "seq:long", "tier", "previous", "at:long"]
+SEARCH_KEY_HEADER = ["member_id", "id_key", "name_key"]
 # FalkorDB writes the initial load in statements of this many members.
 FALKORDB_BATCH = 20_000
 # No time given (joined_at, paid_at) in the packed arrays; epoch ms are never negative.
@@ -404,7 +406,9 @@ def write_neo4j_csvs(
     """Node and relationship files for `neo4j-admin database import full`, and how many
     tier changes they hold. An empty field is an absent property (the import runs with
     --ignore-empty-strings)."""
-    files = {name: folder / f"{name}.csv" for name in ("members", "edges", "tier_changes")}
+    files = {
+        name: folder / f"{name}.csv" for name in ("members", "edges", "tier_changes", "search_keys")
+    }
     steps = [step.tier for step in ladder.steps]
     seq, crossed_at = plan.tiers
     total, paid_total, height = plan.downline_total, plan.downline_paid, plan.height
@@ -415,13 +419,16 @@ def write_neo4j_csvs(
         files["members"].open("w", newline="", encoding="utf-8") as members,
         files["edges"].open("w", newline="", encoding="utf-8") as edges,
         files["tier_changes"].open("w", newline="", encoding="utf-8") as tier_changes,
+        files["search_keys"].open("w", newline="", encoding="utf-8") as search_keys,
     ):
         member_row = csv.writer(members).writerow
         edge_row = csv.writer(edges).writerow
         change_row = csv.writer(tier_changes).writerow
+        key_row = csv.writer(search_keys).writerow
         member_row(MEMBER_HEADER)
         edge_row(EDGE_HEADER)
         change_row(CHANGE_HEADER)
+        key_row(SEARCH_KEY_HEADER)
         for position, member_id, inviter_id, name in planned_rows(plan):
             joined = joined_at[position]
             if joined == NO_TIME:
@@ -447,6 +454,8 @@ def write_neo4j_csvs(
                     crossed,
                 )
             )
+            keys = search_key_fields(member_id, name)
+            key_row((member_id, keys["id_key"], keys["name_key"] or ""))
             if inviter_id is not None:
                 edge_row((member_id, inviter_id))
             for k in range(1, crossed + 1):
@@ -473,6 +482,7 @@ def neo4j_import_command(files: dict[str, Path], database: str = "neo4j") -> lis
         "full",
         f"--nodes=Member={files['members']}",
         f"--nodes=TierChange={files['tier_changes']}",
+        f"--nodes=SearchKey={files['search_keys']}",
         f"--relationships=INVITED_BY={files['edges']}",
         f"--array-delimiter={ARRAY_DELIMITER}",
         "--ignore-empty-strings=true",

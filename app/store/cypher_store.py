@@ -19,6 +19,7 @@ from app.domain.members import (
     TierChange,
     TierSnapshot,
 )
+from app.domain.search import search_key_fields
 from app.domain.spend import SpendLadder
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
 from app.domain.tiers import TierLadder, TierStamp
@@ -37,6 +38,7 @@ from app.store.port import (
     TierHistory,
 )
 from app.store.report_queries import ReportQueries
+from app.store.search_queries import SearchQueries
 from app.store.simulation_queries import SimulationQueries
 from app.store.tree_queries import TreeQueries
 
@@ -53,6 +55,7 @@ class CypherStore(
     SimulationQueries,
     ConnectorQueries,
     JobQueries,
+    SearchQueries,
     ABC,
 ):
     backend: Backend
@@ -91,7 +94,7 @@ class CypherStore(
         result = self._write(
             "register_members",
             {
-                "rows": [row.model_dump() for row in rows],
+                "rows": [row.model_dump() | search_key_fields(row.id, row.name) for row in rows],
                 "zero_levels": [0] * TRACKED_LEVELS,
                 "base_tier": ladder.base_tier,
             },
@@ -201,7 +204,10 @@ class CypherStore(
 
     def import_members(self, batch: BulkBatch) -> int:
         params = {
-            "rows": [member._asdict() for member in batch.members],
+            "rows": [
+                member._asdict() | search_key_fields(member.id, member.name)
+                for member in batch.members
+            ],
             "changes": [change._asdict() for change in batch.changes],
             "anchors": [anchor._asdict() for anchor in batch.anchors],
             "tiers": [tier._asdict() for tier in batch.tiers],

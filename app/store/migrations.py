@@ -4,12 +4,20 @@ graph as (:Migration {name}) so that applying them again changes nothing."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from importlib.resources.abc import Traversable
 
 from app.store.catalogue import Backend
 from app.store.port import GraphStore, Migration
 
-MIGRATION_KINDS = ("cypher", "constraint")
+MIGRATION_KINDS = ("cypher", "constraint", "backfill")
+
+
+# What a `.backfill` migration names: data a new schema needs that only Python computes
+# (a member's search key is a Unicode normalisation no Cypher engine offers).
+BACKFILLS: dict[str, Callable[[GraphStore], object]] = {
+    "search_keys": lambda store: store.backfill_search_keys()
+}
 
 
 def migrations_for(directory: Traversable, backend: Backend) -> list[Migration]:
@@ -33,7 +41,10 @@ def apply_migrations(store: GraphStore, directory: Traversable) -> list[str]:
     for migration in migrations_for(directory, store.backend):
         if migration.name in done:
             continue
-        store.apply_migration(migration)
+        if migration.kind == "backfill":
+            BACKFILLS[migration.body.strip()](store)
+        else:
+            store.apply_migration(migration)
         store.record_migration(migration.name, int(time.time() * 1000))
         applied.append(migration.name)
     if applied:

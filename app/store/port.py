@@ -34,6 +34,7 @@ from app.domain.ledger import (
 )
 from app.domain.members import MemberRecord, NewMemberRow, PaidRow, TierChange, TierSnapshot
 from app.domain.plans import Plan
+from app.domain.search import MemberSearch
 from app.domain.spend import SpendLadder
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
 from app.domain.tiers import TierLadder, TierStamp
@@ -90,7 +91,9 @@ class TierHistory(NamedTuple):
 @dataclass(frozen=True)
 class Migration:
     name: str
-    kind: str  # "cypher": statements separated by ';'; "constraint": GRAPH.CONSTRAINT args
+    # "cypher": statements separated by ';'; "constraint": GRAPH.CONSTRAINT args;
+    # "backfill": the name of a data backfill in app/store/migrations.py
+    kind: str
     body: str
 
     def statements(self) -> list[str]:
@@ -295,6 +298,19 @@ class GraphStore(Protocol):
         ...
 
     def get_members(self, ids: Sequence[str]) -> list[MemberRecord]: ...
+
+    # --- member search (search_queries.py) ------------------------------------------------
+
+    def search_members(
+        self, search: MemberSearch, after: tuple[int, str] | None, limit: int
+    ) -> list[MemberRecord]:
+        """One page of the members `search` finds, in its order, after the (sort value, id)
+        position `after`."""
+        ...
+
+    def backfill_search_keys(self) -> int:
+        """Writes the search keys members stored before search lack; returns how many."""
+        ...
 
     def tier_snapshot(
         self, member_id: str, at: int, spend_ladder: SpendLadder

@@ -15,7 +15,13 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from app.api.deps import LadderDep, RoleDep
+from app.api.deps import (
+    GROWTH_ROLES,
+    MEMBER_READER_ROLES,
+    NETWORK_READER_ROLES,
+    LadderDep,
+    RoleDep,
+)
 from app.api.problems import problem_responses
 from app.domain.tiers import TierStep
 
@@ -38,9 +44,22 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-
 router = APIRouter(tags=["web"])
 
 
+# Each page view and action, and the roles whose routes it needs (app/api/deps.py).
+VIEW_ROLES = {
+    "search": MEMBER_READER_ROLES,
+    "tree": NETWORK_READER_ROLES,
+    "connectors": NETWORK_READER_ROLES,
+    "tiers": GROWTH_ROLES,
+    "cohorts": NETWORK_READER_ROLES,
+}
+ACTION_ROLES = {"run_connectors": GROWTH_ROLES}
+
+
 class UiContext(BaseModel):
     role: str = Field(description="The role of the key presented")
     tier_ladder: list[TierStep] = Field(description="The honour-tier ladder in force")
+    views: list[str] = Field(description="The page's views this role may open, in menu order")
+    actions: list[str] = Field(description="The actions the pages may offer this role")
 
 
 class StaticAssets(StaticFiles):
@@ -80,9 +99,14 @@ async def index() -> FileResponse:
 
 @router.get("/ui/context", responses=problem_responses(401))
 async def ui_context(role: RoleDep, ladder: LadderDep) -> UiContext:
-    """Any valid key: its role (the page offers only what the role may do) and the tier ladder
-    in force (the what-if form starts from it; no /v1 route exposes it)."""
-    return UiContext(role=role, tier_ladder=list(ladder.steps))
+    """Any valid key: its role, the views and actions the page may offer it (no other), and
+    the tier ladder in force (the what-if form starts from it; no /v1 route exposes it)."""
+    return UiContext(
+        role=role,
+        tier_ladder=list(ladder.steps),
+        views=[view for view, roles in VIEW_ROLES.items() if role in roles],
+        actions=[action for action, roles in ACTION_ROLES.items() if role in roles],
+    )
 
 
 def install_web(app: FastAPI) -> None:

@@ -11,6 +11,7 @@ CREATE (m:Member {
   downline_total: 0, downline_paid: 0, levels_total: $zero_levels, levels_paid: $zero_levels,
   tier: $base_tier, tier_since: row.joined_at, tier_seq: 0
 })
+CREATE (:SearchKey {member_id: row.id, id_key: row.id_key, name_key: row.name_key})
 WITH collect([m, inviter]) AS created, collect(inviter) AS inviters
 // As cypher/register_members.cypher, except for how the counters are written. FalkorDB
 // re-indexes a node on every SET of any of its properties (every index of every label it

@@ -33,8 +33,10 @@ ROUTES = [
     ("GET", "/v1/members/kid", None, {"admin", "storefront", "growth", "auditor"}),
     ("GET", "/v1/members/kid/tier", None, {"admin", "storefront", "growth", "auditor"}),
     ("POST", "/v1/members/kid/super-memberships", SUPER, {"admin", "storefront"}),
-    ("GET", "/v1/members/root/downline/counts", None, {"admin", "growth", "auditor"}),
-    ("GET", "/v1/members/kid/upline", None, {"admin", "growth", "auditor"}),
+    ("GET", "/v1/members?q=ki", None, {"admin", "storefront", "growth", "auditor"}),
+    # A storefront's "my team" widget shows her counts and her upline.
+    ("GET", "/v1/members/root/downline/counts", None, {"admin", "storefront", "growth", "auditor"}),
+    ("GET", "/v1/members/kid/upline", None, {"admin", "storefront", "growth", "auditor"}),
     ("PUT", "/v1/plans/p2", {**PLAN, "version": "p2", "effective_from": 5 * 10**12}, {"admin"}),
     ("POST", "/v1/plans/check", PLAN, {"admin"}),
     ("GET", "/v1/plans", None, {"admin", "auditor"}),
@@ -56,7 +58,7 @@ ROUTES = [
     ("GET", "/v1/groups/reading/members", None, {"admin", "storefront", "growth", "auditor"}),
     ("GET", "/v1/groups?member_id=kid", None, {"admin", "storefront", "growth", "auditor"}),
     ("DELETE", "/v1/groups/reading/members/kid", None, {"admin", "storefront", "growth"}),
-    ("POST", "/v1/jobs/connectors", None, {"admin"}),
+    ("POST", "/v1/jobs/connectors", None, {"admin", "growth"}),
     ("GET", f"/v1/jobs/{JOB}", None, {"admin", "growth"}),
 ]
 

@@ -14,6 +14,7 @@ import pytest
 from app.core.errors import InvalidInput
 from app.domain.forest import BulkBatch, ProblemKind
 from app.domain.members import NewMemberRow, PaidRow
+from app.domain.search import MemberSearch
 from app.domain.tiers import TierLadder
 from app.services.audit import audit_ledger
 from app.services.csv_records import QUOTE_RUNS_PAST_LINE
@@ -507,7 +508,12 @@ def graph_state(store: CypherStore, ids: Sequence[str]) -> dict[str, Any]:
         member_id: sorted((c.seq, c.tier, c.previous, c.at) for c in store.tier_history(member_id))
         for member_id in ids
     }
-    return {"members": members, "levels": levels, "histories": histories}
+    # Every member is found by a prefix of her id (her search key was written with her).
+    found = {
+        prefix: sorted(r.id for r in store.search_members(MemberSearch(q=prefix), None, 10**6))
+        for prefix in sorted({member_id[:2].upper() for member_id in ids})
+    }
+    return {"members": members, "levels": levels, "histories": histories, "found": found}
 
 
 def network_csv(tmp_path: Path, rows: Sequence[Row], rng: random.Random) -> Path:

@@ -118,8 +118,12 @@ def test_neo4j_import_files_hold_every_planned_value(tmp_path: Path) -> None:
             ["boss", "1", "butterfly", "bee", "11"],
             ["boss", "2", "peacock", "butterfly", "12"],
         ]
+    with files["search_keys"].open(newline="", encoding="utf-8") as handle:
+        keys = {row[0]: row[1:] for row in list(csv.reader(handle))[1:]}
+    assert keys["boss"] == ["boss", 'boss, "the" first'] and keys["i0"] == ["i0", ""]
     command = neo4j_import_command(files)
     assert command[:3] == ["database", "import", "full"] and command[-1] == "neo4j"
+    assert f"--nodes=SearchKey={files['search_keys']}" in command
 
 
 def typed(header: str, value: str) -> Any:
@@ -262,6 +266,7 @@ def test_refgraph_import_initial_loads_a_local_neo4j_of_its_own(
             ids = [f"m{i}" for i in range(1500)]
             assert graph_state(neo4j, ids) == graph_state(falkordb, ids)
             assert verify_store(store=neo4j, ladder=LADDER).ok
+            assert neo4j.backfill_search_keys() == 0  # the import wrote every key
         finally:
             neo4j.close()
             falkordb.close()

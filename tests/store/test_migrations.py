@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.domain.ledger import LedgerEntry, OrderCreate, RefundCreate
+from app.domain.members import NewMemberRow
 from app.domain.plans import DAY_MS
+from app.domain.search import MemberSearch
 from app.domain.tiers import DEFAULT_LADDER
 from app.services.audit import audit_ledger
 from app.services.members import mark_member_paid
 from app.services.orders import post_order, post_refund
 from app.services.plans import load_plan
+from app.store import search_queries
 from app.store.catalogue import Backend
 from app.store.cypher_store import CypherStore
 from app.store.migrations import apply_migrations
@@ -17,6 +22,7 @@ from tests.engines import ROOT, run_cypher
 from tests.services.test_orders import JAN, chain, plan
 
 EVENT_TIME = {Backend.FALKORDB: "017_entry_event_time", Backend.NEO4J: "010_entry_event_time"}
+SEARCH_KEYS = {Backend.FALKORDB: "019_search_keys", Backend.NEO4J: "013_search_keys"}
 LATER = JAN + 60 * DAY_MS  # when the history below was posted: every hold had passed
 
 
@@ -55,6 +61,36 @@ def test_entries_written_before_event_time_get_it_from_their_facts(store: Cypher
     assert apply_migrations(store, ROOT / "migrations") == [migration(store)]
     assert {e.id: (e.event_at, e.released_at) for e in every_entry(store)} == expected
     assert audit_ledger(store=store, ladder=DEFAULT_LADDER).differences == []
+
+
+def test_members_stored_before_search_get_their_keys_and_are_found(
+    store: CypherStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # More members than one backfill statement writes, some of them already keyed.
+    monkeypatch.setattr(search_queries, "BACKFILL_BATCH", 7)
+    rows = [
+        NewMemberRow(id=f"M{n:02d}", inviter_id=None, name=name, joined_at=n, attributes_json=None)
+        for n, name in enumerate(["Ann", "王芳", None, "Straße"] * 5)
+    ]
+    store.register_members(rows, DEFAULT_LADDER)
+    everyone = MemberSearch()
+    found = {q: ids_found(store, MemberSearch(q=q)) for q in ("m0", "an", "王", "strasse")}
+    assert found["m0"] == [f"M{n:02d}" for n in range(10)]
+    assert len(found["an"]) == len(found["王"]) == len(found["strasse"]) == 5
+    # As an older version left them: members without keys (all but M00 to M06).
+    run_cypher(store, "MATCH (k:SearchKey) WHERE k.member_id > 'M06' DETACH DELETE k")
+    run_cypher(
+        store, "MATCH (m:Migration {name: $name}) DELETE m", {"name": SEARCH_KEYS[store.backend]}
+    )
+    assert ids_found(store, MemberSearch(q="m1")) == []
+    assert apply_migrations(store, ROOT / "migrations") == [SEARCH_KEYS[store.backend]]
+    assert {q: ids_found(store, MemberSearch(q=q)) for q in found} == found
+    assert len(ids_found(store, everyone)) == 20
+    assert store.backfill_search_keys() == 0  # nothing left to write
+
+
+def ids_found(store: CypherStore, search: MemberSearch) -> list[str]:
+    return [record.id for record in store.search_members(search, None, 100)]
 
 
 def every_entry(store: CypherStore) -> list[LedgerEntry]:

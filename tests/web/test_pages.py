@@ -5,6 +5,8 @@ go to the artifacts folder (tests/web/conftest.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -13,6 +15,7 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app.domain.tiers import DEFAULT_LADDER
+from tests.conftest import ROLE_KEYS
 from tests.web.conftest import Site, screenshot, signed_in
 
 WAIT_S = 20
@@ -186,17 +189,50 @@ def test_a_bad_key_is_told_so(driver: WebDriver, site: Site) -> None:
     screenshot(driver, "bad-key")
 
 
-def test_a_member_is_looked_up_by_id_and_an_unknown_one_is_a_problem(
+def test_members_are_found_by_prefix_and_filters_then_open_as_a_card(
     driver: WebDriver, site: Site
 ) -> None:
     signed_in(driver, site)
     driver.get(f"{site.url}/#/search")
     field = wait_for(driver, "search-input")[0]
-    field.send_keys(site.widest)
+    field.send_keys(site.widest.upper())  # any case
     driver.find_element(By.CSS_SELECTOR, by_testid("search-submit")).click()
+    rows = wait_for(driver, "search-row")
+    ids = [row.get_attribute("data-member-id") or "" for row in rows]
+    assert ids[0] == site.widest and all(i.startswith(site.widest) for i in ids)
+    screenshot(driver, "member-search")
+    # Filters narrow it: the paid members without a prefix, 50 a page, then the next page.
+    field.clear()
+    Select(shown(driver, "search-paid")[0]).select_by_value("true")
+    Select(shown(driver, "search-sort")[0]).select_by_value("id")
+    driver.find_element(By.CSS_SELECTOR, by_testid("search-submit")).click()
+    waiting(driver).until(lambda d: len(shown(d, "search-row")) == 50)
+    first_page = [row.get_attribute("data-member-id") for row in shown(driver, "search-row")]
+    wait_for(driver, "search-more")[0].click()
+    waiting(driver).until(lambda d: len(shown(d, "search-row")) == 100)
+    both = [row.get_attribute("data-member-id") or "" for row in shown(driver, "search-row")]
+    assert both[:50] == first_page and both == sorted(both) and len(set(both)) == 100
+    field.send_keys("no-such-prefix")
+    driver.find_element(By.CSS_SELECTOR, by_testid("search-submit")).click()
+    wait_for(driver, "search-empty")
+    # The card: counts, circles, earnings and her tree.
+    field.clear()
+    field.send_keys(site.widest)
+    Select(shown(driver, "search-paid")[0]).select_by_value("")
+    driver.find_element(By.CSS_SELECTOR, by_testid("search-submit")).click()
+    wait_for(driver, "search-row")
+    driver.find_element(
+        By.CSS_SELECTOR,
+        f"{by_testid('search-row')}[data-member-id='{site.widest}'] {by_testid('search-open')}",
+    ).click()
     [card] = wait_for(driver, "member-card")
     assert card.get_attribute("data-member-id") == site.widest
     assert card.find_elements(By.CSS_SELECTOR, by_testid("tier-badge"))
+    downline = card.find_element(By.CSS_SELECTOR, by_testid("card-downline")).text
+    assert downline.startswith(f"{site.widest_direct:,} direct")
+    assert card.find_element(By.CSS_SELECTOR, by_testid("card-circles")).text
+    assert card.find_element(By.CSS_SELECTOR, by_testid("card-earnings")).text
+    screenshot(driver, "member-card")
     card.find_element(By.CSS_SELECTOR, by_testid("open-tree")).click()
     [current] = wait_for(driver, "crumb-current")
     assert current.get_attribute("data-member-id") == site.widest
@@ -221,3 +257,39 @@ def test_an_admin_runs_the_connectors_now(driver: WebDriver, site: Site) -> None
     assert (status.get_attribute("data-status"), status.text) == ("succeeded", "succeeded 100.0%")
     # The ranking is read again from the new run.
     assert wait_for(driver, "connector-row") and not shown(driver, "problem")
+
+
+def signed_in_as(role: str) -> Callable[[WebDriver], bool]:
+    def says(driver: WebDriver) -> bool:
+        status = driver.find_element(By.CSS_SELECTOR, by_testid("key-status")).text
+        return f"signed in as {role}" in status
+
+    return says
+
+
+def test_each_role_sees_only_the_pages_and_actions_it_may_use(
+    driver: WebDriver, site: Site
+) -> None:
+    expected = {
+        "admin": ["search", "tree", "connectors", "tiers", "cohorts"],
+        "storefront": ["search"],
+        "growth": ["search", "tree", "connectors", "tiers", "cohorts"],
+        "auditor": ["search", "tree", "connectors", "cohorts"],
+    }
+    for role, views in expected.items():
+        signed_in(driver, site, key=ROLE_KEYS[role])
+        waiting(driver).until(signed_in_as(role))
+        offered = [
+            link.get_attribute("data-view")
+            for link in shown(driver, "nav")[0].find_elements(By.TAG_NAME, "a")
+            if link.is_displayed()
+        ]
+        assert offered == views, role
+        # A view the role may not open is not drawn: the page falls back to the first.
+        driver.get(f"{site.url}/#/tiers")
+        wait_for(driver, f"view-{'tiers' if 'tiers' in views else views[0]}")
+        driver.get(f"{site.url}/#/connectors")
+        if "connectors" in views:
+            wait_for(driver, "connectors-results")
+            assert bool(shown(driver, "connectors-run")) == (role in ("admin", "growth")), role
+        screenshot(driver, f"pages-{role}")

@@ -43,6 +43,21 @@ def test_the_context_needs_a_key_and_tells_the_role_and_ladder(client: TestClien
     assert context["tier_ladder"][0]["tier"] == "bee"
 
 
+def test_each_role_is_offered_the_views_and_actions_its_routes_allow(client: TestClient) -> None:
+    offered = {
+        role: (context["views"], context["actions"])
+        for role in ("admin", "storefront", "growth", "auditor")
+        for context in [client.get("/ui/context", headers=auth(role)).json()]
+    }
+    network = ["search", "tree", "connectors", "cohorts"]
+    assert offered == {
+        "admin": (["search", "tree", "connectors", "tiers", "cohorts"], ["run_connectors"]),
+        "storefront": (["search"], []),
+        "growth": (["search", "tree", "connectors", "tiers", "cohorts"], ["run_connectors"]),
+        "auditor": (network, []),
+    }
+
+
 def test_every_page_path_carries_the_policy(client: TestClient) -> None:
     """`/ui/static/index.html` is the same page as `/`, and was served without the policy:
     it could be framed by any site (clickjacking) and run what the policy forbids."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from app.api.deps import Admins, GrowthTeam, LadderDep, NowDep, StoreDep
+from app.api.deps import GrowthTeam, LadderDep, NowDep, StoreDep
 from app.api.problems import problem_responses
 from app.domain.jobs import Job
 from app.domain.members import DerivedId
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 @router.post(
     "/connectors",
     status_code=202,
-    dependencies=[Admins],
+    dependencies=[GrowthTeam],
     responses=problem_responses(401, 403),
 )
 def start_connectors_job(store: StoreDep, ladder: LadderDep, now: NowDep) -> dict[str, str]:

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Body, Path, Query, Response
 from app.api.deps import (
     LadderDep,
     MemberReaders,
-    NetworkReaders,
     NowDep,
     SpendLadderDep,
     StoreDep,
@@ -26,9 +25,18 @@ from app.domain.members import (
     TierStatus,
     Upline,
 )
+from app.domain.search import (
+    DEFAULT_SEARCH_LIMIT,
+    MAX_SEARCH_LIMIT,
+    MemberPage,
+    MemberSearch,
+    SearchSort,
+    SearchText,
+)
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
 from app.domain.units import EpochMsQuery
 from app.services import members as service
+from app.services import search as search_service
 from app.services import super_memberships
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
@@ -52,6 +60,44 @@ def register_member(
     if not created:
         response.status_code = 200
     return member
+
+
+@router.get("", dependencies=[MemberReaders], responses=problem_responses(401, 403, 422))
+def search_members(
+    store: StoreDep,
+    ladder: LadderDep,
+    q: Annotated[
+        SearchText | None,
+        Query(description="A prefix of the name or the id, in any case (also Chinese names)"),
+    ] = None,
+    tier: Annotated[str | None, Query(description="Only members at this honour tier")] = None,
+    paid: Annotated[bool | None, Query(description="Only paid (true) or unpaid members")] = None,
+    circle: Annotated[MemberId | None, Query(description="Only members of this circle")] = None,
+    joined_from: Annotated[EpochMsQuery | None, Query(description="Joined at or after")] = None,
+    joined_to: Annotated[EpochMsQuery | None, Query(description="Joined before")] = None,
+    inviter_id: Annotated[
+        MemberId | None, Query(description="Only this member's direct invitees")
+    ] = None,
+    sort: Annotated[SearchSort, Query(description="A field; `-` first for descending")] = "id",
+    limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_LIMIT)] = DEFAULT_SEARCH_LIMIT,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> MemberPage:
+    """Members found by a name or id prefix and filters, with their tier and counts, a page
+    at a time in the chosen order (then by id). A prefix is read from an index, never by
+    scanning the members."""
+    search = MemberSearch(
+        q=q,
+        tier=tier,
+        paid=paid,
+        circle=circle,
+        joined_from=joined_from,
+        joined_to=joined_to,
+        inviter_id=inviter_id,
+        sort=sort,
+    )
+    return search_service.search_members(
+        store=store, ladder=ladder, search=search, cursor=cursor, limit=limit
+    )
 
 
 @router.post(
@@ -139,7 +185,7 @@ def add_super_membership(
 
 @router.get(
     "/{member_id}/downline/counts",
-    dependencies=[NetworkReaders],
+    dependencies=[MemberReaders],
     responses=problem_responses(401, 403, 404, 422),
 )
 def get_downline_counts(
@@ -153,7 +199,7 @@ def get_downline_counts(
 
 @router.get(
     "/{member_id}/upline",
-    dependencies=[NetworkReaders],
+    dependencies=[MemberReaders],
     responses=problem_responses(401, 403, 404, 422),
 )
 def get_upline(

@@ -49,16 +49,25 @@ async function loadContext() {
   }
 }
 
+// The views this key's role may open (from /ui/context); the others are not offered.
+function allowedViews() {
+  return (context?.views ?? []).filter((name) => name in VIEWS);
+}
+
 function parseHash() {
   const [name = "", ...rest] = window.location.hash.replace(/^#\/?/, "").split("/");
   const param = rest.length ? decodeURIComponent(rest.join("/")) : null;
+  const allowed = allowedViews();
+  if (context && !allowed.includes(name)) return { name: allowed[0] ?? "search", param: null };
   return { name: name in VIEWS ? name : "search", param };
 }
 
 function render() {
   const { name, param } = parseHash();
+  const allowed = allowedViews();
   for (const link of document.querySelectorAll("nav a")) {
     link.classList.toggle("active", link.dataset.view === name);
+    link.hidden = Boolean(context) && !allowed.includes(link.dataset.view);
   }
   // A fresh section per render: answers still arriving for the previous view land in a
   // detached node and are never seen.

@@ -53,7 +53,7 @@ export function render(section, { context }) {
   });
   sort.addEventListener("change", refresh);
   section.append(h("h2", {}, "Key connectors"), form);
-  if (context.role === "admin") section.append(runControls(() => load(meta, table)));
+  if (context.actions.includes("run_connectors")) section.append(runControls(() => load(meta, table)));
   section.append(meta, table);
   load(meta, table);
 }

@@ -1,42 +1,141 @@
-// Member lookup. The API finds members by exact id only (there is no search by name), so
-// this is a lookup: her record and both ladders, with links to her tree and her inviter.
+// Members: a search by name or id prefix with filters, a result table paged by the API's
+// cursor, and a member's card (#/search/<id>) with her counts, circles, earnings and links.
+// The card asks only for what the key's role may read.
 
 import * as api from "../api.js";
-import { guarded, h, memberLink } from "../dom.js";
+import { guarded, h } from "../dom.js";
 import { count, money, utcTime } from "../format.js";
-import { tierBadge } from "../badges.js";
+import { paidMarker, tierBadge } from "../badges.js";
+
+const SORTS = [
+  ["id", "Id"],
+  ["-joined_at", "Newest first"],
+  ["joined_at", "Oldest first"],
+  ["-downline_total", "Largest downline"],
+  ["-paid_direct_invites", "Most paid invites"],
+];
+const EARNINGS_READERS = new Set(["admin", "auditor", "storefront"]);
+const PAGE = 50;
 
 export function render(section, { param, context }) {
+  const result = h("div", { testid: "search-result" });
+  section.append(h("h2", {}, "Members"), searchForm(result, context), result);
+  if (param) showCard(result, param, context);
+}
+
+function searchForm(result, context) {
   const input = h("input", {
-    name: "member",
-    required: true,
-    placeholder: "member id, e.g. m2",
-    value: param ?? "",
+    name: "q",
+    placeholder: "name or id prefix",
     testid: "search-input",
   });
+  const tier = h(
+    "select",
+    { name: "tier", testid: "search-tier" },
+    h("option", { value: "" }, "any tier"),
+    (context.tier_ladder ?? []).map((step) => h("option", { value: step.tier }, step.tier)),
+  );
+  const paid = h(
+    "select",
+    { name: "paid", testid: "search-paid" },
+    h("option", { value: "" }, "paid or not"),
+    h("option", { value: "true" }, "paid"),
+    h("option", { value: "false" }, "not paid"),
+  );
+  const sort = h(
+    "select",
+    { name: "sort", testid: "search-sort" },
+    SORTS.map(([value, label]) => h("option", { value }, label)),
+  );
   const form = h(
     "form",
     { class: "toolbar", testid: "search-form" },
-    h("label", {}, "Member id ", input),
-    h("button", { type: "submit", testid: "search-submit" }, "Look up"),
-    h("span", { class: "hint" }, "Exact id: the API has no search by name."),
+    h("label", {}, "Find ", input),
+    h("label", {}, "Tier ", tier),
+    h("label", {}, "Paid ", paid),
+    h("label", {}, "Order ", sort),
+    h("button", { type: "submit", testid: "search-submit" }, "Search"),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const id = input.value.trim();
-    if (id) window.location.hash = `#/search/${encodeURIComponent(id)}`;
+    const query = { q: input.value.trim(), tier: tier.value, paid: paid.value, sort: sort.value, limit: PAGE };
+    showResults(result, query, context);
   });
-  const result = h("div", { testid: "search-result" });
-  section.append(h("h2", {}, "Members"), form, result);
-  if (param) lookUp(result, param, context);
+  return form;
 }
 
-async function lookUp(result, memberId, context) {
+async function showResults(result, query, context) {
+  const page = await guarded(result, () => api.get("/v1/members", query));
+  if (!page) return;
+  const body = h("tbody", {});
+  const table = h(
+    "table",
+    { class: "data", testid: "search-table" },
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ["Member", "Tier", "Joined", "Direct", "Downline", "Paid invites"].map((label) => h("th", {}, label)),
+      ),
+    ),
+    body,
+  );
+  const more = h("button", { type: "button", testid: "search-more" }, "More");
+  const add = (items) => body.append(...items.map((hit) => resultRow(hit, context)));
+  const pageOn = (next) => {
+    more.hidden = !next;
+    more.onclick = async () => {
+      const following = await guarded(status, () => api.get("/v1/members", { ...query, cursor: next }));
+      if (!following) return;
+      add(following.items);
+      pageOn(following.next_cursor);
+    };
+  };
+  const status = h("div", {});
+  if (!page.items.length) {
+    result.replaceChildren(h("p", { class: "notice", testid: "search-empty" }, "No member matches."));
+    return;
+  }
+  add(page.items);
+  pageOn(page.next_cursor);
+  result.replaceChildren(table, more, status);
+}
+
+function resultRow(hit, context) {
+  return h(
+    "tr",
+    { testid: "search-row", dataset: { memberId: hit.id } },
+    h(
+      "td",
+      {},
+      h("a", { href: `#/search/${encodeURIComponent(hit.id)}`, testid: "search-open" }, hit.name ?? hit.id),
+      hit.name ? h("span", { class: "hint" }, ` ${hit.id}`) : null,
+      " ",
+      paidMarker(hit.paid_at !== null),
+    ),
+    h("td", {}, tierBadge(hit.tier, context)),
+    h("td", {}, utcTime(hit.joined_at)),
+    h("td", { class: "num" }, count(hit.direct_total)),
+    h("td", { class: "num" }, count(hit.downline_total)),
+    h("td", { class: "num" }, count(hit.paid_direct_invites)),
+  );
+}
+
+async function showCard(result, memberId, context) {
+  const role = context.role;
   const answers = await guarded(result, () =>
-    Promise.all([api.get(api.memberPath(memberId)), api.get(api.memberPath(memberId, "/tier"))]),
+    Promise.all([
+      api.get(api.memberPath(memberId)),
+      api.get(api.memberPath(memberId, "/tier")),
+      api.get(api.memberPath(memberId, "/downline/counts")),
+      api.get("/v1/groups", { member_id: memberId }),
+      EARNINGS_READERS.has(role) ? api.get(api.memberPath(memberId, "/earnings")) : null,
+    ]),
   );
   if (!answers) return;
-  const [member, status] = answers;
+  const [member, status, downline, circles, earnings] = answers;
   const spend = status.spend;
   const nextTier = status.next_tier
     ? `${status.next_tier} in ${count(status.invites_to_next)} more paid invites`
@@ -50,7 +149,7 @@ async function lookUp(result, memberId, context) {
         "dl",
         {},
         field("Id", member.id),
-        field("Invited by", member.inviter_id ? memberLink(member.inviter_id) : "nobody (a root)"),
+        field("Invited by", member.inviter_id ? cardLink(member.inviter_id) : "nobody (a root)"),
         field("Joined", utcTime(member.joined_at)),
         field("Paid", member.paid_at ? utcTime(member.paid_at) : "not paid"),
         field("Paid direct invites", count(status.paid_direct_invites)),
@@ -61,10 +160,45 @@ async function lookUp(result, memberId, context) {
             `${money(spend.rolling_spend)} ${spend.currency} over 365 days`,
         ),
         field("Super membership", status.super_membership.active ? "active" : "none"),
+        field(
+          "Downline",
+          h(
+            "span",
+            { testid: "card-downline" },
+            `${count(downline.direct_total)} direct (${count(downline.direct_paid)} paid), ` +
+              `${count(downline.downline_total)} in all (${count(downline.downline_paid)} paid)`,
+          ),
+        ),
+        field(
+          "Circles",
+          h(
+            "span",
+            { testid: "card-circles" },
+            circles.items.length ? circles.items.map((group) => group.name).join(", ") : "none",
+          ),
+        ),
+        earnings ? field("Earnings", h("span", { testid: "card-earnings" }, earningsText(earnings))) : null,
       ),
-      h("p", {}, h("a", { href: `#/tree/${encodeURIComponent(member.id)}`, testid: "open-tree" }, "Open her tree")),
+      h(
+        "p",
+        {},
+        h("a", { href: `#/tree/${encodeURIComponent(member.id)}`, testid: "open-tree" }, "Open her tree"),
+        " · ",
+        h("a", { href: `#/search/${encodeURIComponent(member.id)}`, testid: "card-self" }, "Link to this card"),
+      ),
     ),
   );
+}
+
+function earningsText(earnings) {
+  if (!earnings.currencies.length) return "none yet";
+  return earnings.currencies
+    .map((block) => `${money(block.total)} ${block.currency} in ${count(block.entries)} entries`)
+    .join("; ");
+}
+
+function cardLink(memberId) {
+  return h("a", { href: `#/search/${encodeURIComponent(memberId)}`, dataset: { memberId } }, memberId);
 }
 
 function field(term, value) {

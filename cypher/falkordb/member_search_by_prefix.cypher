@@ -1,0 +1,34 @@
+// The FalkorDB dialect of cypher/member_search_by_prefix.cypher (read that one for why): it
+// does not parse Neo4j's scoped CALL () { }.
+CALL {
+  MATCH (k:SearchKey) WHERE k.name_key >= $low AND k.name_key < $high
+  RETURN k.member_id AS member_id
+  UNION
+  MATCH (k:SearchKey) WHERE k.id_key >= $low AND k.id_key < $high
+  RETURN k.member_id AS member_id
+}
+// FalkorDB resolves the member only in a clause of its own after the subquery.
+WITH member_id
+MATCH (m:Member {id: member_id})
+WHERE ($tier IS NULL OR m.tier = $tier)
+  AND ($paid IS NULL OR (m.paid_at IS NOT NULL) = $paid)
+  AND m.joined_at >= $joined_from AND m.joined_at < $joined_to
+  AND ($inviter_id IS NULL OR m.inviter_id = $inviter_id)
+  AND ($circle IS NULL OR (m)-[:MEMBER_OF]->(:Group {id: $circle}))
+// The page's order as a number (app/domain/search.py, sort_value): descending orders sort
+// the negated value, and the id breaks ties, so a cursor is one (key, id) position.
+WITH m, CASE $sort
+    WHEN 'joined_at' THEN m.joined_at WHEN '-joined_at' THEN -m.joined_at
+    WHEN 'downline_total' THEN m.downline_total WHEN '-downline_total' THEN -m.downline_total
+    WHEN 'paid_direct_invites' THEN m.levels_paid[0]
+    WHEN '-paid_direct_invites' THEN -m.levels_paid[0]
+    ELSE 0 END AS key
+WHERE key > $after_key OR (key = $after_key AND m.id > $after_id)
+WITH m, key
+ORDER BY key, m.id
+LIMIT $limit
+RETURN m.id AS id, m.inviter_id AS inviter_id, m.name AS name, m.joined_at AS joined_at,
+       m.paid_at AS paid_at, m.attributes_json AS attributes_json, m.depth AS depth,
+       m.tier AS tier, m.tier_since AS tier_since,
+       m.downline_total AS downline_total, m.downline_paid AS downline_paid,
+       m.levels_total AS levels_total, m.levels_paid AS levels_paid
