@@ -15,6 +15,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.core.config import Settings
+from app.domain.lifecycle import Actor, key_id
 from app.domain.spend import SpendLadder
 from app.domain.tiers import TierLadder
 from app.store.port import GraphStore
@@ -82,6 +83,19 @@ async def get_role(
 
 
 RoleDep = Annotated[str, Depends(get_role)]
+
+
+async def get_actor(
+    role: RoleDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    """Who is making a change, for the audit trail: the role and an id of the key (a digest;
+    the key itself is never stored)."""
+    assert credentials is not None  # get_role refused a request without one
+    return Actor(role=role, key_id=key_id(credentials.credentials))
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
 def require_roles(*roles: str) -> Callable[[str], Awaitable[str]]:

@@ -125,6 +125,8 @@ class MemberRecord(BaseModel):
     downline_paid: int
     levels_total: list[int]
     levels_paid: list[int]
+    erased_at: int | None = None
+    rev: int = 0  # bumped by every lifecycle change: an edit writes only over what it read
 
     @property
     def direct_total(self) -> int:
@@ -154,6 +156,10 @@ class Member(BaseModel):
     paid_at: int | None
     tier: str
     attributes: dict[str, Any] | None = None
+    erased_at: int | None = Field(
+        default=None,
+        description="When her personal data was erased (name and attributes are then null)",
+    )
 
     @classmethod
     def from_record(cls, record: MemberRecord) -> Member:
@@ -165,6 +171,7 @@ class Member(BaseModel):
             paid_at=record.paid_at,
             tier=record.tier,
             attributes=record.attributes,
+            erased_at=record.erased_at,
         )
 
 

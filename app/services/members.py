@@ -107,7 +107,7 @@ def mark_member_paid(
 ) -> Member:
     """Idempotent: marking a paid member again returns her unchanged, unless the request names
     another paid time (a Conflict)."""
-    record = _member_record(store, member_id)
+    record = member_record(store, member_id)
     when = paid_at if paid_at is not None else now
     if record.paid_at is None:
         if when < record.joined_at:
@@ -117,7 +117,7 @@ def mark_member_paid(
                 field="paid_at",
             )
         store.mark_paid([PaidRow(id=member_id, paid_at=when)], ladder)
-        record = _member_record(store, member_id)
+        record = member_record(store, member_id)
     if paid_at is not None and record.paid_at != paid_at:
         stored = "no recorded time" if record.paid_at is None else iso_moment(record.paid_at)
         raise Conflict(
@@ -131,7 +131,7 @@ def mark_member_paid(
 
 
 def get_member(*, store: GraphStore, member_id: str) -> Member:
-    return Member.from_record(_member_record(store, member_id))
+    return Member.from_record(member_record(store, member_id))
 
 
 def get_tier_status(
@@ -174,7 +174,7 @@ def get_tier_status(
 def get_downline_counts(*, store: GraphStore, member_id: str, max_depth: int) -> DownlineCounts:
     if not 1 <= max_depth <= TRACKED_LEVELS:
         raise InvalidInput(f"max_depth must be between 1 and {TRACKED_LEVELS}", field="max_depth")
-    return downline_counts(_member_record(store, member_id), max_depth)
+    return downline_counts(member_record(store, member_id), max_depth)
 
 
 def get_upline(*, store: GraphStore, member_id: str, limit: int) -> Upline:
@@ -186,7 +186,7 @@ def get_upline(*, store: GraphStore, member_id: str, limit: int) -> Upline:
     return Upline(member_id=member_id, path=path)
 
 
-def _member_record(store: GraphStore, member_id: str) -> MemberRecord:
+def member_record(store: GraphStore, member_id: str) -> MemberRecord:
     found = store.get_members([member_id])
     if not found:
         raise NotFound(f"member {member_id} does not exist", member_id=member_id)

@@ -13,6 +13,7 @@ import redis
 from falkordb import FalkorDB, Graph, QueryResult
 
 from app.core.errors import GdsUnavailable, InvalidInput, StoreUnavailable
+from app.domain.lifecycle import StoredChange
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.cypher_store import CypherStore, Record
 from app.store.embedded import EmbeddedEngine, request_rewrite
@@ -103,6 +104,25 @@ class FalkorDBStore(CypherStore):
         # both count her (seen in CI, 8 threads). Membership writes from this process go
         # one at a time; they are rare and small.
         self._membership_writes = threading.Lock()
+        # Member lifecycle changes (edit, erasure) go one at a time for the same reason.
+        self._lifecycle_writes = threading.Lock()
+
+    def edit_member(
+        self,
+        member_id: str,
+        rev: int,
+        name: str | None,
+        attributes_json: str | None,
+        name_key: str | None,
+        change: StoredChange,
+    ) -> bool:
+        # Its `rev` check is such a read: two edits read at one rev must not both write.
+        with self._lifecycle_writes:
+            return super().edit_member(member_id, rev, name, attributes_json, name_key, change)
+
+    def erase_member(self, member_id: str, change: StoredChange) -> bool:
+        with self._lifecycle_writes:
+            return super().erase_member(member_id, change)
 
     def add_group_members(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         with self._membership_writes:

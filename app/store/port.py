@@ -32,6 +32,7 @@ from app.domain.ledger import (
     TimeBasis,
     TimeWindow,
 )
+from app.domain.lifecycle import MemberChange, StoredChange
 from app.domain.members import MemberRecord, NewMemberRow, PaidRow, TierChange, TierSnapshot
 from app.domain.plans import Plan
 from app.domain.search import MemberSearch
@@ -298,6 +299,30 @@ class GraphStore(Protocol):
         ...
 
     def get_members(self, ids: Sequence[str]) -> list[MemberRecord]: ...
+
+    # --- member lifecycle and its audit trail (lifecycle_queries.py) ---------------------
+
+    def edit_member(
+        self,
+        member_id: str,
+        rev: int,
+        name: str | None,
+        attributes_json: str | None,
+        name_key: str | None,
+        change: StoredChange,
+    ) -> bool:
+        """Writes her name and attributes and the change, only if she is at `rev`, not
+        erased, and the change id is new (False: nothing written)."""
+        ...
+
+    def erase_member(self, member_id: str, change: StoredChange) -> bool:
+        """Removes her name and attributes and records the change, unless she is erased
+        already or the change id is taken (False: nothing written)."""
+        ...
+
+    def member_change(self, change_id: str) -> StoredChange | None: ...
+
+    def member_history(self, member_id: str) -> list[MemberChange]: ...
 
     # --- member search (search_queries.py) ------------------------------------------------
 

@@ -30,6 +30,9 @@ JOB = "{job}"  # the connector run the network fixture started
 ROUTES = [
     ("POST", "/v1/members", {"id": "new", "inviter_id": "root"}, {"admin", "storefront"}),
     ("POST", "/v1/members/kid/paid", {}, {"admin", "storefront"}),
+    ("PATCH", "/v1/members/kid", {"change_id": "c1", "name": "Kid"}, {"admin", "storefront"}),
+    ("POST", "/v1/members/root/erasure", {"change_id": "e1", "reason": "r"}, {"admin"}),
+    ("GET", "/v1/members/kid/history", None, {"admin", "auditor"}),
     ("GET", "/v1/members/kid", None, {"admin", "storefront", "growth", "auditor"}),
     ("GET", "/v1/members/kid/tier", None, {"admin", "storefront", "growth", "auditor"}),
     ("POST", "/v1/members/kid/super-memberships", SUPER, {"admin", "storefront"}),

@@ -7,6 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query, Response
 
 from app.api.deps import (
+    ActorDep,
+    Admins,
+    Auditors,
     LadderDep,
     MemberReaders,
     NowDep,
@@ -15,6 +18,7 @@ from app.api.deps import (
     Writers,
 )
 from app.api.problems import problem_responses
+from app.domain.lifecycle import ErasureRequest, MemberHistory, MemberPatch
 from app.domain.members import (
     TRACKED_LEVELS,
     DownlineCounts,
@@ -35,9 +39,9 @@ from app.domain.search import (
 )
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
 from app.domain.units import EpochMsQuery
+from app.services import lifecycle, super_memberships
 from app.services import members as service
 from app.services import search as search_service
-from app.services import super_memberships
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
 MemberIdPath = Annotated[MemberId, Path(description="The member's external id")]
@@ -124,6 +128,84 @@ def mark_paid(
 )
 def get_member(member_id: MemberIdPath, store: StoreDep) -> Member:
     return service.get_member(store=store, member_id=member_id)
+
+
+@router.patch(
+    "/{member_id}",
+    dependencies=[Writers],
+    responses=problem_responses(401, 403, 404, 409, 413, 422),
+)
+def edit_member(
+    member_id: MemberIdPath,
+    patch: Annotated[
+        MemberPatch,
+        Body(
+            openapi_examples={
+                "rename": {
+                    "summary": "Correct her name, add a city, drop a field",
+                    "value": {
+                        "change_id": "fix-2026-12-02-1",
+                        "reason": "typo reported by the member",
+                        "name": "王芳",
+                        "attributes": {"city": "杭州", "nickname": None},
+                    },
+                }
+            }
+        ),
+    ],
+    store: StoreDep,
+    actor: ActorDep,
+    now: NowDep,
+) -> Member:
+    """A JSON merge patch of her name and attributes (a field left out stays, `null`
+    removes it), recorded in her history with who, when and why; the same `change_id` again
+    changes nothing more. An erased member is not edited (409)."""
+    member, _ = lifecycle.edit_member(
+        store=store, member_id=member_id, patch=patch, actor=actor, now=now
+    )
+    return member
+
+
+@router.post(
+    "/{member_id}/erasure",
+    dependencies=[Admins],
+    responses=problem_responses(401, 403, 404, 409, 413, 422),
+)
+def erase_member(
+    member_id: MemberIdPath,
+    request: Annotated[
+        ErasureRequest,
+        Body(
+            openapi_examples={
+                "deletion request": {
+                    "summary": "A deletion request under PIPL/GDPR",
+                    "value": {"change_id": "erase-ticket-4711", "reason": "PIPL request 4711"},
+                }
+            }
+        ),
+    ],
+    store: StoreDep,
+    actor: ActorDep,
+    now: NowDep,
+) -> Member:
+    """Erases her personal data: name and attributes are removed for good (`erased_at`
+    marks it), her id, place in the network and every ledger amount stay, so the ledger
+    still adds up. Erasing her again, or a retry, changes nothing."""
+    member, _ = lifecycle.erase_member(
+        store=store, member_id=member_id, request=request, actor=actor, now=now
+    )
+    return member
+
+
+@router.get(
+    "/{member_id}/history",
+    dependencies=[Auditors],
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_history(member_id: MemberIdPath, store: StoreDep) -> MemberHistory:
+    """Her audit trail, oldest first: each change with when, who (role and key id, never the
+    key), why, and which fields it changed (never their values)."""
+    return lifecycle.member_history(store=store, member_id=member_id)
 
 
 @router.get(

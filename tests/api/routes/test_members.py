@@ -36,7 +36,7 @@ def test_register_returns_201_then_200_for_the_same_registration(client: TestCli
     assert first.status_code == 201
     assert first.json() == {
         "id": "ann", "inviter_id": None, "name": "Ann", "joined_at": 1000,
-        "paid_at": None, "tier": "bee", "attributes": {"city": "Hangzhou"},
+        "paid_at": None, "tier": "bee", "attributes": {"city": "Hangzhou"}, "erased_at": None,
     }  # fmt: skip
     again = register(client, "ann", name="Ann", attributes={"city": "Hangzhou"})
     assert again.status_code == 200 and again.json() == first.json()
