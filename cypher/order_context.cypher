@@ -19,7 +19,10 @@ WHERE t.at <= o.placed_at
 WITH o, buyer, source, buyer_inviter, ups, member, collect([t.at, t.seq, t.tier]) AS changes
 WITH o, buyer, source, buyer_inviter, ups,
   collect([member.id, [c IN changes WHERE c[0] IS NOT NULL]]) AS histories,
-  collect([member.id, coalesce(member.tier_seq, 0)]) AS tier_seqs
+  collect([member.id, coalesce(member.tier_seq, 0)]) AS tier_seqs,
+  // Each one's status history: rewards follow her status at placed_at.
+  collect([member.id, coalesce(member.status_times, []), coalesce(member.statuses, [])])
+    AS statuses
 RETURN o.id AS order_id, buyer.joined_at AS buyer_joined_at, source.joined_at AS source_joined_at,
-  ups AS ancestors, buyer_inviter.id AS buyer_inviter_id, histories, tier_seqs,
+  ups AS ancestors, buyer_inviter.id AS buyer_inviter_id, histories, tier_seqs, statuses,
   buyer.first_purchase_order AS first_purchase_order, coalesce(buyer.purchase_seq, 0) AS seq

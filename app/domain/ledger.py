@@ -167,6 +167,8 @@ class OrderContext(BaseModel):
     # The version (TierChange seq) of each one's tier history the tiers were read from.
     tier_seqs: dict[str, int] = Field(default_factory=dict)
     first_purchase: bool  # the buyer has no live purchase yet: this order is her first
+    # Members of the chain (and the buyer's inviter) not active at placed_at.
+    inactive: frozenset[str] = frozenset()
 
 
 def entry_id(order_id: str, rule: int, hop: int) -> str:
@@ -201,7 +203,13 @@ def entries_for_order(
 ) -> list[LedgerEntry]:
     """The entries `plan` grants for `order`: one per rule and beneficiary, amounts floored
     to the minor unit; none worth 0."""
-    buyer, chain = order.buyer_id, context.chain
+    buyer, chain, inactive = order.buyer_id, context.chain, context.inactive
+    # The members upline rewards may reach, by hop: every one, or with `compress` only the
+    # active ones (the next active member up takes an inactive one's place, never past the
+    # chain's cap); an inactive beneficiary is then dropped below either way.
+    upline = list(range(1, len(chain)))
+    if plan.inactive_members == "compress":
+        upline = [hop for hop in upline if chain[hop] not in inactive]
     grants: list[tuple[int, RuleKind, int, list[str], int]] = []  # rule, kind, bp, path, fixed
     for index, rule in enumerate(plan.rules):
         if isinstance(rule, ReferralBonus):
@@ -220,15 +228,19 @@ def entries_for_order(
                 1 if plan.promoter_counts_as_level and plan.rule_of("sales_commission") else 0
             )
             levels = min(len(rule.level_rates_bp), plan.max_levels, cap)
-            for level in range(min(levels, len(chain) - 1)):
-                path = chain[: level + 2]
+            for level, hop in enumerate(upline[:levels]):
+                if hop > cap:
+                    break
+                path = chain[: hop + 1]
                 rate = rule.rate_for(level, context.tiers[path[-1]])
                 grants.append((index, rule.kind, rate, path, 0))
-        elif isinstance(rule, TrainingAllowance) and len(chain) > 1:
-            trainer = chain[1]
+        elif isinstance(rule, TrainingAllowance) and upline:
+            hop = upline[0]
+            trainer = chain[hop]
             tier = context.tiers[trainer]
             if _tier_rank(ladder, tier) >= _tier_rank(ladder, rule.tier) >= 0:
-                grants.append((index, rule.kind, rule.rate_for(tier), chain[:2], 0))
+                grants.append((index, rule.kind, rule.rate_for(tier), chain[: hop + 1], 0))
+    grants = [grant for grant in grants if grant[3][-1] not in inactive]
     entries = []
     for index, kind, rate, path, fixed in grants:
         amount = fixed if fixed else _share(order.amount, rate)

@@ -19,7 +19,14 @@ from app.domain.text import (
     check_json_document,
 )
 
-ChangeKind = Literal["edit", "erasure"]
+ChangeKind = Literal["edit", "erasure", "status"]
+MemberStatus = Literal["active", "inactive", "terminated"]
+# Where a status may go: an inactive member may come back; a terminated one stays.
+STATUS_MOVES: dict[str, set[str]] = {
+    "active": {"inactive", "terminated"},
+    "inactive": {"active", "terminated"},
+    "terminated": set(),
+}
 # Why a change was made, as the operator wrote it.
 Reason = Annotated[
     str,
@@ -69,6 +76,39 @@ class ErasureRequest(BaseModel):
 
     def fingerprint(self) -> str:
         return _fingerprint(self.model_dump(mode="json"))
+
+
+class StatusRequest(BaseModel):
+    """`POST /v1/members/{id}/status`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    change_id: MemberId = Field(description=CHANGE_ID_DESCRIPTION)
+    status: MemberStatus
+    reason: Reason
+
+    def fingerprint(self) -> str:
+        return _fingerprint(self.model_dump(mode="json"))
+
+
+def status_move_problem(current: str, wanted: str) -> str | None:
+    """Why a member at `current` may not move to `wanted` (None: she may; staying is fine)."""
+    if wanted == current or wanted in STATUS_MOVES.get(current, set()):
+        return None
+    if current == "terminated":
+        return "a terminated member stays terminated"
+    return f"a member cannot go from {current} to {wanted}"
+
+
+def status_at(times: list[int], statuses: list[str], at: int) -> str:
+    """Her status at `at` from her status history (active before any change). A change
+    takes effect at its own moment."""
+    current = "active"
+    for moment, status in zip(times, statuses, strict=True):
+        if moment > at:
+            break
+        current = status
+    return current
 
 
 def _fingerprint(document: dict[str, Any]) -> str:
@@ -129,6 +169,9 @@ class MemberChange(BaseModel):
     actor: Actor
     reason: str | None
     changed: list[str] = Field(description="What changed, by field; never the values")
+    status: MemberStatus | None = Field(
+        default=None, description="The status a status change set (a status is no personal data)"
+    )
 
 
 class StoredChange(MemberChange):

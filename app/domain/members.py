@@ -127,6 +127,13 @@ class MemberRecord(BaseModel):
     levels_paid: list[int]
     erased_at: int | None = None
     rev: int = 0  # bumped by every lifecycle change: an edit writes only over what it read
+    # Her status history (app/domain/lifecycle.py, status_at): when each status began.
+    status_times: list[int] = Field(default_factory=list)
+    statuses: list[str] = Field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.statuses[-1] if self.statuses else "active"
 
     @property
     def direct_total(self) -> int:
@@ -160,6 +167,11 @@ class Member(BaseModel):
         default=None,
         description="When her personal data was erased (name and attributes are then null)",
     )
+    status: str = Field(
+        default="active",
+        description="active, inactive or terminated; the plan says what rewards that would "
+        "reach an inactive or terminated member do",
+    )
 
     @classmethod
     def from_record(cls, record: MemberRecord) -> Member:
@@ -172,6 +184,7 @@ class Member(BaseModel):
             tier=record.tier,
             attributes=record.attributes,
             erased_at=record.erased_at,
+            status=record.status,
         )
 
 

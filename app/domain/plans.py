@@ -110,6 +110,10 @@ class Plan(BaseModel):
     max_levels: int = Field(strict=True, ge=0)
     # Strict, like every number here: a 0 or "false" is a client bug, not a flag.
     promoter_counts_as_level: bool = Field(default=False, strict=True)
+    # Rewards that would reach a member who is not active at the event: `skip` (nobody is
+    # paid that hop) or `compress` (upline rewards go to the next active member up, within
+    # the same level cap; a member's own rewards are skipped either way).
+    inactive_members: Literal["skip", "compress"] = "skip"
     rate_ceiling_bp: Annotated[int, Field(strict=True, ge=0), _BASIS_POINTS]
     rules: list[Rule] = Field(max_length=20)
 

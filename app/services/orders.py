@@ -24,6 +24,7 @@ from app.domain.ledger import (
     reversals_for_refund,
     reversed_amounts,
 )
+from app.domain.lifecycle import status_at
 from app.domain.plans import Plan
 from app.domain.tiers import TierLadder, known_changes, tier_reached
 from app.domain.units import iso_moment
@@ -67,6 +68,11 @@ def order_context(
         tiers=tiers,
         tier_seqs={member: versions[member] for member, _ in row.histories if member in versions},
         first_purchase=first_purchase,
+        inactive=frozenset(
+            member
+            for member, times, statuses in row.statuses
+            if status_at(times, statuses, order.placed_at) != "active"
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.domain.ledger import LedgerEntry, paid_bonus_entry, paid_bonus_id, plan_in_force
+from app.domain.lifecycle import status_at
 from app.domain.plans import Plan
 from app.domain.tiers import TierLadder, known_changes, tier_reached
 from app.store.port import GraphStore, PaidMark
@@ -64,12 +65,19 @@ def bonuses_for(
 ) -> list[LedgerEntry]:
     """The bonuses for (member, inviter, paid_at) marks, each under the plan in force at
     its paid_at, with the inviter's tier then (as her history stood at the version `known`
-    gives the bonus, else as it stands)."""
+    gives the bonus, else as it stands). None for an inviter not active at paid_at: the
+    bonus is her own reward, skipped whatever the plan's `inactive_members`."""
     histories = store.tier_histories([(inviter, paid_at) for _, inviter, paid_at in paid])
+    inviters = {record.id: record for record in store.get_members(sorted({i for _, i, _ in paid}))}
     found = []
     for member, inviter, paid_at in paid:
         plan = plan_in_force(plans, paid_at)
         if plan is None:
+            continue
+        record = inviters.get(inviter)
+        if record is not None and (
+            status_at(record.status_times, record.statuses, paid_at) != "active"
+        ):
             continue
         seq, changes = histories.get((inviter, paid_at), (0, []))
         if known is not None and paid_bonus_id(member) in known:

@@ -124,6 +124,10 @@ class FalkorDBStore(CypherStore):
         with self._lifecycle_writes:
             return super().erase_member(member_id, change)
 
+    def set_member_status(self, member_id: str, rev: int, change: StoredChange) -> bool:
+        with self._lifecycle_writes:
+            return super().set_member_status(member_id, rev, change)
+
     def add_group_members(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         with self._membership_writes:
             return super().add_group_members(pairs)

@@ -41,6 +41,10 @@ class LifecycleQueries:
         params = {"member_id": member_id, "change": change.model_dump(mode="json")}
         return bool(self._write("member_erase", params))
 
+    def set_member_status(self, member_id: str, rev: int, change: StoredChange) -> bool:
+        params = {"member_id": member_id, "rev": rev, "change": change.model_dump(mode="json")}
+        return bool(self._write("member_set_status", params))
+
     def member_change(self, change_id: str) -> StoredChange | None:
         rows = self._read("member_change", {"change_id": change_id})
         return _stored_change(rows[0]) if rows else None
@@ -62,4 +66,5 @@ def _stored_change(row: Record) -> StoredChange:
         reason=row["reason"],
         changed=list(row["changed"] or []),
         fingerprint=row["fingerprint"],
+        status=row["status"],
     )

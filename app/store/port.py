@@ -119,6 +119,7 @@ class OrderContextRow(BaseModel):
     buyer_inviter_id: str | None
     histories: list[tuple[str, list[TierStamp]]]  # member id, her changes up to placed_at
     tier_seqs: list[tuple[str, int]]  # member id, the version of her history read
+    statuses: list[tuple[str, list[int], list[str]]] = []  # member id, her status history
     first_purchase_order: str | None
     seq: int
 
@@ -318,6 +319,11 @@ class GraphStore(Protocol):
     def erase_member(self, member_id: str, change: StoredChange) -> bool:
         """Removes her name and attributes and records the change, unless she is erased
         already or the change id is taken (False: nothing written)."""
+        ...
+
+    def set_member_status(self, member_id: str, rev: int, change: StoredChange) -> bool:
+        """Appends `change.status` to her status history and records the change, only if she
+        is at `rev` and the change id is new (False: nothing written)."""
         ...
 
     def member_change(self, change_id: str) -> StoredChange | None: ...

@@ -33,6 +33,8 @@ ROUTES = [
     ("PATCH", "/v1/members/kid", {"change_id": "c1", "name": "Kid"}, {"admin", "storefront"}),
     ("POST", "/v1/members/root/erasure", {"change_id": "e1", "reason": "r"}, {"admin"}),
     ("GET", "/v1/members/kid/history", None, {"admin", "auditor"}),
+    ("POST", "/v1/members/kid/status", {"change_id": "s1", "status": "inactive", "reason": "r"},
+     {"admin"}),  # fmt: skip
     ("GET", "/v1/members/kid", None, {"admin", "storefront", "growth", "auditor"}),
     ("GET", "/v1/members/kid/tier", None, {"admin", "storefront", "growth", "auditor"}),
     ("POST", "/v1/members/kid/super-memberships", SUPER, {"admin", "storefront"}),

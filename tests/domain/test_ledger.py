@@ -26,6 +26,7 @@ from app.domain.ledger import (
     reversals_for_refund,
     reversed_amounts,
 )
+from app.domain.lifecycle import status_at
 from app.domain.plans import (
     DAY_MS,
     HARD_MAX_LEVELS,
@@ -756,3 +757,50 @@ def test_no_order_pays_more_than_the_ceiling_of_a_plan_that_passes_the_guardrail
     assert all(e.amount > 0 for e in entries)
     assert all(e.path[-1].hop <= max_levels for e in entries if e.kind == "distribution")
     assert len({e.id for e in entries}) == len(entries)
+
+
+# --- members who are not active -----------------------------------------------------------
+
+
+def test_an_inactive_member_is_skipped_or_compressed_past_as_the_plan_says() -> None:
+    rules: list[dict[str, Any]] = [
+        {"kind": "self_rebate", "rate_bp": 100},
+        {"kind": "distribution", "level_rates_bp": [500, 300, 200]},
+        {"kind": "training_allowance", "rate_bp": 400, "tier": "bee"},
+    ]
+    order = make_order(amount=10_000)
+    chain = ["buyer", "mum", "gran", "great"]
+
+    def paid(mode: str, inactive: set[str]) -> list[tuple[str, str, int]]:
+        plan = make_plan(rules).model_copy(update={"inactive_members": mode})
+        context = make_context(chain).model_copy(update={"inactive": frozenset(inactive)})
+        return grants(entries_for_order(order, plan, context, LADDER, now=T0))
+
+    everyone = [
+        ("o:o1:0:0", "buyer", 100),
+        ("o:o1:1:1", "mum", 500), ("o:o1:1:2", "gran", 300), ("o:o1:1:3", "great", 200),
+        ("o:o1:2:1", "mum", 400),
+    ]  # fmt: skip
+    assert paid("skip", set()) == paid("compress", set()) == everyone
+    # skip: nobody is paid mum's hop, the others keep their levels.
+    assert paid("skip", {"mum"}) == [
+        ("o:o1:0:0", "buyer", 100), ("o:o1:1:2", "gran", 300), ("o:o1:1:3", "great", 200),
+    ]  # fmt: skip
+    # compress: the next active member up takes mum's level (and the trainer's place); the
+    # chain's cap still ends it, so the third level goes to nobody.
+    assert paid("compress", {"mum"}) == [
+        ("o:o1:0:0", "buyer", 100), ("o:o1:1:2", "gran", 500), ("o:o1:1:3", "great", 300),
+        ("o:o1:2:2", "gran", 400),
+    ]  # fmt: skip
+    # A member's own reward is skipped either way.
+    for mode in ("skip", "compress"):
+        assert ("o:o1:0:0", "buyer", 100) not in paid(mode, {"buyer"})
+    assert paid("compress", {"mum", "gran", "great"}) == [("o:o1:0:0", "buyer", 100)]
+
+
+def test_a_status_holds_from_its_own_moment() -> None:
+    times, statuses = [10, 20, 30], ["inactive", "active", "terminated"]
+    assert [status_at(times, statuses, at) for at in (9, 10, 19, 20, 30, 99)] == [
+        "active", "inactive", "inactive", "active", "terminated", "terminated",
+    ]  # fmt: skip
+    assert status_at([], [], 5) == "active"

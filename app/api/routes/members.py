@@ -18,7 +18,7 @@ from app.api.deps import (
     Writers,
 )
 from app.api.problems import problem_responses
-from app.domain.lifecycle import ErasureRequest, MemberHistory, MemberPatch
+from app.domain.lifecycle import ErasureRequest, MemberHistory, MemberPatch, StatusRequest
 from app.domain.members import (
     TRACKED_LEVELS,
     DownlineCounts,
@@ -192,6 +192,39 @@ def erase_member(
     marks it), her id, place in the network and every ledger amount stay, so the ledger
     still adds up. Erasing her again, or a retry, changes nothing."""
     member, _ = lifecycle.erase_member(
+        store=store, member_id=member_id, request=request, actor=actor, now=now
+    )
+    return member
+
+
+@router.post(
+    "/{member_id}/status",
+    dependencies=[Admins],
+    responses=problem_responses(401, 403, 404, 409, 413, 422),
+)
+def set_status(
+    member_id: MemberIdPath,
+    request: Annotated[
+        StatusRequest,
+        Body(
+            openapi_examples={
+                "deactivate": {
+                    "summary": "Deactivate a member who left",
+                    "value": {"change_id": "st-1", "status": "inactive", "reason": "left"},
+                }
+            }
+        ),
+    ],
+    store: StoreDep,
+    actor: ActorDep,
+    now: NowDep,
+) -> Member:
+    """Sets her status: `active` ⇄ `inactive` → `terminated` (a terminated member stays so,
+    409 otherwise). She keeps her place in the network and her history; from now on a reward
+    that would reach her while she is not active follows the plan's `inactive_members`
+    (`skip`: nobody is paid that hop; `compress`: the next active member up, within the
+    level cap). The same `change_id` again changes nothing more."""
+    member, _ = lifecycle.set_member_status(
         store=store, member_id=member_id, request=request, actor=actor, now=now
     )
     return member

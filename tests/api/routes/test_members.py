@@ -37,6 +37,7 @@ def test_register_returns_201_then_200_for_the_same_registration(client: TestCli
     assert first.json() == {
         "id": "ann", "inviter_id": None, "name": "Ann", "joined_at": 1000,
         "paid_at": None, "tier": "bee", "attributes": {"city": "Hangzhou"}, "erased_at": None,
+        "status": "active",
     }  # fmt: skip
     again = register(client, "ann", name="Ann", attributes={"city": "Hangzhou"})
     assert again.status_code == 200 and again.json() == first.json()
