@@ -25,6 +25,7 @@ WHAT_IF = {
     "period": {"from": 0, "to": 5 * 10**12},
 }
 GROUP = {"id": "reading", "kind": "topic", "name": "Reading"}
+STATUS = {"change_id": "s1", "status": "inactive", "reason": "left"}
 JOB = "{job}"  # the connector run the network fixture started
 # (method, path, body, roles allowed)
 ROUTES = [
@@ -33,8 +34,7 @@ ROUTES = [
     ("PATCH", "/v1/members/kid", {"change_id": "c1", "name": "Kid"}, {"admin", "storefront"}),
     ("POST", "/v1/members/root/erasure", {"change_id": "e1", "reason": "r"}, {"admin"}),
     ("GET", "/v1/members/kid/history", None, {"admin", "auditor"}),
-    ("POST", "/v1/members/kid/status", {"change_id": "s1", "status": "inactive", "reason": "r"},
-     {"admin"}),  # fmt: skip
+    ("POST", "/v1/members/kid/status", STATUS, {"admin"}),
     ("GET", "/v1/members/kid", None, {"admin", "storefront", "growth", "auditor"}),
     ("GET", "/v1/members/kid/tier", None, {"admin", "storefront", "growth", "auditor"}),
     ("POST", "/v1/members/kid/super-memberships", SUPER, {"admin", "storefront"}),
