@@ -6,6 +6,7 @@ go to the artifacts folder (tests/web/conftest.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -168,6 +169,11 @@ def test_the_what_if_form_answers(driver: WebDriver, site: Site) -> None:
     assert moved > 0 and 0 < len(samples) <= min(moved, 20)
     assert shown(driver, "allowance-delta") and not shown(driver, "problem")
     screenshot(driver, "what-if")
+    # Both tables leave as CSV, with the cells as shown.
+    tables = driver.find_elements(By.CSS_SELECTOR, ".view-tiers .downloadable")
+    assert len(tables) == 2
+    for table in tables:
+        assert len(downloaded_csv(driver, table)) == len(table.find_elements(By.CSS_SELECTOR, "tr"))
 
 
 def test_the_cohort_chart_is_drawn(driver: WebDriver, site: Site) -> None:
@@ -180,6 +186,22 @@ def test_the_cohort_chart_is_drawn(driver: WebDriver, site: Site) -> None:
     buyers = [int(row.find_elements(By.CSS_SELECTOR, "td")[2].text) for row in rows]
     assert sum(buyers) > 0
     screenshot(driver, "cohorts")
+    [table] = driver.find_elements(By.CSS_SELECTOR, ".view-cohorts .downloadable")
+    lines = downloaded_csv(driver, table)
+    assert lines[0].startswith("Join month,Members,Buyers") and len(lines) == len(rows) + 1
+    assert [line.split(",")[2] for line in lines[1:]] == [str(b) for b in buyers]
+
+
+def downloaded_csv(driver: WebDriver, table: WebElement) -> list[str]:
+    """Clicks the table's Download CSV button and reads the file it made (headless Chromium
+    saves nothing, so the file is read back from the link's data: URL)."""
+    table.find_element(By.CSS_SELECTOR, by_testid("csv-download")).click()
+    link = table.find_element(By.CSS_SELECTOR, by_testid("csv-file"))
+    prefix = "data:text/csv;charset=utf-8,"
+    waiting(driver).until(lambda d: (link.get_attribute("href") or "").startswith(prefix))
+    text = unquote((link.get_attribute("href") or "").removeprefix(prefix))
+    assert text.startswith("\ufeff")
+    return text.removeprefix("\ufeff").splitlines()
 
 
 def test_a_bad_key_is_told_so(driver: WebDriver, site: Site) -> None:
@@ -201,6 +223,12 @@ def test_members_are_found_by_prefix_and_filters_then_open_as_a_card(
     ids = [row.get_attribute("data-member-id") or "" for row in rows]
     assert ids[0] == site.widest and all(i.startswith(site.widest) for i in ids)
     screenshot(driver, "member-search")
+    [table] = driver.find_elements(By.CSS_SELECTOR, ".view-search .downloadable")
+    lines = downloaded_csv(driver, table)
+    assert (
+        lines[0] == "Member,Tier,Joined,Direct,Downline,Paid invites"
+        and len(lines) == len(rows) + 1
+    )
     # Filters narrow it: the paid members without a prefix, 50 a page, then the next page.
     field.clear()
     Select(shown(driver, "search-paid")[0]).select_by_value("true")

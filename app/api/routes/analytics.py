@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
+from app.api.csv_pages import CSV_RESPONSES, page_or_csv
 from app.api.deps import NetworkReaders, NowDep, StoreDep
 from app.api.problems import problem_responses
 from app.domain.units import Currency, EpochMsQuery
@@ -18,9 +19,11 @@ router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 @router.get(
     "/cohorts",
     dependencies=[NetworkReaders],
-    responses=problem_responses(401, 403, 422),
+    response_model=Cohorts,
+    responses={**problem_responses(401, 403, 422), **CSV_RESPONSES},
 )
 def get_cohorts(
+    request: Request,
     store: StoreDep,
     now: NowDep,
     from_: Annotated[
@@ -31,14 +34,19 @@ def get_cohorts(
         EpochMsQuery | None,
         Query(description="joined_at before; default: 12 months after `from`"),
     ] = None,
-) -> Cohorts:
+) -> Cohorts | Response:
     """Repurchase cohorts of the members who joined in the window, by UTC join month: buyers,
     next-month and sixth-month repurchase, first purchase within 7 days and second within 30
     days, as fractions of each cohort's members. A purchase is an order she bought that is not
     refunded in full. The window may span at most 24 calendar months (MAX_WINDOW_MONTHS;
     422 beyond). Without `from` and `to`: the last 12 calendar months, in UTC, the current
     one included."""
-    return analytics.get_cohorts(store=store, from_=from_, to=to, now=now)
+    return page_or_csv(
+        request,
+        analytics.get_cohorts(store=store, from_=from_, to=to, now=now),
+        rows="cohorts",
+        name="cohorts",
+    )
 
 
 @router.get(

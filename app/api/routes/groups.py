@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
+from app.api.csv_pages import CSV_RESPONSES, page_or_csv
 from app.api.deps import GroupWriters, MemberReaders, StoreDep
 from app.api.problems import problem_responses
 from app.domain.groups import MAX_PAGE, Group, GroupCreate, GroupMembersPage, MemberGroups
@@ -40,14 +41,21 @@ def create_group(request: GroupCreate, store: StoreDep, response: Response) -> G
 @router.get(
     "",
     dependencies=[MemberReaders],
-    responses=problem_responses(401, 403, 404, 422),
+    response_model=MemberGroups,
+    responses={**problem_responses(401, 403, 404, 422), **CSV_RESPONSES},
 )
 def list_groups_of_member(
+    request: Request,
     store: StoreDep,
     member_id: Annotated[MemberId, Query(description="The member whose groups to list")],
-) -> MemberGroups:
+) -> MemberGroups | Response:
     """The groups a member belongs to, in id order."""
-    return service.groups_of_member(store=store, member_id=member_id)
+    return page_or_csv(
+        request,
+        service.groups_of_member(store=store, member_id=member_id),
+        rows="items",
+        name="groups",
+    )
 
 
 @router.get(
@@ -61,16 +69,23 @@ def get_group(group_id: GroupIdPath, store: StoreDep) -> Group:
 @router.get(
     "/{group_id}/members",
     dependencies=[MemberReaders],
-    responses=problem_responses(401, 403, 404, 422),
+    response_model=GroupMembersPage,
+    responses={**problem_responses(401, 403, 404, 422), **CSV_RESPONSES},
 )
 def list_group_members(
+    request: Request,
     group_id: GroupIdPath,
     store: StoreDep,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-) -> GroupMembersPage:
+) -> GroupMembersPage | Response:
     """The group's member ids in id order, a page at a time."""
-    return service.list_members(store=store, group_id=group_id, cursor=cursor, limit=limit)
+    return page_or_csv(
+        request,
+        service.list_members(store=store, group_id=group_id, cursor=cursor, limit=limit),
+        rows="items",
+        name="group-members",
+    )
 
 
 @router.put(

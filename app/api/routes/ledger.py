@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 
+from app.api.csv_pages import CSV_RESPONSES, page_or_csv
 from app.api.deps import Auditors, StoreDep
 from app.api.problems import problem_responses
 from app.domain.ledger import ExternalId, LedgerFilter, TimeBasis
@@ -23,8 +24,14 @@ BY_DESCRIPTION = (
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 
 
-@router.get("", dependencies=[Auditors], responses=problem_responses(401, 403, 422))
+@router.get(
+    "",
+    dependencies=[Auditors],
+    response_model=LedgerPage,
+    responses={**problem_responses(401, 403, 422), **CSV_RESPONSES},
+)
 def list_ledger(
+    request: Request,
     store: StoreDep,
     beneficiary_id: MemberId | None = None,
     kind: RuleKind | None = None,
@@ -37,7 +44,7 @@ def list_ledger(
     by: Annotated[TimeBasis, Query(description=BY_DESCRIPTION)] = "event_at",
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-) -> LedgerPage:
+) -> LedgerPage | Response:
     """Entries in the order of their `by` time (when what they pay for happened, by
     default), then id, filtered."""
     where = LedgerFilter(
@@ -49,7 +56,12 @@ def list_ledger(
         to=to if to is not None else LedgerFilter().to,
         by=by,
     )
-    return service.list_ledger(store=store, where=where, cursor=cursor, limit=limit)
+    return page_or_csv(
+        request,
+        service.list_ledger(store=store, where=where, cursor=cursor, limit=limit),
+        rows="items",
+        name="ledger",
+    )
 
 
 @router.get(

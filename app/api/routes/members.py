@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 
+from app.api.csv_pages import CSV_RESPONSES, page_or_csv
 from app.api.deps import (
     ActorDep,
     Admins,
@@ -66,8 +67,14 @@ def register_member(
     return member
 
 
-@router.get("", dependencies=[MemberReaders], responses=problem_responses(401, 403, 422))
+@router.get(
+    "",
+    dependencies=[MemberReaders],
+    response_model=MemberPage,
+    responses={**problem_responses(401, 403, 422), **CSV_RESPONSES},
+)
 def search_members(
+    request: Request,
     store: StoreDep,
     ladder: LadderDep,
     q: Annotated[
@@ -85,7 +92,7 @@ def search_members(
     sort: Annotated[SearchSort, Query(description="A field; `-` first for descending")] = "id",
     limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_LIMIT)] = DEFAULT_SEARCH_LIMIT,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-) -> MemberPage:
+) -> MemberPage | Response:
     """Members found by a name or id prefix and filters, with their tier and counts, a page
     at a time in the chosen order (then by id). A prefix is read from an index, never by
     scanning the members."""
@@ -99,8 +106,13 @@ def search_members(
         inviter_id=inviter_id,
         sort=sort,
     )
-    return search_service.search_members(
-        store=store, ladder=ladder, search=search, cursor=cursor, limit=limit
+    return page_or_csv(
+        request,
+        search_service.search_members(
+            store=store, ladder=ladder, search=search, cursor=cursor, limit=limit
+        ),
+        rows="items",
+        name="members",
     )
 
 
@@ -233,12 +245,20 @@ def set_status(
 @router.get(
     "/{member_id}/history",
     dependencies=[Auditors],
-    responses=problem_responses(401, 403, 404, 422),
+    response_model=MemberHistory,
+    responses={**problem_responses(401, 403, 404, 422), **CSV_RESPONSES},
 )
-def get_history(member_id: MemberIdPath, store: StoreDep) -> MemberHistory:
+def get_history(
+    request: Request, member_id: MemberIdPath, store: StoreDep
+) -> MemberHistory | Response:
     """Her audit trail, oldest first: each change with when, who (role and key id, never the
     key), why, and which fields it changed (never their values)."""
-    return lifecycle.member_history(store=store, member_id=member_id)
+    return page_or_csv(
+        request,
+        lifecycle.member_history(store=store, member_id=member_id),
+        rows="items",
+        name="history",
+    )
 
 
 @router.get(

@@ -70,3 +70,25 @@ export async function guarded(slot, work) {
 export function memberLink(memberId, label = memberId) {
   return h("a", { href: `#/tree/${encodeURIComponent(memberId)}`, dataset: { memberId } }, label);
 }
+
+// A table with a "Download CSV" button: the table's own cells (as shown) as a CSV file, so
+// every table in the pages leaves with the numbers the user sees. Cells a spreadsheet would
+// run as formulas get a leading apostrophe; a BOM makes Excel read Chinese names right.
+export function downloadable(table, name) {
+  const file = h("a", { download: `${name}.csv`, hidden: true, testid: "csv-file" });
+  const button = h("button", { type: "button", class: "csv", testid: "csv-download" }, "Download CSV");
+  button.addEventListener("click", () => {
+    const lines = [...table.querySelectorAll("tr")].map((row) =>
+      [...row.querySelectorAll("th, td")].map((cell) => csvCell(cell.textContent.trim())).join(","),
+    );
+    // A data: URL, not a blob: one, which the page's CSP would not let it read back.
+    file.href = `data:text/csv;charset=utf-8,${encodeURIComponent("\ufeff" + lines.join("\r\n") + "\r\n")}`;
+    file.click();
+  });
+  return h("div", { class: "downloadable" }, h("div", { class: "toolbar" }, button, file), table);
+}
+
+function csvCell(text) {
+  const safe = /^[=+\-@\t\r]/.test(text) && !/^-?\d[\d,.]*%?$/.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}

@@ -2,7 +2,7 @@
 // lines (an SVG drawn here, no chart library), and the figures in a table beneath.
 
 import * as api from "../api.js";
-import { guarded, h, svg } from "../dom.js";
+import { downloadable, guarded, h, svg } from "../dom.js";
 import { count, monthText, monthToMs, percent } from "../format.js";
 
 const WIDTH = 720;
@@ -48,7 +48,7 @@ async function show(result, from, to) {
     result.replaceChildren(h("p", { class: "notice", testid: "cohorts-empty" }, "Nobody joined in this window."));
     return;
   }
-  result.replaceChildren(chart(answer.cohorts), table(answer.cohorts));
+  result.replaceChildren(chart(answer.cohorts), downloadable(table(answer.cohorts), "cohorts"));
 }
 
 function chart(cohorts) {

@@ -3,7 +3,7 @@
 // a run here and follow it.
 
 import * as api from "../api.js";
-import { guarded, h, memberLink, problemBox } from "../dom.js";
+import { downloadable, guarded, h, memberLink, problemBox } from "../dom.js";
 import { count, decimal, percent, utcTime } from "../format.js";
 
 // The parts, as the API names them, and how each reads as a reason.
@@ -87,15 +87,18 @@ async function load(meta, table) {
     return;
   }
   table.replaceChildren(
-    h(
-      "table",
-      { class: "data", testid: "connectors-table", dataset: { sort: query.sort } },
+    downloadable(
       h(
-        "thead",
-        {},
-        h("tr", {}, h("th", {}, "Rank"), h("th", {}, "Member"), header("score", "Score"), PARTS.map(([key, label]) => header(key, label))),
+        "table",
+        { class: "data", testid: "connectors-table", dataset: { sort: query.sort } },
+        h(
+          "thead",
+          {},
+          h("tr", {}, h("th", {}, "Rank"), h("th", {}, "Member"), header("score", "Score"), PARTS.map(([key, label]) => header(key, label))),
+        ),
+        h("tbody", {}, page.items.map(row)),
       ),
-      h("tbody", {}, page.items.map(row)),
+      "connectors",
     ),
   );
 }

@@ -3,7 +3,7 @@
 // The card asks only for what the key's role may read.
 
 import * as api from "../api.js";
-import { guarded, h } from "../dom.js";
+import { downloadable, guarded, h } from "../dom.js";
 import { count, money, utcTime } from "../format.js";
 import { paidMarker, tierBadge } from "../badges.js";
 
@@ -100,7 +100,7 @@ async function showResults(result, query, context) {
   }
   add(page.items);
   pageOn(page.next_cursor);
-  result.replaceChildren(table, more, status);
+  result.replaceChildren(downloadable(table, "members"), more, status);
 }
 
 function resultRow(hit, context) {

@@ -5,7 +5,7 @@
 
 import * as api from "../api.js";
 import { tierBadge } from "../badges.js";
-import { guarded, h, memberLink } from "../dom.js";
+import { downloadable, guarded, h, memberLink } from "../dom.js";
 import { count, dateToMs, money, utcDate } from "../format.js";
 
 export function render(section, { context }) {
@@ -84,7 +84,7 @@ async function run(result, context, proposal) {
   if (!answer) return;
   result.replaceChildren(
     h("h3", {}, "Members per tier"),
-    distribution(answer, context),
+    downloadable(distribution(answer, context), "tiers-what-if"),
     h("h3", {}, "Who would move"),
     moves(answer.moves, context),
     h("h3", {}, "Training allowance for the period"),
@@ -128,6 +128,10 @@ function distribution(answer, context) {
 
 function moves(list, context) {
   if (!list.length) return h("p", { class: "notice", testid: "no-moves" }, "Nobody would change tier.");
+  return downloadable(movesTable(list, context), "tier-moves");
+}
+
+function movesTable(list, context) {
   return h(
     "table",
     { class: "data", testid: "moves" },
