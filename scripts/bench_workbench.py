@@ -15,6 +15,9 @@ Figures (issue "Growth team workbench"):
                members), over members and the circles: wall time and the process's peak
                resident memory before and after it
   top_k        GET /v1/connectors?limit=100 over HTTP, p50/p99, against the tier read
+  leaderboards GET /v1/leaderboards/{board}?period=… over HTTP, p50/p99 against a tier read,
+               for each board at `month` (the orders' month) and `all`, overall and (after
+               the circles are imported) in a random circle
   search       GET /v1/members?… over HTTP, p50/p99 against a tier read, per kind of search:
                `id` (a random member's id less its last character: a few hits),
                `name` ("Member " and four digits: ~100 hits at 1M), `broad` ("Member 9":
@@ -80,7 +83,7 @@ def main() -> None:
     parser.add_argument("--neo4j-url", default=None, help="default: scripts/neo4j-local url")
     parser.add_argument("--samples", type=int, default=500, help="tree requests")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results")
-    parser.add_argument("--figures", default="simulation,tree,search,connectors")
+    parser.add_argument("--figures", default="simulation,tree,search,connectors,leaderboards")
     parser.add_argument("--circles", type=int, default=10_000, help="0: none")
     parser.add_argument("--circle-size", type=int, default=300)
     args = parser.parse_args()
@@ -139,6 +142,12 @@ def run_figures(
         log(f"connectors {figures['connectors']}")
         figures["top_k"] = top_k_figure(store, args.samples)
         log(f"top_k {figures['top_k']}")
+    if "leaderboards" in wanted:
+        circles = args.circles_csv is not None and "connectors" in wanted
+        figures["leaderboards"] = leaderboards_figure(
+            store, plan.effective_from, args.samples, circles=circles
+        )
+        log(f"leaderboards {figures['leaderboards']}")
     return figures
 
 
@@ -201,6 +210,46 @@ def top_k_figure(store: CypherStore, samples: int) -> dict[str, Any]:
         **summary(ours, bare, "p50"),
         **{k: v for k, v in summary(ours, bare, "p99").items() if "p99" in k},
     }
+
+
+def leaderboards_figure(
+    store: CypherStore, at: int, samples: int, *, circles: bool
+) -> dict[str, Any]:
+    rng = random.Random(13)
+    members = [row["id"] for row in read(store, "sample_ids", {"limit": 10_000})]
+    circle_ids = [f"c{k}" for k in range(100)] if circles else []
+    app = create_app(Settings(api_keys={KEY: "admin"}), store=store)
+    figure: dict[str, Any] = {}
+    with (
+        serving(app) as base,
+        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {KEY}"}) as client,
+    ):
+        for board in ("inviters", "paid_inviters", "downline_growth", "new_phoenixes"):
+            for period in ("month", "all"):
+                for scope in ("overall", "circle") if circle_ids else ("overall",):
+                    params: dict[str, Any] = {"period": period, "at": at}
+                    path = f"/v1/leaderboards/{board}"
+                    count = max(samples // 10, 20)
+                    asks: list[tuple[str, dict[str, Any], str]] = [
+                        (
+                            path,
+                            params
+                            | ({"circle": rng.choice(circle_ids)} if scope == "circle" else {}),
+                            rng.choice(members),
+                        )
+                        for _ in range(count)
+                    ]
+                    client.get(path, params=asks[0][1]).raise_for_status()
+                    ours, bare = interleaved(
+                        lambda ask: client.get(ask[0], params=ask[1]).raise_for_status(),
+                        lambda ask: client.get(f"/v1/members/{ask[2]}/tier").raise_for_status(),
+                        asks,
+                    )
+                    figure[f"{board}/{period}/{scope}"] = {
+                        **summary(ours, bare, "p50"),
+                        **{k: v for k, v in summary(ours, bare, "p99").items() if "p99" in k},
+                    }
+    return figure
 
 
 def search_figure(store: CypherStore, rows: list[dict[str, Any]], samples: int) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from app.api.routes import (
     groups,
     health,
     jobs,
+    leaderboards,
     ledger,
     members,
     orders,
@@ -106,6 +107,7 @@ def create_app(
     app.include_router(simulations.router)
     app.include_router(jobs.router)
     app.include_router(connectors.router)
+    app.include_router(leaderboards.router)
     install_web(app)
     install_docs(app)
     return app

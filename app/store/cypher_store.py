@@ -28,6 +28,7 @@ from app.store.catalogue import Backend, QueryCatalogue
 from app.store.connector_queries import ConnectorQueries
 from app.store.group_queries import GroupQueries
 from app.store.job_queries import JobQueries
+from app.store.leaderboard_queries import LeaderboardQueries
 from app.store.lifecycle_queries import LifecycleQueries
 from app.store.order_queries import OrderQueries
 from app.store.plan_queries import PlanQueries
@@ -58,6 +59,7 @@ class CypherStore(
     JobQueries,
     SearchQueries,
     LifecycleQueries,
+    LeaderboardQueries,
     ABC,
 ):
     backend: Backend

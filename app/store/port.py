@@ -22,6 +22,7 @@ from app.domain.connectors import (
 from app.domain.forest import BulkBatch, Counters
 from app.domain.groups import Group, GroupCreate
 from app.domain.jobs import Job
+from app.domain.leaderboards import Board
 from app.domain.ledger import (
     LedgerEntry,
     LedgerFilter,
@@ -271,6 +272,16 @@ class StoredConnectorRun(BaseModel):
     rankings: dict[str, list[str]]
 
 
+class BoardRow(NamedTuple):
+    """One member on a leaderboard: her value and when she reached it (None: a counter)."""
+
+    member_id: str
+    name: str | None
+    tier: str
+    value: int
+    achieved: int | None
+
+
 class ConnectorScoreRow(NamedTuple):
     """One member's score as a run writes it back: her parts as ConnectorParts JSON."""
 
@@ -329,6 +340,21 @@ class GraphStore(Protocol):
     def member_change(self, change_id: str) -> StoredChange | None: ...
 
     def member_history(self, member_id: str) -> list[MemberChange]: ...
+
+    # --- leaderboards (leaderboard_queries.py) ------------------------------------------
+
+    def leaderboard(
+        self,
+        board: Board,
+        window: tuple[int, int],
+        circle: str | None,
+        limit: int,
+        *,
+        top_tier: str,
+        all_time: bool,
+    ) -> list[BoardRow]:
+        """The board's best `limit` members over the window [from, to), in rank order."""
+        ...
 
     # --- member search (search_queries.py) ------------------------------------------------
 

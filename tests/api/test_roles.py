@@ -57,6 +57,7 @@ ROUTES = [
     ("GET", "/v1/analytics/cohorts?from=0&to=1000", None, {"admin", "growth", "auditor"}),
     ("GET", "/v1/analytics/concentration?from=0&to=1000", None, {"admin", "growth", "auditor"}),
     ("GET", "/v1/connectors", None, {"admin", "growth", "auditor"}),
+    ("GET", "/v1/leaderboards/inviters", None, {"admin", "storefront", "growth", "auditor"}),
     ("POST", "/v1/groups", GROUP, {"admin", "storefront", "growth"}),
     ("PUT", "/v1/groups/reading/members/kid", None, {"admin", "storefront", "growth"}),
     ("GET", "/v1/groups/reading", None, {"admin", "storefront", "growth", "auditor"}),

@@ -1,0 +1,59 @@
+"""Leaderboards: who invited, converted and grew the most in a period, overall or in a
+circle."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from app.api.csv_pages import CSV_RESPONSES, page_or_csv
+from app.api.deps import LadderDep, MemberReaders, NowDep, StoreDep
+from app.api.problems import problem_responses
+from app.domain.groups import GroupId
+from app.domain.leaderboards import (
+    BOARD_DESCRIPTIONS,
+    DEFAULT_BOARD_LIMIT,
+    MAX_BOARD_LIMIT,
+    Board,
+    Leaderboard,
+    Period,
+)
+from app.domain.units import EpochMsQuery
+from app.services import leaderboards as service
+
+router = APIRouter(prefix="/v1/leaderboards", tags=["leaderboards"])
+BOARDS = "; ".join(f"`{board}`: {text}" for board, text in BOARD_DESCRIPTIONS.items())
+
+
+@router.get(
+    "/{board}",
+    dependencies=[MemberReaders],
+    response_model=Leaderboard,
+    responses={**problem_responses(401, 403, 404, 422), **CSV_RESPONSES},
+)
+def get_leaderboard(
+    request: Request,
+    board: Annotated[Board, Path(description=BOARDS)],
+    store: StoreDep,
+    ladder: LadderDep,
+    now: NowDep,
+    period: Annotated[Period, Query(description="The UTC calendar period (week: ISO)")] = "month",
+    at: Annotated[
+        EpochMsQuery | None, Query(description="A moment in the period; default now")
+    ] = None,
+    circle: Annotated[GroupId | None, Query(description="Only members of this circle")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_BOARD_LIMIT)] = DEFAULT_BOARD_LIMIT,
+) -> Leaderboard | Response:
+    """The board's best members in the period holding `at`, overall or in a circle: rank,
+    value and when she reached it; ties go to whoever reached it first, then by id."""
+    answer = service.leaderboard(
+        store=store,
+        ladder=ladder,
+        board=board,
+        period=period,
+        at=now if at is None else at,
+        circle=circle,
+        limit=limit,
+    )
+    return page_or_csv(request, answer, rows="items", name=f"leaderboard-{board}")
