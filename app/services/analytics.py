@@ -18,6 +18,15 @@ from app.domain.analytics import (
     top_share,
     window_months,
 )
+from app.domain.dashboard import (
+    Dashboard,
+    DashboardMonth,
+    DashboardWeek,
+    month_bounds,
+    month_labels,
+    running_totals,
+    week_bounds,
+)
 from app.domain.units import iso_moment
 from app.store.port import GraphStore
 
@@ -81,3 +90,41 @@ def get_concentration(
     chosen = currency if currency is not None else (currencies[0] if currencies else None)
     nets = [net for _, row_currency, net in rows if row_currency == chosen]
     return Concentration(currency=chosen, members_with_sales=len(nets), top20_share=top_share(nets))
+
+
+def get_dashboard(*, store: GraphStore, at: int, months: int) -> Dashboard:
+    """Members, paid members and conversion at the end of the month holding `at`; per month
+    (the `months` ending with it) new and running members and paid members, net sales and
+    commissions; new members in each of the last 12 ISO weeks."""
+    bounds = month_bounds(at, months)
+    joined_before, paid_before = store.members_before(bounds[0])
+    new_members = store.dashboard_counts("joined", bounds)
+    new_paid = store.dashboard_counts("paid", bounds)
+    members = running_totals(joined_before, new_members)
+    paid = running_totals(paid_before, new_paid)
+    sales = store.dashboard_money("sales", bounds)
+    commission = store.dashboard_money("commission", bounds)
+    weeks = week_bounds(at)
+    weekly = store.dashboard_counts("joined", weeks)
+    return Dashboard(
+        at=at,
+        members=members[-1],
+        paid_members=paid[-1],
+        paid_conversion=paid[-1] / members[-1] if members[-1] else 0.0,
+        months=[
+            DashboardMonth(
+                month=label,
+                new_members=new_members[k],
+                new_paid=new_paid[k],
+                members=members[k],
+                paid_members=paid[k],
+                net_sales=sales[k],
+                commission=commission[k],
+            )
+            for k, label in enumerate(month_labels(bounds))
+        ],
+        weeks=[
+            DashboardWeek(week_start=start, new_members=count)
+            for start, count in zip(weeks, weekly, strict=False)
+        ],
+    )

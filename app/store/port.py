@@ -548,6 +548,20 @@ class GraphStore(Protocol):
 
     # --- analytics and the tier what-if (analytics_queries.py, simulation_queries.py) ----
 
+    def dashboard_counts(self, kind: Literal["joined", "paid"], bounds: list[int]) -> list[int]:
+        """Members who joined (or became paid) in each bucket [bounds[k], bounds[k+1])."""
+        ...
+
+    def dashboard_money(
+        self, kind: Literal["sales", "commission"], bounds: list[int]
+    ) -> list[dict[str, int]]:
+        """Net sales (or commissions, reversals netted) per currency in each bucket."""
+        ...
+
+    def members_before(self, at: int) -> tuple[int, int]:
+        """Members who had joined, and who were paid, before `at`."""
+        ...
+
     def cohort_members(self, from_: int, to: int, until: int) -> list[CohortMember]:
         """Every member who joined in [from_, to), with her purchases before `until`."""
         ...

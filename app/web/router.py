@@ -46,6 +46,7 @@ router = APIRouter(tags=["web"])
 
 # Each page view and action, and the roles whose routes it needs (app/api/deps.py).
 VIEW_ROLES = {
+    "dashboard": NETWORK_READER_ROLES,
     "search": MEMBER_READER_ROLES,
     "tree": NETWORK_READER_ROLES,
     "connectors": NETWORK_READER_ROLES,

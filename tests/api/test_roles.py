@@ -56,6 +56,7 @@ ROUTES = [
     ("GET", "/v1/members/root/tree", None, {"admin", "growth", "auditor"}),
     ("GET", "/v1/analytics/cohorts?from=0&to=1000", None, {"admin", "growth", "auditor"}),
     ("GET", "/v1/analytics/concentration?from=0&to=1000", None, {"admin", "growth", "auditor"}),
+    ("GET", "/v1/analytics/dashboard", None, {"admin", "growth", "auditor"}),
     ("GET", "/v1/connectors", None, {"admin", "growth", "auditor"}),
     ("GET", "/v1/leaderboards/inviters", None, {"admin", "storefront", "growth", "auditor"}),
     ("POST", "/v1/groups", GROUP, {"admin", "storefront", "growth"}),

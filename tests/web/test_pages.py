@@ -299,10 +299,10 @@ def test_each_role_sees_only_the_pages_and_actions_it_may_use(
     driver: WebDriver, site: Site
 ) -> None:
     expected = {
-        "admin": ["search", "tree", "connectors", "tiers", "cohorts"],
+        "admin": ["dashboard", "search", "tree", "connectors", "tiers", "cohorts"],
         "storefront": ["search"],
-        "growth": ["search", "tree", "connectors", "tiers", "cohorts"],
-        "auditor": ["search", "tree", "connectors", "cohorts"],
+        "growth": ["dashboard", "search", "tree", "connectors", "tiers", "cohorts"],
+        "auditor": ["dashboard", "search", "tree", "connectors", "cohorts"],
     }
     for role, views in expected.items():
         signed_in(driver, site, key=ROLE_KEYS[role])
@@ -321,3 +321,29 @@ def test_each_role_sees_only_the_pages_and_actions_it_may_use(
             wait_for(driver, "connectors-results")
             assert bool(shown(driver, "connectors-run")) == (role in ("admin", "growth")), role
         screenshot(driver, f"pages-{role}")
+
+
+def test_the_dashboard_is_the_landing_page(driver: WebDriver, site: Site) -> None:
+    signed_in(driver, site)
+    waiting(driver).until(signed_in_as("admin"))
+    driver.get(f"{site.url}/#/")
+    wait_for(driver, "view-dashboard")
+    [members] = wait_for(driver, "kpi-members")
+    assert members.text == "3,000"  # the site's network (tests/web/conftest.py)
+    months = wait_for(driver, "month-row", 12)
+    assert len(months) == 12 and len(shown(driver, "week-row")) == 12
+    joined = sum(
+        int(row.find_elements(By.CSS_SELECTOR, "td")[1].text.replace(",", "")) for row in months
+    )
+    assert joined == 3000  # everyone joined within the last twelve months
+    waiting(driver).until(
+        lambda d: (
+            len(shown(d, "board")) == 4
+            and all(board.find_elements(By.CSS_SELECTOR, "h4") for board in shown(d, "board"))
+        )
+    )
+    assert not shown(driver, "problem")
+    [table] = driver.find_elements(By.CSS_SELECTOR, ".view-dashboard .downloadable")[:1]
+    lines = downloaded_csv(driver, table)
+    assert lines[0].startswith("Month,New members,New paid") and len(lines) == 13
+    screenshot(driver, "dashboard")

@@ -49,11 +49,17 @@ def test_each_role_is_offered_the_views_and_actions_its_routes_allow(client: Tes
         for role in ("admin", "storefront", "growth", "auditor")
         for context in [client.get("/ui/context", headers=auth(role)).json()]
     }
-    network = ["search", "tree", "connectors", "cohorts"]
+    network = ["dashboard", "search", "tree", "connectors", "cohorts"]
     assert offered == {
-        "admin": (["search", "tree", "connectors", "tiers", "cohorts"], ["run_connectors"]),
+        "admin": (
+            ["dashboard", "search", "tree", "connectors", "tiers", "cohorts"],
+            ["run_connectors"],
+        ),
         "storefront": (["search"], []),
-        "growth": (["search", "tree", "connectors", "tiers", "cohorts"], ["run_connectors"]),
+        "growth": (
+            ["dashboard", "search", "tree", "connectors", "tiers", "cohorts"],
+            ["run_connectors"],
+        ),
         "auditor": (network, []),
     }
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.api.csv_pages import CSV_RESPONSES, page_or_csv
 from app.api.deps import NetworkReaders, NowDep, StoreDep
 from app.api.problems import problem_responses
+from app.domain.dashboard import DEFAULT_MONTHS, MAX_MONTHS, Dashboard
 from app.domain.units import Currency, EpochMsQuery
 from app.services import analytics
 from app.services.analytics import Cohorts, Concentration
@@ -74,3 +75,23 @@ def get_concentration(
     share of all net sales made by the top 20% of the members with net sales. Without `from`
     and `to`: the last 30 days, up to and including now."""
     return analytics.get_concentration(store=store, from_=from_, to=to, now=now, currency=currency)
+
+
+@router.get(
+    "/dashboard",
+    dependencies=[NetworkReaders],
+    responses=problem_responses(401, 403, 422),
+)
+def get_dashboard(
+    store: StoreDep,
+    now: NowDep,
+    at: Annotated[
+        EpochMsQuery | None, Query(description="A moment in the last month shown; default now")
+    ] = None,
+    months: Annotated[int, Query(ge=1, le=MAX_MONTHS)] = DEFAULT_MONTHS,
+) -> Dashboard:
+    """The landing page's figures: members, paid members and paid conversion; per UTC month
+    (the `months` ending with the one holding `at`) new and running members and paid
+    members, net sales and commissions per currency; new members in each of the last 12 ISO
+    weeks."""
+    return analytics.get_dashboard(store=store, at=now if at is None else at, months=months)

@@ -3,12 +3,13 @@
 import * as api from "./api.js";
 import { h, problemBox } from "./dom.js";
 import * as cohorts from "./views/cohorts.js";
+import * as dashboard from "./views/dashboard.js";
 import * as connectors from "./views/connectors.js";
 import * as search from "./views/search.js";
 import * as tiers from "./views/tiers.js";
 import * as tree from "./views/tree.js";
 
-const VIEWS = { search, tree, connectors, tiers, cohorts };
+const VIEWS = { dashboard, search, tree, connectors, tiers, cohorts };
 const keyForm = document.querySelector("[data-testid=key-form]");
 const keyInput = document.querySelector("[data-testid=key-input]");
 const keyStatus = document.querySelector("[data-testid=key-status]");
@@ -58,6 +59,7 @@ function parseHash() {
   const [name = "", ...rest] = window.location.hash.replace(/^#\/?/, "").split("/");
   const param = rest.length ? decodeURIComponent(rest.join("/")) : null;
   const allowed = allowedViews();
+  // No view named (the landing page), or one the role may not open: the role's first.
   if (context && !allowed.includes(name)) return { name: allowed[0] ?? "search", param: null };
   return { name: name in VIEWS ? name : "search", param };
 }
