@@ -16,6 +16,7 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app.domain.tiers import DEFAULT_LADDER
+from app.store.cypher_store import CypherStore
 from tests.conftest import ROLE_KEYS
 from tests.web.conftest import Site, screenshot, signed_in
 
@@ -299,10 +300,10 @@ def test_each_role_sees_only_the_pages_and_actions_it_may_use(
     driver: WebDriver, site: Site
 ) -> None:
     expected = {
-        "admin": ["dashboard", "search", "tree", "connectors", "tiers", "cohorts"],
+        "admin": ["dashboard", "search", "tree", "chart", "connectors", "tiers", "cohorts"],
         "storefront": ["search"],
-        "growth": ["dashboard", "search", "tree", "connectors", "tiers", "cohorts"],
-        "auditor": ["dashboard", "search", "tree", "connectors", "cohorts"],
+        "growth": ["dashboard", "search", "tree", "chart", "connectors", "tiers", "cohorts"],
+        "auditor": ["dashboard", "search", "tree", "chart", "connectors", "cohorts"],
     }
     for role, views in expected.items():
         signed_in(driver, site, key=ROLE_KEYS[role])
@@ -347,3 +348,45 @@ def test_the_dashboard_is_the_landing_page(driver: WebDriver, site: Site) -> Non
     lines = downloaded_csv(driver, table)
     assert lines[0].startswith("Month,New members,New paid") and len(lines) == 13
     screenshot(driver, "dashboard")
+
+
+def test_the_chart_draws_the_genealogy_re_roots_and_zooms(
+    driver: WebDriver, site: Site, site_store: CypherStore
+) -> None:
+    signed_in(driver, site)
+    waiting(driver).until(signed_in_as("admin"))
+    driver.get(f"{site.url}/#/chart/{site.widest}")
+    [root] = wait_for(driver, "chart-root")
+    assert root.get_attribute("data-member-id") == site.widest
+    # Nodes outside the first view are drawn too (a drag away): read them all.
+    children = driver.find_elements(By.CSS_SELECTOR, by_testid("chart-member"))
+    assert 4 <= len(children) <= 4 + 16
+    more = [
+        node.get_attribute("textContent")
+        for node in driver.find_elements(By.CSS_SELECTOR, by_testid("chart-more"))
+    ]
+    assert f"+{site.widest_direct - 4:,} more" in more  # her invitees past the first four
+    canvas = driver.find_element(By.CSS_SELECTOR, by_testid("chart-canvas"))
+    before = canvas.get_dom_attribute("viewBox")
+    driver.execute_script(
+        "arguments[0].dispatchEvent(new WheelEvent('wheel', {deltaY: -100, clientX: 50,"
+        " clientY: 50, bubbles: true, cancelable: true}))",
+        canvas,
+    )
+    assert canvas.get_dom_attribute("viewBox") != before
+    screenshot(driver, "chart")
+    # A click re-roots on her; the one above her is now upline.
+    child = children[0].get_attribute("data-member-id")
+    driver.execute_script(
+        "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", children[0]
+    )
+    waiting(driver).until(
+        lambda d: [n.get_attribute("data-member-id") for n in shown(d, "chart-root")] == [child]
+    )
+    assert site.widest in [n.get_attribute("data-member-id") for n in shown(driver, "chart-upline")]
+    # A deep member's long upline folds into "… n more".
+    deep = next(row for row in site_store.iter_forest() if (row.depth or 0) >= 6)
+    driver.get(f"{site.url}/#/chart/{deep.id}")
+    [folded] = wait_for(driver, "chart-folded")
+    assert folded.text.splitlines()[0] == f"… {(deep.depth or 0) - 3} more"
+    assert len(shown(driver, "chart-upline")) == 3

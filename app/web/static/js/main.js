@@ -2,6 +2,7 @@
 
 import * as api from "./api.js";
 import { h, problemBox } from "./dom.js";
+import * as chart from "./views/chart.js";
 import * as cohorts from "./views/cohorts.js";
 import * as dashboard from "./views/dashboard.js";
 import * as connectors from "./views/connectors.js";
@@ -9,7 +10,7 @@ import * as search from "./views/search.js";
 import * as tiers from "./views/tiers.js";
 import * as tree from "./views/tree.js";
 
-const VIEWS = { dashboard, search, tree, connectors, tiers, cohorts };
+const VIEWS = { dashboard, search, tree, chart, connectors, tiers, cohorts };
 const keyForm = document.querySelector("[data-testid=key-form]");
 const keyInput = document.querySelector("[data-testid=key-input]");
 const keyStatus = document.querySelector("[data-testid=key-status]");

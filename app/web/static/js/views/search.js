@@ -184,6 +184,8 @@ async function showCard(result, memberId, context) {
         {},
         h("a", { href: `#/tree/${encodeURIComponent(member.id)}`, testid: "open-tree" }, "Open her tree"),
         " · ",
+        h("a", { href: `#/chart/${encodeURIComponent(member.id)}`, testid: "open-chart" }, "Her chart"),
+        " · ",
         h("a", { href: `#/search/${encodeURIComponent(member.id)}`, testid: "card-self" }, "Link to this card"),
       ),
     ),
