@@ -18,6 +18,7 @@ from app.core.config import Settings
 from app.domain.lifecycle import Actor, key_id
 from app.domain.spend import SpendLadder
 from app.domain.tiers import TierLadder
+from app.services.leaderboards import BoardCache
 from app.store.port import GraphStore
 
 bearer = HTTPBearer(auto_error=False, description="An API key from REFGRAPH_API_KEYS")
@@ -31,6 +32,11 @@ async def get_settings(request: Request) -> Settings:
 async def get_store(request: Request) -> GraphStore:
     store: GraphStore = request.app.state.store
     return store
+
+
+async def get_board_cache(request: Request) -> BoardCache:
+    cache: BoardCache = request.app.state.board_cache
+    return cache
 
 
 async def get_ladder(settings: Annotated[Settings, Depends(get_settings)]) -> TierLadder:
@@ -50,6 +56,7 @@ StoreDep = Annotated[GraphStore, Depends(get_store)]
 LadderDep = Annotated[TierLadder, Depends(get_ladder)]
 SpendLadderDep = Annotated[SpendLadder, Depends(get_spend_ladder)]
 NowDep = Annotated[int, Depends(get_now)]
+BoardCacheDep = Annotated[BoardCache, Depends(get_board_cache)]
 
 
 KEY_REQUIRED = "an Authorization: Bearer <key> header is required"

@@ -28,6 +28,7 @@ from app.api.routes import (
     tree,
 )
 from app.core.config import Settings
+from app.services.leaderboards import BoardCache
 from app.services.orders import HoldReleaser
 from app.services.repairs import run_startup_repairs
 from app.store.coalescing import CoalescingStore
@@ -90,6 +91,7 @@ def create_app(
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
+    app.state.board_cache = BoardCache(settings.leaderboard_ttl_s)
     install_problem_handlers(app)
     # Keys in URLs, the key and the body size are checked before anything reads the body.
     app.add_middleware(RequestGuard, settings=settings)

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # How often the server releases held ledger entries whose hold has passed (0: never;
     # `refgraph release` does it on demand).
     release_interval_s: float = Field(default=60.0, ge=0)
+    # How long a leaderboard answer is reused before it is computed again (0: never reused).
+    # A board over all members is a scan; the storefront shows it on every page.
+    leaderboard_ttl_s: float = Field(default=60.0, ge=0)
     # The largest request body the API reads (bytes); a larger one is answered 413 before it
     # is read (on Content-Length) or as soon as it passes the limit (a chunked body).
     max_body_bytes: int = Field(default=1_048_576, ge=1)

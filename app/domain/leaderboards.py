@@ -62,6 +62,10 @@ class Leaderboard(BaseModel):
     period: BoardPeriod
     circle: str | None
     items: list[BoardItem]
+    computed_at: int = Field(
+        description="When the board was computed (epoch ms): answers are reused for up to "
+        "REFGRAPH_LEADERBOARD_TTL_S seconds"
+    )
 
 
 def ranked(rows: list[tuple[str, int, int | None]]) -> list[tuple[int, str, int, int | None]]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+
 from app.core.errors import NotFound
 from app.domain.leaderboards import (
     Board,
@@ -15,6 +19,59 @@ from app.domain.leaderboards import (
 from app.domain.text import servable_text
 from app.domain.tiers import TierLadder
 from app.store.port import GraphStore
+
+
+class BoardCache:
+    """Leaderboard answers reused for `ttl_s` seconds, keyed by everything that decides
+    them (board, window, circle, limit); safe across the server's threads."""
+
+    def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_s = ttl_s
+        self._clock = clock
+        self._answers: dict[tuple[object, ...], tuple[float, Leaderboard]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...], compute: Callable[[], Leaderboard]) -> Leaderboard:
+        if self.ttl_s <= 0:
+            return compute()
+        now = self._clock()
+        with self._lock:
+            kept = self._answers.get(key)
+        if kept is not None and now - kept[0] < self.ttl_s:
+            return kept[1]
+        answer = compute()
+        with self._lock:
+            # Answers past their time go when another is stored: the cache stays small.
+            self._answers = {k: v for k, v in self._answers.items() if now - v[0] < self.ttl_s}
+            self._answers[key] = (now, answer)
+        return answer
+
+
+def cached_leaderboard(
+    *,
+    cache: BoardCache,
+    store: GraphStore,
+    ladder: TierLadder,
+    board: Board,
+    period: Period,
+    at: int,
+    circle: str | None,
+    limit: int,
+) -> Leaderboard:
+    """`leaderboard`, answered from `cache` while it is fresh (a board at most ttl_s old)."""
+    key = (board, period, period_window(period, at), circle, limit)
+    return cache.get(
+        key,
+        lambda: leaderboard(
+            store=store,
+            ladder=ladder,
+            board=board,
+            period=period,
+            at=at,
+            circle=circle,
+            limit=limit,
+        ),
+    )
 
 
 def leaderboard(
@@ -59,4 +116,5 @@ def leaderboard(
         period=BoardPeriod(kind=period, from_=window[0], to=window[1]),
         circle=circle,
         items=items,
+        computed_at=int(time.time() * 1000),
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.csv_pages import CSV_RESPONSES, page_or_csv
-from app.api.deps import LadderDep, MemberReaders, NowDep, StoreDep
+from app.api.deps import BoardCacheDep, LadderDep, MemberReaders, NowDep, StoreDep
 from app.api.problems import problem_responses
 from app.domain.groups import GroupId
 from app.domain.leaderboards import (
@@ -38,6 +38,7 @@ def get_leaderboard(
     store: StoreDep,
     ladder: LadderDep,
     now: NowDep,
+    cache: BoardCacheDep,
     period: Annotated[Period, Query(description="The UTC calendar period (week: ISO)")] = "month",
     at: Annotated[
         EpochMsQuery | None, Query(description="A moment in the period; default now")
@@ -46,8 +47,10 @@ def get_leaderboard(
     limit: Annotated[int, Query(ge=1, le=MAX_BOARD_LIMIT)] = DEFAULT_BOARD_LIMIT,
 ) -> Leaderboard | Response:
     """The board's best members in the period holding `at`, overall or in a circle: rank,
-    value and when she reached it; ties go to whoever reached it first, then by id."""
-    answer = service.leaderboard(
+    value and when she reached it; ties go to whoever reached it first, then by id. A board
+    is computed at most every REFGRAPH_LEADERBOARD_TTL_S seconds (`computed_at`)."""
+    answer = service.cached_leaderboard(
+        cache=cache,
         store=store,
         ladder=ladder,
         board=board,
