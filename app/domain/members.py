@@ -291,6 +291,25 @@ def tier_status(
     )
 
 
+def downline_counts_from_levels(
+    member_id: str, levels: list[LevelCount], max_depth: int
+) -> DownlineCounts:
+    """Counts from a walk's per-level rows (every level): totals over all of them, the
+    histogram to `max_depth`, empty levels included."""
+    by_depth = {level.depth: level for level in levels}
+    return DownlineCounts(
+        member_id=member_id,
+        direct_total=by_depth[1].total if 1 in by_depth else 0,
+        direct_paid=by_depth[1].paid if 1 in by_depth else 0,
+        downline_total=sum(level.total for level in levels),
+        downline_paid=sum(level.paid for level in levels),
+        levels=[
+            by_depth.get(depth, LevelCount(depth=depth, total=0, paid=0))
+            for depth in range(1, max_depth + 1)
+        ],
+    )
+
+
 def downline_counts(record: MemberRecord, max_depth: int) -> DownlineCounts:
     return DownlineCounts(
         member_id=record.id,

@@ -16,6 +16,7 @@ from app.domain.members import (
     TierStatus,
     Upline,
     downline_counts,
+    downline_counts_from_levels,
     joined_before_inviter,
     registration_conflicts,
     tier_status,
@@ -171,19 +172,43 @@ def get_tier_status(
     return tier_status(member_id, past, ladder, spend_ladder, at)
 
 
-def get_downline_counts(*, store: GraphStore, member_id: str, max_depth: int) -> DownlineCounts:
+def get_downline_counts(
+    *, store: GraphStore, member_id: str, max_depth: int, as_of: int | None = None
+) -> DownlineCounts:
+    """From her counters; at `as_of`, from a walk of her downline as it stood then."""
     if not 1 <= max_depth <= TRACKED_LEVELS:
         raise InvalidInput(f"max_depth must be between 1 and {TRACKED_LEVELS}", field="max_depth")
-    return downline_counts(member_record(store, member_id), max_depth)
+    record = member_record(store, member_id)
+    if as_of is None:
+        return downline_counts(record, max_depth)
+    _joined_by(record, as_of)
+    return downline_counts_from_levels(
+        member_id, store.downline_levels_at(member_id, as_of), max_depth
+    )
 
 
-def get_upline(*, store: GraphStore, member_id: str, limit: int) -> Upline:
+def get_upline(
+    *, store: GraphStore, member_id: str, limit: int, as_of: int | None = None
+) -> Upline:
+    """Her inviter up to the root. Invitation edges are never changed, so at `as_of` the path
+    is the same for a member who had joined by then."""
     if not 1 <= limit <= MAX_UPLINE:
         raise InvalidInput(f"limit must be between 1 and {MAX_UPLINE}", field="limit")
+    if as_of is not None:
+        _joined_by(member_record(store, member_id), as_of)
     path = store.upline(member_id, limit)
     if path is None:
         raise NotFound(f"member {member_id} does not exist", member_id=member_id)
     return Upline(member_id=member_id, path=path)
+
+
+def _joined_by(record: MemberRecord, as_of: int) -> None:
+    if record.joined_at > as_of:
+        raise NotFound(
+            f"member {record.id} had not joined at {iso_moment(as_of)} "
+            f"(she joined {iso_moment(record.joined_at)})",
+            member_id=record.id,
+        )
 
 
 def member_record(store: GraphStore, member_id: str) -> MemberRecord:

@@ -13,6 +13,7 @@ from app.domain import spend
 from app.domain.forest import BulkBatch, Counters, recount_from_levels
 from app.domain.members import (
     TRACKED_LEVELS,
+    LevelCount,
     MemberRecord,
     NewMemberRow,
     PaidRow,
@@ -33,6 +34,7 @@ from app.store.lifecycle_queries import LifecycleQueries
 from app.store.order_queries import OrderQueries
 from app.store.plan_queries import PlanQueries
 from app.store.port import (
+    DescendantRow,
     DownlineCount,
     ForestRow,
     JoinedBeforeInviter,
@@ -173,6 +175,18 @@ class CypherStore(
     def upline(self, member_id: str, limit: int) -> list[str] | None:
         rows = self._read("upline", {"id": member_id, "limit": limit})
         return list(rows[0]["path"]) if rows else None
+
+    def downline_members_at(self, member_id: str, as_of: int) -> list[DescendantRow]:
+        rows = self._read("downline_members_at", {"id": member_id, "as_of": as_of})
+        return [DescendantRow(**row) for row in rows]
+
+    def downline_levels_at(self, member_id: str, as_of: int) -> list[LevelCount]:
+        rows = self._read("downline_levels_at", {"id": member_id, "as_of": as_of})
+        return [
+            LevelCount(depth=int(row["level"]), total=int(row["total"]), paid=int(row["paid"]))
+            for row in rows
+            if row["level"] is not None
+        ]
 
     def downline_by_traversal(self, member_id: str) -> DownlineCount:
         row = self._read("downline_by_traversal", {"id": member_id})

@@ -34,7 +34,14 @@ from app.domain.ledger import (
     TimeWindow,
 )
 from app.domain.lifecycle import MemberChange, StoredChange
-from app.domain.members import MemberRecord, NewMemberRow, PaidRow, TierChange, TierSnapshot
+from app.domain.members import (
+    LevelCount,
+    MemberRecord,
+    NewMemberRow,
+    PaidRow,
+    TierChange,
+    TierSnapshot,
+)
 from app.domain.plans import Plan
 from app.domain.search import MemberSearch
 from app.domain.spend import SpendLadder
@@ -81,6 +88,15 @@ class PaidMark(NamedTuple):
     member_id: str
     inviter_id: str
     paid_at: int
+
+
+class DescendantRow(NamedTuple):
+    """A member below another, as the tree at a past moment needs her."""
+
+    id: str
+    inviter_id: str
+    name: str | None
+    paid_at: int | None
 
 
 class TierHistory(NamedTuple):
@@ -403,6 +419,15 @@ class GraphStore(Protocol):
         ...
 
     def downline_by_traversal(self, member_id: str) -> DownlineCount: ...
+
+    def downline_members_at(self, member_id: str, as_of: int) -> list[DescendantRow]:
+        """Every member below her who had joined by `as_of` (a walk of her downline)."""
+        ...
+
+    def downline_levels_at(self, member_id: str, as_of: int) -> list[LevelCount]:
+        """Her downline as it stood at `as_of`, per level below her (1 = direct), every
+        level: who had joined and who was paid by then. Empty for no downline (or no her)."""
+        ...
 
     def sample_member_ids(self, limit: int) -> list[str]:
         """Up to `limit` member ids drawn uniformly at random."""

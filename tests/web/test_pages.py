@@ -5,9 +5,11 @@ go to the artifacts folder (tests/web/conftest.py)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from urllib.parse import unquote
 
+import httpx
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -390,3 +392,29 @@ def test_the_chart_draws_the_genealogy_re_roots_and_zooms(
     [folded] = wait_for(driver, "chart-folded")
     assert folded.text.splitlines()[0] == f"… {(deep.depth or 0) - 3} more"
     assert len(shown(driver, "chart-upline")) == 3
+
+
+def test_the_tree_date_picker_shows_the_network_as_it_stood(driver: WebDriver, site: Site) -> None:
+    root = open_tree(driver, site, site.widest)
+    live = root.find_element(By.CSS_SELECTOR, by_testid("counts")).text
+    [picker] = wait_for(driver, "tree-as-of")
+    day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 200 * 86_400))
+    driver.execute_script(
+        "arguments[0].value = arguments[1];"
+        "arguments[0].dispatchEvent(new Event('change', {bubbles: true}))",
+        picker,
+        day,
+    )
+    [note] = wait_for(driver, "tree-as-of-note")
+    assert day in note.text
+    then = wait_for(driver, "tree-root")[0].find_element(By.CSS_SELECTOR, by_testid("counts")).text
+    as_of = int(time.mktime(time.strptime(day, "%Y-%m-%d")) - time.timezone) * 1000 + 86_400_000 - 1
+    with httpx.Client(
+        base_url=site.url, headers={"Authorization": f"Bearer {ROLE_KEYS['admin']}"}
+    ) as api:
+        counts = api.get(
+            f"/v1/members/{site.widest}/downline/counts", params={"as_of": as_of}
+        ).json()
+    assert then == f"{counts['direct_total']:,} direct · {counts['downline_total']:,} in downline"
+    assert then != live  # she was still growing then
+    screenshot(driver, "tree-as-of")

@@ -327,9 +327,17 @@ def get_downline_counts(
     member_id: MemberIdPath,
     store: StoreDep,
     max_depth: Annotated[int, Query(ge=1, le=TRACKED_LEVELS)] = TRACKED_LEVELS,
+    as_of: Annotated[
+        EpochMsQuery | None,
+        Query(description="Her downline as it stood then: who had joined, who was paid"),
+    ] = None,
 ) -> DownlineCounts:
-    """Direct and whole-downline totals, and a per-level histogram, all from counters."""
-    return service.get_downline_counts(store=store, member_id=member_id, max_depth=max_depth)
+    """Direct and whole-downline totals, and a per-level histogram, all from counters; at
+    `as_of`, from a walk of her downline as it stood then (slower: it reads every member
+    below her)."""
+    return service.get_downline_counts(
+        store=store, member_id=member_id, max_depth=max_depth, as_of=as_of
+    )
 
 
 @router.get(
@@ -341,6 +349,8 @@ def get_upline(
     member_id: MemberIdPath,
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=service.MAX_UPLINE)] = 100,
+    as_of: Annotated[EpochMsQuery | None, Query(description="Her upline as it stood then")] = None,
 ) -> Upline:
-    """Ids from the member's inviter up to the root of her tree (at most `limit`)."""
-    return service.get_upline(store=store, member_id=member_id, limit=limit)
+    """Ids from the member's inviter up to the root of her tree (at most `limit`); at
+    `as_of`, 404 for a member who had not joined by then."""
+    return service.get_upline(store=store, member_id=member_id, limit=limit, as_of=as_of)

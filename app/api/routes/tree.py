@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from app.api.deps import NetworkReaders, StoreDep
+from app.api.deps import LadderDep, NetworkReaders, StoreDep
 from app.api.problems import problem_responses
 from app.domain.members import MemberId
 from app.domain.tree import (
@@ -17,6 +17,7 @@ from app.domain.tree import (
     TREE_JSON,
     TreeNode,
 )
+from app.domain.units import EpochMsQuery
 from app.services import tree as service
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
@@ -31,6 +32,7 @@ router = APIRouter(prefix="/v1/members", tags=["members"])
 def get_tree(
     member_id: Annotated[MemberId, Path(description="The member at the top of the view")],
     store: StoreDep,
+    ladder: LadderDep,
     depth: Annotated[
         int, Query(ge=1, le=MAX_DEPTH, description="Levels below her; 1 is her children")
     ] = DEFAULT_DEPTH,
@@ -40,6 +42,10 @@ def get_tree(
     cursor: Annotated[
         str | None,
         Query(description="A node's next_cursor: her children after it (use with depth=1)"),
+    ] = None,
+    as_of: Annotated[
+        EpochMsQuery | None,
+        Query(description="The tree as it stood then: who had joined, paid, at which tier"),
     ] = None,
 ) -> Response:
     """The member and `depth` levels of her downline, each node's children largest downline
@@ -53,13 +59,29 @@ def get_tree(
     A node with `next_cursor` pages on with `GET /v1/members/{that node}/tree?depth=1&cursor=`.
     Nodes on the last level have no children listed and no cursor: `direct_total` says
     whether there are any. Pages follow the live counters, so a page taken while her downline
-    grows may repeat or miss a child whose downline total moved past the cursor."""
-    tree = service.member_tree(
-        store=store,
-        member_id=member_id,
-        depth=depth,
-        children_limit=children_limit,
-        cursor=cursor,
+    grows may repeat or miss a child whose downline total moved past the cursor.
+
+    With `as_of`, the tree as it stood then (who had joined, who was paid, each one's tier
+    and counts at that moment), built from one walk of her downline: it costs what her
+    downline weighs, where the live tree reads only the nodes it shows."""
+    tree = (
+        service.member_tree(
+            store=store,
+            member_id=member_id,
+            depth=depth,
+            children_limit=children_limit,
+            cursor=cursor,
+        )
+        if as_of is None
+        else service.member_tree_at(
+            store=store,
+            ladder=ladder,
+            member_id=member_id,
+            as_of=as_of,
+            depth=depth,
+            children_limit=children_limit,
+            cursor=cursor,
+        )
     )
     # Serialised once, straight to JSON: returned as is, FastAPI would turn up to 2,000 nodes
     # into dicts, validate them again and encode those (over half of a wide tree's time).

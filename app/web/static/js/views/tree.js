@@ -5,11 +5,19 @@
 import * as api from "../api.js";
 import { paidMarker, tierBadge } from "../badges.js";
 import { guarded, h, problemBox } from "../dom.js";
-import { count } from "../format.js";
+import { count, dateToMs, utcDate } from "../format.js";
 
 const PAGE_SIZES = [10, 20, 50, 100];
 // Kept across re-roots for the rest of the visit.
 let pageSize = 20;
+// The moment the tree is shown as of (the end of the picked UTC day); null: now.
+let asOf = null;
+const DAY_MS = 86_400_000;
+
+// Every tree and upline read carries the moment, when one is picked.
+function at(query) {
+  return asOf === null ? query : { ...query, as_of: asOf };
+}
 
 export function render(section, { param, context }) {
   section.append(h("h2", {}, "Tree"));
@@ -50,14 +58,31 @@ function toolbar(section, memberId, context) {
     section.replaceChildren();
     render(section, { param: memberId, context });
   });
-  return h("div", { class: "toolbar" }, h("label", {}, "Invitees per page ", select));
+  const date = h("input", {
+    type: "date",
+    testid: "tree-as-of",
+    value: asOf === null ? "" : utcDate(asOf),
+    title: "show the tree as it stood at the end of this day (UTC)",
+  });
+  date.addEventListener("change", () => {
+    asOf = date.value ? dateToMs(date.value) + DAY_MS - 1 : null;
+    section.replaceChildren();
+    render(section, { param: memberId, context });
+  });
+  return h(
+    "div",
+    { class: "toolbar" },
+    h("label", {}, "Invitees per page ", select),
+    h("label", {}, " As of ", date),
+    asOf === null ? null : h("span", { class: "hint", testid: "tree-as-of-note" }, `the network as it stood on ${utcDate(asOf)}`),
+  );
 }
 
 async function load(memberId, context, breadcrumb, body) {
   const answers = await guarded(body, () =>
     Promise.all([
-      api.get(api.memberPath(memberId, "/tree"), { depth: 1, children_limit: pageSize }),
-      api.get(api.memberPath(memberId, "/upline")),
+      api.get(api.memberPath(memberId, "/tree"), at({ depth: 1, children_limit: pageSize })),
+      api.get(api.memberPath(memberId, "/upline"), at({})),
     ]),
   );
   if (!answers) return;
@@ -162,7 +187,7 @@ function treeNode(data, context) {
     button.disabled = true;
     problems.replaceChildren();
     try {
-      const query = { depth: 1, children_limit: pageSize };
+      const query = at({ depth: 1, children_limit: pageSize });
       if (cursor) query.cursor = cursor;
       show(await api.get(api.memberPath(data.id, "/tree"), query));
     } catch (error) {
