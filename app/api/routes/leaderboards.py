@@ -39,11 +39,15 @@ def get_leaderboard(
     ladder: LadderDep,
     now: NowDep,
     cache: BoardCacheDep,
-    period: Annotated[Period, Query(description="The UTC calendar period (week: ISO)")] = "month",
+    period: Annotated[
+        Period, Query(description="The UTC calendar period (week: ISO)", examples=["month"])
+    ] = "month",
     at: Annotated[
         EpochMsQuery | None, Query(description="A moment in the period; default now")
     ] = None,
-    circle: Annotated[GroupId | None, Query(description="Only members of this circle")] = None,
+    circle: Annotated[
+        GroupId | None, Query(description="Only members of this circle", examples=["c12"])
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_BOARD_LIMIT)] = DEFAULT_BOARD_LIMIT,
 ) -> Leaderboard | Response:
     """The board's best members in the period holding `at`, overall or in a circle: rank,

@@ -79,7 +79,10 @@ def search_members(
     ladder: LadderDep,
     q: Annotated[
         SearchText | None,
-        Query(description="A prefix of the name or the id, in any case (also Chinese names)"),
+        Query(
+            description="A prefix of the name or the id, in any case (also Chinese names)",
+            examples=["王", "m12"],
+        ),
     ] = None,
     tier: Annotated[str | None, Query(description="Only members at this honour tier")] = None,
     paid: Annotated[bool | None, Query(description="Only paid (true) or unpaid members")] = None,
@@ -89,7 +92,10 @@ def search_members(
     inviter_id: Annotated[
         MemberId | None, Query(description="Only this member's direct invitees")
     ] = None,
-    sort: Annotated[SearchSort, Query(description="A field; `-` first for descending")] = "id",
+    sort: Annotated[
+        SearchSort,
+        Query(description="A field; `-` first for descending", examples=["-downline_total"]),
+    ] = "id",
     limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_LIMIT)] = DEFAULT_SEARCH_LIMIT,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> MemberPage | Response:
