@@ -23,6 +23,7 @@ from app.api.routes import (
     ledger,
     members,
     orders,
+    paths,
     plans,
     simulations,
     tree,
@@ -110,6 +111,7 @@ def create_app(
     app.include_router(jobs.router)
     app.include_router(connectors.router)
     app.include_router(leaderboards.router)
+    app.include_router(paths.router)
     install_web(app)
     install_docs(app)
     return app

@@ -32,6 +32,7 @@ from app.store.job_queries import JobQueries
 from app.store.leaderboard_queries import LeaderboardQueries
 from app.store.lifecycle_queries import LifecycleQueries
 from app.store.order_queries import OrderQueries
+from app.store.path_queries import PathQueries
 from app.store.plan_queries import PlanQueries
 from app.store.port import (
     DescendantRow,
@@ -62,6 +63,7 @@ class CypherStore(
     SearchQueries,
     LifecycleQueries,
     LeaderboardQueries,
+    PathQueries,
     ABC,
 ):
     backend: Backend

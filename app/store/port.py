@@ -42,6 +42,7 @@ from app.domain.members import (
     TierChange,
     TierSnapshot,
 )
+from app.domain.paths import Node
 from app.domain.plans import Plan
 from app.domain.search import MemberSearch
 from app.domain.spend import SpendLadder
@@ -356,6 +357,12 @@ class GraphStore(Protocol):
     def member_change(self, change_id: str) -> StoredChange | None: ...
 
     def member_history(self, member_id: str) -> list[MemberChange]: ...
+
+    # --- connections (path_queries.py) ----------------------------------------------------
+
+    def path_neighbours(self, nodes: Sequence[Node]) -> dict[Node, list[Node]]:
+        """Each member's inviter, invitees and circles; each circle's members."""
+        ...
 
     # --- leaderboards (leaderboard_queries.py) ------------------------------------------
 

@@ -59,6 +59,7 @@ ROUTES = [
     ("GET", "/v1/analytics/dashboard", None, {"admin", "growth", "auditor"}),
     ("GET", "/v1/connectors", None, {"admin", "growth", "auditor"}),
     ("GET", "/v1/leaderboards/inviters", None, {"admin", "storefront", "growth", "auditor"}),
+    ("GET", "/v1/paths?from=kid&to=root", None, {"admin", "growth", "auditor"}),
     ("POST", "/v1/groups", GROUP, {"admin", "storefront", "growth"}),
     ("PUT", "/v1/groups/reading/members/kid", None, {"admin", "storefront", "growth"}),
     ("GET", "/v1/groups/reading", None, {"admin", "storefront", "growth", "auditor"}),
