@@ -29,8 +29,9 @@ from app.api.routes import (
     tree,
 )
 from app.core.config import Settings
+from app.services.connectors import connector_schedule
 from app.services.leaderboards import BoardCache
-from app.services.orders import HoldReleaser
+from app.services.orders import hold_releaser
 from app.services.repairs import run_startup_repairs
 from app.store.coalescing import CoalescingStore
 from app.store.cypher_store import CypherStore
@@ -73,12 +74,14 @@ def create_app(
             inner, settings, on_recovered=lambda: _repair_at_start(inner, settings)
         )
         app.state.store = writes_grouped = CoalescingStore(inner)
-        releaser = HoldReleaser(inner, settings.release_interval_s)
+        releaser = hold_releaser(inner, settings.release_interval_s)
+        scheduled_runs = connector_schedule(inner, settings.tier_ladder, settings.connectors_every)
         try:
             yield
         finally:
             supervisor.stop()  # first: no restart of an engine that is being stopped
             releaser.stop()
+            scheduled_runs.stop()
             writes_grouped.stop()
             if store is None or owns_store:
                 inner.close()

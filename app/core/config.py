@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # How often the server releases held ledger entries whose hold has passed (0: never;
     # `refgraph release` does it on demand).
     release_interval_s: float = Field(default=60.0, ge=0)
+    # Seconds between scheduled connector runs (0: none; runs are started by
+    # `POST /v1/jobs/connectors` or `refgraph connectors`).
+    connectors_every: float = Field(default=0.0, ge=0)
     # How long a leaderboard answer is reused before it is computed again (0: never reused).
     # A board over all members is a scan; the storefront shows it on every page.
     leaderboard_ttl_s: float = Field(default=60.0, ge=0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import os
+import time
 from array import array
 from collections.abc import Callable, Iterator
 from typing import Literal
@@ -34,6 +35,8 @@ from app.domain.connectors import (
     score_column,
 )
 from app.domain.tiers import TierLadder
+from app.services.jobs import start_job
+from app.services.periodic import Periodic
 from app.store.port import BetweennessSource, ConnectorScoreRow, GraphStore, StoredConnectorRun
 
 MAX_LIMIT = 1000
@@ -210,3 +213,19 @@ def top_connectors(
             for rank, s in enumerate(ordered, start=1)
         ],
     )
+
+
+def connector_schedule(store: GraphStore, ladder: TierLadder, every_s: float) -> Periodic:
+    """Starts a connector run every `every_s` seconds (0: never), as `POST /v1/jobs/connectors`
+    does: one run at a time, so a round that finds one still going starts nothing."""
+
+    def start() -> None:
+        start_job(
+            store=store,
+            kind="connectors",
+            work=lambda progress: run_connectors(
+                store=store, ladder=ladder, now=int(time.time() * 1000), progress=progress
+            ),
+        )
+
+    return Periodic("connector-schedule", every_s, start)

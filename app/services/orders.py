@@ -4,7 +4,6 @@ grants in one statement, and a retry of either returns what the first call wrote
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Sequence
 
@@ -28,6 +27,7 @@ from app.domain.lifecycle import status_at
 from app.domain.plans import Plan
 from app.domain.tiers import TierLadder, known_changes, tier_reached
 from app.domain.units import iso_moment
+from app.services.periodic import Periodic
 from app.store.port import GraphStore, OrderContextRow, StoredOrder
 
 log = logging.getLogger("refgraph.ledger")
@@ -314,27 +314,11 @@ def release_due_entries(*, store: GraphStore, now: int) -> int:
     return total
 
 
-class HoldReleaser:
-    """Releases due entries every `interval_s` seconds on a daemon thread, so held money
-    becomes available without anyone asking (0: never)."""
-
-    def __init__(self, store: GraphStore, interval_s: float) -> None:
-        self._store = store
-        self._interval_s = interval_s
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
-        if interval_s > 0:
-            self._thread = threading.Thread(target=self._loop, name="hold-releaser", daemon=True)
-            self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stopped.wait(self._interval_s):
-            try:
-                release_due_entries(store=self._store, now=int(time.time() * 1000))
-            except Exception:  # the next round tries again; the server must keep serving
-                log.exception("releasing held ledger entries failed")
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+def hold_releaser(store: GraphStore, interval_s: float) -> Periodic:
+    """Releases due entries every `interval_s` seconds, so held money becomes available
+    without anyone asking (0: never)."""
+    return Periodic(
+        "hold-releaser",
+        interval_s,
+        lambda: release_due_entries(store=store, now=int(time.time() * 1000)),
+    )

@@ -14,13 +14,14 @@ import networkx as nx  # type: ignore[import-untyped]
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.main import create_app
 from app.domain.connectors import PART_NAMES, WEIGHTS
 from app.services import connectors
 from app.store.cypher_store import CypherStore
 from tests.api.routes.test_members import assert_problem, register
-from tests.conftest import auth
+from tests.conftest import auth, make_settings
 from tests.services.test_analytics_properties import expected_scores
-from tests.services.test_jobs import stored_job_ids
+from tests.services.test_jobs import settled, stored_job_ids
 
 ADMIN = auth("admin")
 
@@ -238,3 +239,22 @@ def test_eight_concurrent_starts_give_one_run(
         assert stored_job_ids(store, "connectors") == sorted(runs)
         gate.set()
         assert finished_job(client, job_id)["status"] == "succeeded"
+
+
+def test_the_server_runs_connectors_on_its_schedule(store: CypherStore) -> None:
+    settings = make_settings(connectors_every=0.2)
+    with TestClient(create_app(settings, store=store)) as scheduled:
+        for member_id, inviter in (("a", None), ("b", "a"), ("c", "b")):
+            body = {"id": member_id, "inviter_id": inviter}
+            assert scheduled.post("/v1/members", json=body, headers=ADMIN).status_code == 201
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            page = scheduled.get("/v1/connectors", headers=ADMIN)
+            if page.status_code == 200 and len(page.json()["items"]) == 3:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"no scheduled run scored the members: {page.text}")
+    # The schedule stopped with the server; the last run it started ends before the store.
+    for job_id in stored_job_ids(store, "connectors"):
+        assert settled(store, job_id).status == "succeeded"
