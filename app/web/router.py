@@ -50,6 +50,7 @@ VIEW_ROLES = {
     "search": MEMBER_READER_ROLES,
     "tree": NETWORK_READER_ROLES,
     "chart": NETWORK_READER_ROLES,
+    "leaderboards": MEMBER_READER_ROLES,
     "connectors": NETWORK_READER_ROLES,
     "tiers": GROWTH_ROLES,
     "cohorts": NETWORK_READER_ROLES,

@@ -302,10 +302,36 @@ def test_each_role_sees_only_the_pages_and_actions_it_may_use(
     driver: WebDriver, site: Site
 ) -> None:
     expected = {
-        "admin": ["dashboard", "search", "tree", "chart", "connectors", "tiers", "cohorts"],
-        "storefront": ["search"],
-        "growth": ["dashboard", "search", "tree", "chart", "connectors", "tiers", "cohorts"],
-        "auditor": ["dashboard", "search", "tree", "chart", "connectors", "cohorts"],
+        "admin": [
+            "dashboard",
+            "search",
+            "tree",
+            "chart",
+            "leaderboards",
+            "connectors",
+            "tiers",
+            "cohorts",
+        ],
+        "storefront": ["search", "leaderboards"],
+        "growth": [
+            "dashboard",
+            "search",
+            "tree",
+            "chart",
+            "leaderboards",
+            "connectors",
+            "tiers",
+            "cohorts",
+        ],
+        "auditor": [
+            "dashboard",
+            "search",
+            "tree",
+            "chart",
+            "leaderboards",
+            "connectors",
+            "cohorts",
+        ],
     }
     for role, views in expected.items():
         signed_in(driver, site, key=ROLE_KEYS[role])
@@ -418,3 +444,28 @@ def test_the_tree_date_picker_shows_the_network_as_it_stood(driver: WebDriver, s
     assert then == f"{counts['direct_total']:,} direct · {counts['downline_total']:,} in downline"
     assert then != live  # she was still growing then
     screenshot(driver, "tree-as-of")
+
+
+def test_leaderboards_rank_by_board_and_period(driver: WebDriver, site: Site) -> None:
+    signed_in(driver, site)
+    waiting(driver).until(signed_in_as("admin"))
+    driver.get(f"{site.url}/#/leaderboards")
+    wait_for(driver, "board-form")
+    Select(wait_for(driver, "board-select")[0]).select_by_value("downline_growth")
+    Select(wait_for(driver, "period-select")[0]).select_by_value("all")
+    driver.find_element(By.CSS_SELECTOR, by_testid("board-submit")).click()
+    waiting(driver).until(
+        lambda d: (
+            [t.get_attribute("data-board") for t in shown(d, "board-table")] == ["downline_growth"]
+        )
+    )
+    rows = shown(driver, "board-row")
+    values = [
+        int(row.find_element(By.CSS_SELECTOR, by_testid("board-value")).text.replace(",", ""))
+        for row in rows
+    ]
+    assert values == sorted(values, reverse=True) and len(rows) == 100
+    assert values[0] >= site.widest_direct  # the top holds at least the widest one's invitees
+    [table] = driver.find_elements(By.CSS_SELECTOR, ".view-leaderboards .downloadable")
+    assert len(downloaded_csv(driver, table)) == 101
+    screenshot(driver, "leaderboards")

@@ -49,15 +49,33 @@ def test_each_role_is_offered_the_views_and_actions_its_routes_allow(client: Tes
         for role in ("admin", "storefront", "growth", "auditor")
         for context in [client.get("/ui/context", headers=auth(role)).json()]
     }
-    network = ["dashboard", "search", "tree", "chart", "connectors", "cohorts"]
+    network = ["dashboard", "search", "tree", "chart", "leaderboards", "connectors", "cohorts"]
     assert offered == {
         "admin": (
-            ["dashboard", "search", "tree", "chart", "connectors", "tiers", "cohorts"],
+            [
+                "dashboard",
+                "search",
+                "tree",
+                "chart",
+                "leaderboards",
+                "connectors",
+                "tiers",
+                "cohorts",
+            ],
             ["run_connectors"],
         ),
-        "storefront": (["search"], []),
+        "storefront": (["search", "leaderboards"], []),
         "growth": (
-            ["dashboard", "search", "tree", "chart", "connectors", "tiers", "cohorts"],
+            [
+                "dashboard",
+                "search",
+                "tree",
+                "chart",
+                "leaderboards",
+                "connectors",
+                "tiers",
+                "cohorts",
+            ],
             ["run_connectors"],
         ),
         "auditor": (network, []),

@@ -5,12 +5,13 @@ import { h, problemBox } from "./dom.js";
 import * as chart from "./views/chart.js";
 import * as cohorts from "./views/cohorts.js";
 import * as dashboard from "./views/dashboard.js";
+import * as leaderboards from "./views/leaderboards.js";
 import * as connectors from "./views/connectors.js";
 import * as search from "./views/search.js";
 import * as tiers from "./views/tiers.js";
 import * as tree from "./views/tree.js";
 
-const VIEWS = { dashboard, search, tree, chart, connectors, tiers, cohorts };
+const VIEWS = { dashboard, search, tree, chart, leaderboards, connectors, tiers, cohorts };
 const keyForm = document.querySelector("[data-testid=key-form]");
 const keyInput = document.querySelector("[data-testid=key-input]");
 const keyStatus = document.querySelector("[data-testid=key-status]");
