@@ -76,7 +76,8 @@ def test_serve_demo_answers_with_its_printed_keys_and_stops_its_engine(data_dir:
     storefront = {"Authorization": f"Bearer {keys['storefront']}"}
     tier = httpx.get(f"{base}/v1/members/m1/tier", headers=storefront)
     assert tier.status_code == 200 and tier.json()["member_id"] == "m1"
-    assert httpx.get(f"{base}/v1/members/m1/upline", headers=storefront).status_code == 403
+    assert httpx.get(f"{base}/v1/members/m1/upline", headers=storefront).status_code == 200
+    assert httpx.get(f"{base}/v1/members/m1/tree", headers=storefront).status_code == 403
     # The demo ledger: the seed plan and orders, every entry re-derivable.
     auditor = {"Authorization": f"Bearer {keys['auditor']}"}
     page = httpx.get(f"{base}/v1/ledger", params={"limit": 5}, headers=auditor).json()
