@@ -6,7 +6,10 @@ WITH circle
 MATCH (circle)<-[:MEMBER_OF]-(m)
 WHERE ($tier IS NULL OR m.tier = $tier)
   AND ($paid IS NULL OR (m.paid_at IS NOT NULL) = $paid)
-  AND m.joined_at >= $joined_from AND m.joined_at < $joined_to
+  // Bounds only when given: a bound FalkorDB can match on the joined_at index is taken as
+  // an index scan for every candidate (3.7 s for 11,000 prefix hits at 1M, against 0.09 s).
+  AND ($joined_from IS NULL OR m.joined_at >= $joined_from)
+  AND ($joined_to IS NULL OR m.joined_at < $joined_to)
   AND ($inviter_id IS NULL OR m.inviter_id = $inviter_id)
   AND ($circle IS NULL OR (m)-[:MEMBER_OF]->(:Group {id: $circle}))
 // The page's order as a number (app/domain/search.py, sort_value): descending orders sort

@@ -11,8 +11,7 @@ from app.domain.members import MemberRecord
 from app.domain.search import MemberSearch, prefix_range, search_key_fields
 
 Record = dict[str, Any]
-# Bounds of joined_at when a search gives none (epoch ms are never negative).
-_EARLIEST = 0
+# Below every sort value a page can hold (the first page's position).
 _LATEST = 2**62
 # Search keys written per statement by the backfill of members stored before them.
 BACKFILL_BATCH = 20_000
@@ -35,8 +34,8 @@ class SearchQueries:
             "paid": search.paid,
             "circle": search.circle,
             "inviter_id": search.inviter_id,
-            "joined_from": _EARLIEST if search.joined_from is None else search.joined_from,
-            "joined_to": _LATEST if search.joined_to is None else search.joined_to,
+            "joined_from": search.joined_from,
+            "joined_to": search.joined_to,
             "sort": search.sort,
             "after_key": after[0] if after else -_LATEST,
             "after_id": after[1] if after else "",
