@@ -70,24 +70,30 @@ def test_serve_demo_answers_with_its_printed_keys_and_stops_its_engine(data_dir:
     server = refgraph(
         "serve", "--demo", "--port", str(port), data_dir=data_dir, stderr=subprocess.PIPE
     )
-    keys = printed_keys(server)
-    base = f"http://127.0.0.1:{port}"
-    wait_ready(base)
-    storefront = {"Authorization": f"Bearer {keys['storefront']}"}
-    tier = httpx.get(f"{base}/v1/members/m1/tier", headers=storefront)
-    assert tier.status_code == 200 and tier.json()["member_id"] == "m1"
-    assert httpx.get(f"{base}/v1/members/m1/upline", headers=storefront).status_code == 200
-    assert httpx.get(f"{base}/v1/members/m1/tree", headers=storefront).status_code == 403
-    # The demo ledger: the seed plan and orders, every entry re-derivable.
-    auditor = {"Authorization": f"Bearer {keys['auditor']}"}
-    page = httpx.get(f"{base}/v1/ledger", params={"limit": 5}, headers=auditor).json()
-    assert len(page["items"]) == 5 and page["next_cursor"]
-    trace = httpx.get(f"{base}/v1/ledger/{page['items'][0]['id']}/trace", headers=auditor)
-    assert trace.status_code == 200 and trace.json()["sound"] is True
-    audited = refgraph("audit", data_dir=data_dir, stderr=subprocess.PIPE)
-    _, audit_err = audited.communicate(timeout=120)
-    assert audited.returncode == 0, audit_err
+    try:
+        keys = printed_keys(server)
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base)
+        storefront = {"Authorization": f"Bearer {keys['storefront']}"}
+        tier = httpx.get(f"{base}/v1/members/m1/tier", headers=storefront)
+        assert tier.status_code == 200 and tier.json()["member_id"] == "m1"
+        assert httpx.get(f"{base}/v1/members/m1/upline", headers=storefront).status_code == 200
+        assert httpx.get(f"{base}/v1/members/m1/tree", headers=storefront).status_code == 403
+        # The demo ledger: the seed plan and orders, every entry re-derivable.
+        auditor = {"Authorization": f"Bearer {keys['auditor']}"}
+        page = httpx.get(f"{base}/v1/ledger", params={"limit": 5}, headers=auditor).json()
+        assert len(page["items"]) == 5 and page["next_cursor"]
+        trace = httpx.get(f"{base}/v1/ledger/{page['items'][0]['id']}/trace", headers=auditor)
+        assert trace.status_code == 200 and trace.json()["sound"] is True
+        audited = refgraph("audit", data_dir=data_dir, stderr=subprocess.PIPE)
+        _, audit_err = audited.communicate(timeout=120)
+        assert audited.returncode == 0, audit_err
 
+    except BaseException:
+        # A failed check must not leave the demo (and its engine) serving.
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        raise
     engine_pid = EmbeddedEngine(data_dir).engine_pid()
     assert engine_pid is not None
     server.send_signal(signal.SIGTERM)
