@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Callable
 
 from app.core.errors import Conflict, InvalidInput
 from app.domain.lifecycle import (
@@ -21,7 +22,7 @@ from app.domain.lifecycle import (
     patched_attributes,
     status_move_problem,
 )
-from app.domain.members import Member
+from app.domain.members import Member, MemberRecord
 from app.domain.search import search_key
 from app.services.members import member_record
 from app.store.port import GraphStore
@@ -33,15 +34,17 @@ EDIT_ATTEMPTS = 20
 RETRY_WAIT_S = 0.002
 
 
+# One try of a change: given the member as read, the write to attempt (its change written
+# with it; False when she changed meanwhile), or None when there is nothing to write.
+Attempt = Callable[[MemberRecord], Callable[[], bool] | None]
+
+
 def edit_member(
     *, store: GraphStore, member_id: str, patch: MemberPatch, actor: Actor, now: int
 ) -> tuple[Member, bool]:
     """Her name and attributes after the merge patch, and whether this call changed them."""
-    for attempt in range(EDIT_ATTEMPTS):
-        _wait_before(attempt)
-        if _already_made(store, patch.change_id, member_id, patch.fingerprint(), "edit"):
-            return Member.from_record(member_record(store, member_id)), False
-        record = member_record(store, member_id)
+
+    def attempt(record: MemberRecord) -> Callable[[], bool]:
         if record.erased_at is not None:
             raise Conflict(
                 f"member {member_id} was erased: her personal data is not taken again",
@@ -68,9 +71,11 @@ def edit_member(
             else json.dumps(attributes, sort_keys=True, separators=(",", ":"))
         )
         name_key = None if name is None else search_key(name)
-        if store.edit_member(member_id, record.rev, name, attributes_json, name_key, change):
-            return Member.from_record(member_record(store, member_id)), True
-    raise Conflict(f"member {member_id} kept changing while this edit was made; retry it")
+        return lambda: store.edit_member(
+            member_id, record.rev, name, attributes_json, name_key, change
+        )
+
+    return _change_member(store, member_id, patch.change_id, patch.fingerprint(), "edit", attempt)
 
 
 def erase_member(
@@ -78,13 +83,10 @@ def erase_member(
 ) -> tuple[Member, bool]:
     """Her record with the personal data gone, and whether this call erased it (False: a
     retry, or she was erased before)."""
-    for attempt in range(EDIT_ATTEMPTS):
-        _wait_before(attempt)
-        if _already_made(store, request.change_id, member_id, request.fingerprint(), "erasure"):
-            return Member.from_record(member_record(store, member_id)), False
-        record = member_record(store, member_id)
+
+    def attempt(record: MemberRecord) -> Callable[[], bool] | None:
         if record.erased_at is not None:
-            return Member.from_record(record), False
+            return None
         held = ["name"] if record.name is not None else []
         held += ["attributes"] if record.attributes_json is not None else []
         change = StoredChange(
@@ -97,9 +99,11 @@ def erase_member(
             changed=held,
             fingerprint=request.fingerprint(),
         )
-        if store.erase_member(member_id, change):
-            return Member.from_record(member_record(store, member_id)), True
-    raise Conflict(f"member {member_id} kept changing while she was erased; retry it")
+        return lambda: store.erase_member(member_id, change)
+
+    return _change_member(
+        store, member_id, request.change_id, request.fingerprint(), "erasure", attempt
+    )
 
 
 def set_member_status(
@@ -108,32 +112,54 @@ def set_member_status(
     """Her record at the new status, and whether this call changed it (False: a retry, or
     she is at that status already). From now on, rewards that would reach her while she is
     not active follow the plan's `inactive_members` rule."""
-    for attempt in range(EDIT_ATTEMPTS):
-        _wait_before(attempt)
-        if _already_made(store, request.change_id, member_id, request.fingerprint(), "status"):
-            return Member.from_record(member_record(store, member_id)), False
-        record = member_record(store, member_id)
+
+    def attempt(record: MemberRecord) -> Callable[[], bool] | None:
         if record.status == request.status:
-            return Member.from_record(record), False
+            return None
         problem = status_move_problem(record.status, request.status)
         if problem is not None:
             raise Conflict(f"member {member_id} is {record.status}: {problem}", member_id=member_id)
-        # Never before what she already holds: a status history runs forward.
-        at = max([now, *record.status_times])
         change = StoredChange(
             change_id=request.change_id,
             member_id=member_id,
             kind="status",
-            at=at,
+            # Never before what she already holds: a status history runs forward.
+            at=max([now, *record.status_times]),
             actor=actor,
             reason=request.reason,
             changed=["status"],
             fingerprint=request.fingerprint(),
             status=request.status,
         )
-        if store.set_member_status(member_id, record.rev, change):
+        return lambda: store.set_member_status(member_id, record.rev, change)
+
+    return _change_member(
+        store, member_id, request.change_id, request.fingerprint(), "status", attempt
+    )
+
+
+def _change_member(
+    store: GraphStore,
+    member_id: str,
+    change_id: str,
+    fingerprint: str,
+    kind: ChangeKind,
+    attempt: Attempt,
+) -> tuple[Member, bool]:
+    """Reads her, decides, writes only over what it read; again after a wait while she keeps
+    changing. Returns her as stored and whether this call changed her (False: a retry of a
+    change already made, or nothing to change)."""
+    for round_ in range(EDIT_ATTEMPTS):
+        _wait_before(round_)
+        if _already_made(store, change_id, member_id, fingerprint, kind):
+            return Member.from_record(member_record(store, member_id)), False
+        record = member_record(store, member_id)
+        write = attempt(record)
+        if write is None:
+            return Member.from_record(record), False
+        if write():
             return Member.from_record(member_record(store, member_id)), True
-    raise Conflict(f"member {member_id} kept changing while her status was set; retry it")
+    raise Conflict(f"member {member_id} kept changing during this {kind}; retry it")
 
 
 def member_history(*, store: GraphStore, member_id: str) -> MemberHistory:
