@@ -45,6 +45,26 @@ class Site:
     widest_direct: int
 
 
+# The views each role is offered, in menu order (app/web/router.py VIEW_ROLES): what the
+# router test reads from /ui/context and the browser test sees in the menu.
+EVERYTHING = [
+    "dashboard",
+    "search",
+    "tree",
+    "chart",
+    "leaderboards",
+    "connectors",
+    "tiers",
+    "cohorts",
+]
+ROLE_VIEWS = {
+    "admin": EVERYTHING,
+    "storefront": ["search", "leaderboards"],
+    "growth": EVERYTHING,
+    "auditor": [view for view in EVERYTHING if view != "tiers"],
+}
+
+
 def browser_or_skip() -> None:
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
     if not missing:

@@ -20,7 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from app.domain.tiers import DEFAULT_LADDER
 from app.store.cypher_store import CypherStore
 from tests.conftest import ROLE_KEYS
-from tests.web.conftest import Site, screenshot, signed_in
+from tests.web.conftest import ROLE_VIEWS, Site, screenshot, signed_in
 
 WAIT_S = 20
 
@@ -301,39 +301,7 @@ def signed_in_as(role: str) -> Callable[[WebDriver], bool]:
 def test_each_role_sees_only_the_pages_and_actions_it_may_use(
     driver: WebDriver, site: Site
 ) -> None:
-    expected = {
-        "admin": [
-            "dashboard",
-            "search",
-            "tree",
-            "chart",
-            "leaderboards",
-            "connectors",
-            "tiers",
-            "cohorts",
-        ],
-        "storefront": ["search", "leaderboards"],
-        "growth": [
-            "dashboard",
-            "search",
-            "tree",
-            "chart",
-            "leaderboards",
-            "connectors",
-            "tiers",
-            "cohorts",
-        ],
-        "auditor": [
-            "dashboard",
-            "search",
-            "tree",
-            "chart",
-            "leaderboards",
-            "connectors",
-            "cohorts",
-        ],
-    }
-    for role, views in expected.items():
+    for role, views in ROLE_VIEWS.items():
         signed_in(driver, site, key=ROLE_KEYS[role])
         waiting(driver).until(signed_in_as(role))
         offered = [

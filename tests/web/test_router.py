@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from app.web.router import STATIC
 from tests.conftest import auth
+from tests.web.conftest import ROLE_VIEWS
 
 
 def test_the_page_and_its_modules_are_served_with_their_types(client: TestClient) -> None:
@@ -49,36 +50,10 @@ def test_each_role_is_offered_the_views_and_actions_its_routes_allow(client: Tes
         for role in ("admin", "storefront", "growth", "auditor")
         for context in [client.get("/ui/context", headers=auth(role)).json()]
     }
-    network = ["dashboard", "search", "tree", "chart", "leaderboards", "connectors", "cohorts"]
+    growth_team = ["run_connectors"]
     assert offered == {
-        "admin": (
-            [
-                "dashboard",
-                "search",
-                "tree",
-                "chart",
-                "leaderboards",
-                "connectors",
-                "tiers",
-                "cohorts",
-            ],
-            ["run_connectors"],
-        ),
-        "storefront": (["search", "leaderboards"], []),
-        "growth": (
-            [
-                "dashboard",
-                "search",
-                "tree",
-                "chart",
-                "leaderboards",
-                "connectors",
-                "tiers",
-                "cohorts",
-            ],
-            ["run_connectors"],
-        ),
-        "auditor": (network, []),
+        role: (views, growth_team if role in ("admin", "growth") else [])
+        for role, views in ROLE_VIEWS.items()
     }
 
 
