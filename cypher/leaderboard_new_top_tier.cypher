@@ -1,8 +1,9 @@
 // The new phoenixes board: members whose first crossing into the top tier ($top) is in
 // [$from, $to) (a late paid mark can record an earlier crossing: the earliest counts), the
-// earliest first, then by id.
+// earliest first, then by id. A floor that only restates the top tier (a history rewritten
+// after a step down) is no crossing.
 MATCH (t:TierChange)
-WHERE t.tier = $top AND t.at < $to
+WHERE t.tier = $top AND t.at < $to AND (t.floor IS NULL OR t.previous <> t.tier)
 WITH t.member_id AS member_id, min(t.at) AS achieved
 WHERE achieved >= $from
 MATCH (b:Member {id: member_id})

@@ -1,12 +1,15 @@
 // What the graph says about each order at its placed_at: the chain from its source up the
-// invitation edges to the hard level cap (3), the buyer's inviter, the tier history of each
-// of them up to that moment, and the buyer's purchase state. An order whose buyer or source
-// is not a member has no row.
+// invitation edges valid then (a sponsor move ends one edge and starts another) to the hard
+// level cap (3), the buyer's inviter then, the tier history of each of them up to that
+// moment, and the buyer's purchase state. An order whose buyer or source is not a member
+// has no row.
 UNWIND $orders AS o
 MATCH (buyer:Member {id: o.buyer_id})
 MATCH (source:Member {id: o.source_id})
-OPTIONAL MATCH (buyer)-[:INVITED_BY]->(buyer_inviter:Member)
-OPTIONAL MATCH up = (source)-[:INVITED_BY*1..3]->(a:Member)
+OPTIONAL MATCH (buyer)-[invited:INVITED_BY|WAS_INVITED_BY]->(buyer_inviter:Member)
+WHERE coalesce(invited.valid_from, 0) <= o.placed_at AND (invited.valid_to IS NULL OR o.placed_at < invited.valid_to)
+OPTIONAL MATCH up = (source)-[:INVITED_BY|WAS_INVITED_BY*1..3]->(a:Member)
+WHERE all(r IN relationships(up) WHERE coalesce(r.valid_from, 0) <= o.placed_at AND (r.valid_to IS NULL OR o.placed_at < r.valid_to))
 WITH o, buyer, source, buyer_inviter, collect([length(up), a.id]) AS ups
 WITH o, buyer, source, buyer_inviter, [u IN ups WHERE u[1] IS NOT NULL] AS ups
 UNWIND [source.id, buyer.id] + [u IN ups | u[1]] +
@@ -16,7 +19,7 @@ UNWIND [source.id, buyer.id] + [u IN ups | u[1]] +
 MATCH (member:Member {id: member_id})
 OPTIONAL MATCH (t:TierChange {member_id: member_id})
 WHERE t.at <= o.placed_at
-WITH o, buyer, source, buyer_inviter, ups, member, collect([t.at, t.seq, t.tier]) AS changes
+WITH o, buyer, source, buyer_inviter, ups, member, collect([t.at, t.seq, t.tier, coalesce(t.floor, false)]) AS changes
 WITH o, buyer, source, buyer_inviter, ups,
   collect([member.id, [c IN changes WHERE c[0] IS NOT NULL]]) AS histories,
   collect([member.id, coalesce(member.tier_seq, 0)]) AS tier_seqs,

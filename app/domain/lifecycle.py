@@ -18,8 +18,9 @@ from app.domain.text import (
     VALID_UNICODE,
     check_json_document,
 )
+from app.domain.units import EpochMs
 
-ChangeKind = Literal["edit", "erasure", "status"]
+ChangeKind = Literal["edit", "erasure", "status", "sponsor"]
 MemberStatus = Literal["active", "inactive", "terminated"]
 # Where a status may go: an inactive member may come back; a terminated one stays.
 STATUS_MOVES: dict[str, set[str]] = {
@@ -85,6 +86,26 @@ class StatusRequest(BaseModel):
 
     change_id: MemberId = Field(description=CHANGE_ID_DESCRIPTION)
     status: MemberStatus
+    reason: Reason
+
+    def fingerprint(self) -> str:
+        return _fingerprint(self.model_dump(mode="json"))
+
+
+class SponsorMoveRequest(BaseModel):
+    """`POST /v1/members/{id}/sponsor`: move her, with her whole downline, under another
+    sponsor from `effective_at` on (default: now)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    change_id: MemberId = Field(description=CHANGE_ID_DESCRIPTION)
+    inviter_id: MemberId = Field(description="Her new sponsor")
+    effective_at: EpochMs | None = Field(
+        default=None,
+        description="When the move takes effect (epoch ms or ISO-8601 with a zone; default "
+        "now): never before an event already priced through her old sponsor, never in the "
+        "future",
+    )
     reason: Reason
 
     def fingerprint(self) -> str:
@@ -171,6 +192,13 @@ class MemberChange(BaseModel):
     changed: list[str] = Field(description="What changed, by field; never the values")
     status: MemberStatus | None = Field(
         default=None, description="The status a status change set (a status is no personal data)"
+    )
+    inviter_id: str | None = Field(default=None, description="A sponsor move's new sponsor")
+    previous_inviter_id: str | None = Field(
+        default=None, description="A sponsor move's old sponsor (null: she was a root)"
+    )
+    effective_at: int | None = Field(
+        default=None, description="When a sponsor move took effect (epoch ms)"
     )
 
 

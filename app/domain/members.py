@@ -25,7 +25,7 @@ from app.domain.text import (
     servable_json,
     servable_text,
 )
-from app.domain.tiers import TierLadder
+from app.domain.tiers import TierLadder, TierStamp
 from app.domain.units import EpochMs, iso_moment
 
 # What an external id may not hold: control characters (NUL above all ends a FalkorDB query
@@ -130,6 +130,15 @@ class MemberRecord(BaseModel):
     # Her status history (app/domain/lifecycle.py, status_at): when each status began.
     status_times: list[int] = Field(default_factory=list)
     statuses: list[str] = Field(default_factory=list)
+    # Paid marks undone: she was paid from each paid_since to its paid_until (exclusive).
+    paid_since: list[int] = Field(default_factory=list)
+    paid_until: list[int] = Field(default_factory=list)
+
+    def paid_then(self, at: int) -> bool:
+        """Whether she was paid at `at`: by her paid mark, or by one undone since."""
+        if self.paid_at is not None and self.paid_at <= at:
+            return True
+        return any(s <= at < u for s, u in zip(self.paid_since, self.paid_until, strict=True))
 
     @property
     def status(self) -> str:
@@ -194,6 +203,14 @@ class TierChange(BaseModel):
     tier: str
     previous: str
     at: int
+    floor: bool = Field(
+        default=False,
+        description="A step down or a rewrite after one: from `at` on she holds exactly "
+        "this tier (earlier changes no longer count)",
+    )
+
+    def stamp(self) -> TierStamp:
+        return TierStamp(self.at, self.seq, self.tier, self.floor)
 
 
 class TierStatus(BaseModel):

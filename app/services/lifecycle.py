@@ -16,6 +16,7 @@ from app.domain.lifecycle import (
     ErasureRequest,
     MemberHistory,
     MemberPatch,
+    SponsorMoveRequest,
     StatusRequest,
     StoredChange,
     changed_paths,
@@ -24,7 +25,10 @@ from app.domain.lifecycle import (
 )
 from app.domain.members import Member, MemberRecord
 from app.domain.search import search_key
+from app.domain.tiers import TierLadder
+from app.domain.units import iso_moment
 from app.services.members import member_record
+from app.services.tier_histories import settle_tier_history
 from app.store.port import GraphStore
 
 # Reads and conditional writes a change tries before saying the member kept changing; each
@@ -32,6 +36,8 @@ from app.store.port import GraphStore
 # spread out instead of colliding again.
 EDIT_ATTEMPTS = 20
 RETRY_WAIT_S = 0.002
+# Deeper than any chain: a cycle check reads the new sponsor's whole upline.
+MAX_CHAIN = 10**9
 
 
 # One try of a change: given the member as read, the write to attempt (its change written
@@ -136,6 +142,90 @@ def set_member_status(
     return _change_member(
         store, member_id, request.change_id, request.fingerprint(), "status", attempt
     )
+
+
+def move_sponsor(
+    *,
+    store: GraphStore,
+    ladder: TierLadder,
+    member_id: str,
+    request: SponsorMoveRequest,
+    actor: Actor,
+    now: int,
+) -> tuple[Member, bool]:
+    """Her record under the new sponsor, and whether this call moved her (False: a retry, or
+    she is under that sponsor already). She moves with her whole downline; the ledger keeps
+    the paths it paid through, later events follow the new one, and both sponsors' tier
+    histories follow from the move's moment."""
+    effective_at = now if request.effective_at is None else request.effective_at
+    if effective_at > now:
+        raise InvalidInput(
+            f"effective_at {iso_moment(effective_at)} is in the future", field="effective_at"
+        )
+    if request.inviter_id == member_id:
+        raise InvalidInput(f"member {member_id} cannot sponsor herself", field="inviter_id")
+
+    def attempt(record: MemberRecord) -> Callable[[], bool] | None:
+        if record.inviter_id == request.inviter_id:
+            return None
+        _check_new_sponsor(store, member_id, request.inviter_id, effective_at)
+        latest = store.sponsor_move_blocker(member_id)
+        if latest is not None and latest >= effective_at:
+            raise Conflict(
+                f"effective_at {iso_moment(effective_at)} is not after "
+                f"{iso_moment(latest)}, when an event of member {member_id} was already "
+                "priced through her present sponsor",
+                member_id=member_id,
+                latest_priced_at=latest,
+            )
+        change = StoredChange(
+            change_id=request.change_id,
+            member_id=member_id,
+            kind="sponsor",
+            at=now,
+            actor=actor,
+            reason=request.reason,
+            changed=["inviter_id"],
+            fingerprint=request.fingerprint(),
+            inviter_id=request.inviter_id,
+            previous_inviter_id=record.inviter_id,
+            effective_at=effective_at,
+        )
+        return lambda: store.move_sponsor(
+            member_id, record.rev, request.inviter_id, effective_at, change
+        )
+
+    moved = _change_member(
+        store, member_id, request.change_id, request.fingerprint(), "sponsor", attempt
+    )
+    # Also on a retry: it writes what a crash after the move left missing, nothing otherwise.
+    made = store.member_change(request.change_id)
+    if made is not None:
+        for sponsor in (made.previous_inviter_id, made.inviter_id):
+            if sponsor is not None:
+                settle_tier_history(store=store, ladder=ladder, member_id=sponsor)
+    return moved
+
+
+def _check_new_sponsor(store: GraphStore, member_id: str, sponsor_id: str, at: int) -> None:
+    """Raises why `sponsor_id` cannot sponsor her from `at` on: not a member, not joined
+    by then, or in her downline (a cycle)."""
+    found = store.get_members([sponsor_id])
+    if not found:
+        raise InvalidInput(f"inviter {sponsor_id} is not a member", field="inviter_id")
+    if found[0].joined_at > at:
+        raise InvalidInput(
+            f"inviter {sponsor_id} joined at {iso_moment(found[0].joined_at)}, after the move "
+            f"takes effect ({iso_moment(at)})",
+            field="effective_at",
+        )
+    if member_id in (store.upline(sponsor_id, MAX_CHAIN) or []):
+        raise Conflict(
+            f"inviter {sponsor_id} is in the downline of member {member_id}: the move would "
+            "make a cycle",
+            member_id=member_id,
+            inviter_id=sponsor_id,
+        )
 
 
 def _change_member(

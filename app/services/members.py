@@ -26,6 +26,7 @@ from app.domain.text import servable_text
 from app.domain.tiers import TierLadder, tier_reached
 from app.domain.units import iso_moment
 from app.services.paid_bonuses import grant_paid_bonus
+from app.services.tier_histories import settle_sponsors
 from app.store.port import GraphStore
 
 MAX_UPLINE = 1000
@@ -126,7 +127,9 @@ def mark_member_paid(
             member_id=member_id,
             conflicting_fields=["paid_at"],
         )
-    # Also on a retry: it writes a bonus a crash left missing, and nothing otherwise.
+    # Also on a retry: it writes a bonus and a tier history a crash left missing, and nothing
+    # otherwise.
+    settle_sponsors(store=store, ladder=ladder, member_id=member_id)
     grant_paid_bonus(store=store, ladder=ladder, member_id=member_id, now=now)
     return Member.from_record(record)
 
@@ -161,7 +164,7 @@ def get_tier_status(
             field="as_of",
         )
     changes = store.tier_changes_until(member_id, as_of)
-    tier = tier_reached(((c.at, c.seq, c.tier) for c in changes), ladder)
+    tier = tier_reached((change.stamp() for change in changes), ladder)
     past = snapshot.model_copy(
         update={
             "tier": tier,
@@ -190,13 +193,15 @@ def get_downline_counts(
 def get_upline(
     *, store: GraphStore, member_id: str, limit: int, as_of: int | None = None
 ) -> Upline:
-    """Her inviter up to the root. Invitation edges are never changed, so at `as_of` the path
-    is the same for a member who had joined by then."""
+    """Her inviter up to the root; at `as_of`, along the invitation edges valid then (before
+    a sponsor move: the old sponsor)."""
     if not 1 <= limit <= MAX_UPLINE:
         raise InvalidInput(f"limit must be between 1 and {MAX_UPLINE}", field="limit")
-    if as_of is not None:
+    if as_of is None:
+        path = store.upline(member_id, limit)
+    else:
         _joined_by(member_record(store, member_id), as_of)
-    path = store.upline(member_id, limit)
+        path = store.upline_at(member_id, limit, as_of)
     if path is None:
         raise NotFound(f"member {member_id} does not exist", member_id=member_id)
     return Upline(member_id=member_id, path=path)

@@ -27,7 +27,9 @@ def grant_paid_bonus(
     member = next(iter(store.get_members([member_id])), None)
     if member is None or member.paid_at is None or member.inviter_id is None:
         return None
-    mark = PaidMark(member.id, member.inviter_id, member.paid_at)
+    # Her sponsor when she became paid: a sponsor move since does not move the bonus.
+    inviter = (store.upline_at(member.id, 1, member.paid_at) or [member.inviter_id])[0]
+    mark = PaidMark(member.id, inviter, member.paid_at)
     for entry in bonuses_for(store, ladder, plans, [mark], now):
         store.record_paid_bonus(entry)
         return entry

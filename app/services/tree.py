@@ -100,19 +100,19 @@ def member_tree_at(
     totals = _downline_totals(member_id, children)
     shown: list[tuple[TreeNode, str]] = []
 
-    def node(node_id: str, name: str | None, paid_at: int | None) -> TreeNode:
+    def node(node_id: str, name: str | None, paid: bool) -> TreeNode:
         made = TreeNode(
             id=node_id,
             name=name,
             tier=ladder.base_tier,
-            paid=paid_at is not None and paid_at <= as_of,
+            paid=paid,
             direct_total=len(children.get(node_id, [])),
             downline_total=totals[node_id],
         )
         shown.append((made, node_id))
         return made
 
-    root = node(record.id, record.name, record.paid_at)
+    root = node(record.id, record.name, record.paid_then(as_of))
     count = 1
     level: list[tuple[TreeNode, tuple[int, str]]] = [(root, after)]
     for _ in range(depth):
@@ -124,7 +124,7 @@ def member_tree_at(
             ]
             take = min(children_limit, budget - count)
             for row in rest[:take]:
-                child = node(row.id, row.name, row.paid_at)
+                child = node(row.id, row.name, row.paid)
                 parent.children.append(child)
                 following.append((child, START))
             count += len(parent.children)

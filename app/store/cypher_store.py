@@ -23,7 +23,7 @@ from app.domain.members import (
 from app.domain.search import search_key_fields
 from app.domain.spend import SpendLadder
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
-from app.domain.tiers import TierLadder, TierStamp
+from app.domain.tiers import TierCorrection, TierLadder, TierStamp, invitee_spans
 from app.store.analytics_queries import AnalyticsQueries
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.connector_queries import ConnectorQueries
@@ -41,9 +41,11 @@ from app.store.port import (
     JoinedBeforeInviter,
     Migration,
     TierHistory,
+    TierInputs,
 )
 from app.store.report_queries import ReportQueries
 from app.store.search_queries import SearchQueries
+from app.store.shape_lock import ShapeLock
 from app.store.simulation_queries import SimulationQueries
 from app.store.tree_queries import TreeQueries
 
@@ -70,6 +72,7 @@ class CypherStore(
 
     def __init__(self, catalogue: QueryCatalogue) -> None:
         self.queries = catalogue
+        self.shape = ShapeLock()
 
     @abstractmethod
     def _read(self, name: str, params: Record) -> list[Record]: ...
@@ -99,27 +102,25 @@ class CypherStore(
     def register_members(self, rows: Sequence[NewMemberRow], ladder: TierLadder) -> list[str]:
         if not rows:
             return []
-        result = self._write(
-            "register_members",
-            {
-                "rows": [row.model_dump() | search_key_fields(row.id, row.name) for row in rows],
-                "zero_levels": [0] * TRACKED_LEVELS,
-                "base_tier": ladder.base_tier,
-            },
-        )
+        params = {
+            "rows": [row.model_dump() | search_key_fields(row.id, row.name) for row in rows],
+            "zero_levels": [0] * TRACKED_LEVELS,
+            "base_tier": ladder.base_tier,
+        }
+        with self.shape.shared():
+            result = self._write("register_members", params)
         return [record["id"] for record in result]
 
     def mark_paid(self, rows: Sequence[PaidRow], ladder: TierLadder) -> list[str]:
         if not rows:
             return []
-        result = self._write(
-            "mark_paid",
-            {
-                "rows": [row.model_dump() for row in rows],
-                "ladder": ladder.as_params(),
-                "top": ladder.steps[-1].min_paid_invites,
-            },
-        )
+        params = {
+            "rows": [row.model_dump() for row in rows],
+            "ladder": ladder.as_params(),
+            "top": ladder.steps[-1].min_paid_invites,
+        }
+        with self.shape.shared():
+            result = self._write("mark_paid", params)
         return [member_id for record in result for member_id in record["marked"]]
 
     def get_members(self, ids: Sequence[str]) -> list[MemberRecord]:
@@ -178,6 +179,34 @@ class CypherStore(
         rows = self._read("upline", {"id": member_id, "limit": limit})
         return list(rows[0]["path"]) if rows else None
 
+    def upline_at(self, member_id: str, limit: int, as_of: int) -> list[str] | None:
+        rows = self._read("upline_at", {"id": member_id, "limit": limit, "as_of": as_of})
+        return list(rows[0]["path"]) if rows else None
+
+    def derived_sponsors(self, member_id: str) -> list[str]:
+        return [row["id"] for row in self._read("derived_sponsors", {"id": member_id})]
+
+    def tier_inputs(self, member_id: str) -> TierInputs | None:
+        rows = self._read("tier_inputs", {"id": member_id})
+        if not rows:
+            return None
+        spans = [span for edge in rows[0]["edges"] for span in invitee_spans(*edge)]
+        changes = [TierStamp(*change) for change in rows[0]["changes"]]
+        return TierInputs(rows[0]["joined_at"], rows[0]["tier_seq"], spans, changes)
+
+    def put_tier_history(
+        self, member_id: str, seq: int, corrections: Sequence[TierCorrection], since: int
+    ) -> bool:
+        params = {
+            "id": member_id,
+            "seq": seq,
+            "changes": [correction._asdict() for correction in corrections],
+            "tier": corrections[-1].tier,
+            "since": since,
+        }
+        with self.shape.exclusive():
+            return bool(self._write("tier_history_put", params))
+
     def downline_members_at(self, member_id: str, as_of: int) -> list[DescendantRow]:
         rows = self._read("downline_members_at", {"id": member_id, "as_of": as_of})
         return [DescendantRow(**row) for row in rows]
@@ -232,4 +261,5 @@ class CypherStore(
             "anchors": [anchor._asdict() for anchor in batch.anchors],
             "tiers": [tier._asdict() for tier in batch.tiers],
         }
-        return int(self._write("import_members", params)[0]["created"])
+        with self.shape.shared():
+            return int(self._write("import_members", params)[0]["created"])

@@ -104,7 +104,8 @@ class FalkorDBStore(CypherStore):
         # both count her (seen in CI, 8 threads). Membership writes from this process go
         # one at a time; they are rare and small.
         self._membership_writes = threading.Lock()
-        # Member lifecycle changes (edit, erasure) go one at a time for the same reason.
+        # Member lifecycle changes (edit, erasure, sponsor move) go one at a time for the
+        # same reason.
         self._lifecycle_writes = threading.Lock()
 
     def edit_member(
@@ -127,6 +128,12 @@ class FalkorDBStore(CypherStore):
     def set_member_status(self, member_id: str, rev: int, change: StoredChange) -> bool:
         with self._lifecycle_writes:
             return super().set_member_status(member_id, rev, change)
+
+    def move_sponsor(
+        self, member_id: str, rev: int, inviter_id: str, effective_at: int, change: StoredChange
+    ) -> bool:
+        with self._lifecycle_writes:
+            return super().move_sponsor(member_id, rev, inviter_id, effective_at, change)
 
     def add_group_members(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         with self._membership_writes:

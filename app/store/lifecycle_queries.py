@@ -7,11 +7,14 @@ from abc import abstractmethod
 from typing import Any
 
 from app.domain.lifecycle import Actor, MemberChange, StoredChange
+from app.store.shape_lock import ShapeLock
 
 Record = dict[str, Any]
 
 
 class LifecycleQueries:
+    shape: ShapeLock
+
     @abstractmethod
     def _read(self, name: str, params: Record) -> list[Record]: ...
 
@@ -45,6 +48,23 @@ class LifecycleQueries:
         params = {"member_id": member_id, "rev": rev, "change": change.model_dump(mode="json")}
         return bool(self._write("member_set_status", params))
 
+    def move_sponsor(
+        self, member_id: str, rev: int, inviter_id: str, effective_at: int, change: StoredChange
+    ) -> bool:
+        params = {
+            "member_id": member_id,
+            "rev": rev,
+            "inviter_id": inviter_id,
+            "effective_at": effective_at,
+            "change": change.model_dump(mode="json"),
+        }
+        with self.shape.exclusive():
+            return bool(self._write("member_move_sponsor", params))
+
+    def sponsor_move_blocker(self, member_id: str) -> int | None:
+        rows = self._read("sponsor_move_blocker", {"id": member_id})
+        return rows[0]["latest"] if rows else None
+
     def member_change(self, change_id: str) -> StoredChange | None:
         rows = self._read("member_change", {"change_id": change_id})
         return _stored_change(rows[0]) if rows else None
@@ -67,4 +87,7 @@ def _stored_change(row: Record) -> StoredChange:
         changed=list(row["changed"] or []),
         fingerprint=row["fingerprint"],
         status=row["status"],
+        inviter_id=row["inviter_id"],
+        previous_inviter_id=row["previous_inviter_id"],
+        effective_at=row["effective_at"],
     )

@@ -47,7 +47,7 @@ from app.domain.plans import Plan
 from app.domain.search import MemberSearch
 from app.domain.spend import SpendLadder
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
-from app.domain.tiers import TierLadder, TierStamp
+from app.domain.tiers import PaidSpan, TierCorrection, TierLadder, TierStamp
 from app.domain.tree import TreeNode
 from app.store.catalogue import Backend
 
@@ -95,9 +95,18 @@ class DescendantRow(NamedTuple):
     """A member below another, as the tree at a past moment needs her."""
 
     id: str
-    inviter_id: str
+    inviter_id: str  # her inviter then
     name: str | None
-    paid_at: int | None
+    paid: bool  # then
+
+
+class TierInputs(NamedTuple):
+    """What a member's tier history follows from, with the version of her history."""
+
+    joined_at: int
+    seq: int
+    spans: list[PaidSpan]  # one per stretch a direct invitee of hers was paid
+    changes: list[TierStamp]
 
 
 class TierHistory(NamedTuple):
@@ -354,6 +363,19 @@ class GraphStore(Protocol):
         is at `rev` and the change id is new (False: nothing written)."""
         ...
 
+    def move_sponsor(
+        self, member_id: str, rev: int, inviter_id: str, effective_at: int, change: StoredChange
+    ) -> bool:
+        """Moves her with her downline under `inviter_id` from `effective_at` on, with every
+        counter and depth, and records the change; only if she is at `rev`, the change id is
+        new, it makes no cycle, the new sponsor had joined by then and nothing was priced
+        through her edge from then on (False: nothing written)."""
+        ...
+
+    def sponsor_move_blocker(self, member_id: str) -> int | None:
+        """The latest event priced through her invitation edge (None: none)."""
+        ...
+
     def member_change(self, change_id: str) -> StoredChange | None: ...
 
     def member_history(self, member_id: str) -> list[MemberChange]: ...
@@ -412,6 +434,22 @@ class GraphStore(Protocol):
         version."""
         ...
 
+    def derived_sponsors(self, member_id: str) -> list[str]:
+        """Her sponsors, now and before a move, whose tier history is derived again after
+        each paid mark (`tier_floors`)."""
+        ...
+
+    def tier_inputs(self, member_id: str) -> TierInputs | None:
+        """Her paid invitees' spans and her recorded history (None: no such member)."""
+        ...
+
+    def put_tier_history(
+        self, member_id: str, seq: int, corrections: Sequence[TierCorrection], since: int
+    ) -> bool:
+        """Appends `corrections` (at least one) to her history and sets her tier to the last
+        one's (held since `since`), only if her history is still at version `seq`."""
+        ...
+
     def put_super_membership(
         self, member_id: str, membership: SuperMembershipCreate, now: int
     ) -> bool:
@@ -423,6 +461,10 @@ class GraphStore(Protocol):
 
     def upline(self, member_id: str, limit: int) -> list[str] | None:
         """Ids from the inviter up to the root; None when the member does not exist."""
+        ...
+
+    def upline_at(self, member_id: str, limit: int, as_of: int) -> list[str] | None:
+        """`upline` along the invitation edges valid at `as_of`."""
         ...
 
     def downline_by_traversal(self, member_id: str) -> DownlineCount: ...

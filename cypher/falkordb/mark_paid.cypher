@@ -59,8 +59,11 @@ WITH inviter, marked, [k IN range(1, size($ladder) - 1) | {
     was: CASE WHEN size(before) >= $ladder[k].min_paid_invites
               THEN before[$ladder[k].min_paid_invites - 1] END
   }] AS crossings
+// A history that stepped down once (`tier_floors`) is no longer the k-th earliest paid time:
+// the service rewrites it after the mark (cypher/tier_history_put.cypher).
 WITH inviter, marked, [c IN crossings WHERE c.at IS NOT NULL] AS reached,
-  [c IN crossings WHERE c.at IS NOT NULL AND (c.was IS NULL OR c.at < c.was)] AS changes
+  [c IN crossings WHERE c.at IS NOT NULL AND inviter.tier_floors IS NULL
+     AND (c.was IS NULL OR c.at < c.was)] AS changes
 FOREACH (k IN range(0, size(changes) - 1) |
   CREATE (:TierChange {
     member_id: inviter.id, seq: inviter.tier_seq + k + 1, tier: changes[k].tier,

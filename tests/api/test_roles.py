@@ -26,6 +26,7 @@ WHAT_IF = {
 }
 GROUP = {"id": "reading", "kind": "topic", "name": "Reading"}
 STATUS = {"change_id": "s1", "status": "inactive", "reason": "left"}
+MOVE = {"change_id": "mv1", "inviter_id": "root", "reason": "wrong link"}
 JOB = "{job}"  # the connector run the network fixture started
 # (method, path, body, roles allowed)
 ROUTES = [
@@ -35,6 +36,7 @@ ROUTES = [
     ("POST", "/v1/members/root/erasure", {"change_id": "e1", "reason": "r"}, {"admin"}),
     ("GET", "/v1/members/kid/history", None, {"admin", "auditor"}),
     ("POST", "/v1/members/kid/status", STATUS, {"admin"}),
+    ("POST", "/v1/members/kid/sponsor", MOVE, {"admin"}),
     ("GET", "/v1/members/kid", None, {"admin", "storefront", "growth", "auditor"}),
     ("GET", "/v1/members/kid/tier", None, {"admin", "storefront", "growth", "auditor"}),
     ("POST", "/v1/members/kid/super-memberships", SUPER, {"admin", "storefront"}),

@@ -119,7 +119,7 @@ def test_a_late_paid_mark_moves_each_crossing_to_its_true_time(store: CypherStor
 
     def tier_at(moment: int) -> str:
         changes = store.tier_changes_until("boss", moment)
-        return tier_reached([(c.at, c.seq, c.tier) for c in changes], LADDER)
+        return tier_reached([c.stamp() for c in changes], LADDER)
 
     store.mark_paid([PaidRow(id="i0", paid_at=100), PaidRow(id="i1", paid_at=200)], LADDER)
     assert [tier_at(t) for t in (199, 200)] == ["bee", "butterfly"]

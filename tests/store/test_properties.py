@@ -92,8 +92,8 @@ class ForestMachine(RuleBasedStateMachine):
         inviters = {self.inviter[m] for m in self.paid}
         for member_id in sorted(i for i in inviters if i is not None):
             paid_times = [at for m, at in self.paid.items() if self.inviter[m] == member_id]
-            changes = [(c.at, c.seq, c.tier) for c in self.store.tier_history(member_id)]
-            assert [seq for _, seq, _ in changes] == list(range(1, len(changes) + 1))
+            changes = [c.stamp() for c in self.store.tier_history(member_id)]
+            assert [c.seq for c in changes] == list(range(1, len(changes) + 1))
             for moment in moments:
                 known = [c for c in changes if c[0] <= moment]
                 expected = LADDER.tier_for(sum(1 for at in paid_times if at <= moment))

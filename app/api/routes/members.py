@@ -19,7 +19,13 @@ from app.api.deps import (
     Writers,
 )
 from app.api.problems import problem_responses
-from app.domain.lifecycle import ErasureRequest, MemberHistory, MemberPatch, StatusRequest
+from app.domain.lifecycle import (
+    ErasureRequest,
+    MemberHistory,
+    MemberPatch,
+    SponsorMoveRequest,
+    StatusRequest,
+)
 from app.domain.members import (
     TRACKED_LEVELS,
     DownlineCounts,
@@ -244,6 +250,55 @@ def set_status(
     level cap). The same `change_id` again changes nothing more."""
     member, _ = lifecycle.set_member_status(
         store=store, member_id=member_id, request=request, actor=actor, now=now
+    )
+    return member
+
+
+@router.post(
+    "/{member_id}/sponsor",
+    dependencies=[Admins],
+    responses=problem_responses(401, 403, 404, 409, 413, 422),
+)
+def move_sponsor(
+    member_id: MemberIdPath,
+    request: Annotated[
+        SponsorMoveRequest,
+        Body(
+            openapi_examples={
+                "move": {
+                    "summary": "Move a member whose invitation was credited to the wrong sponsor",
+                    "value": {
+                        "change_id": "mv-1",
+                        "inviter_id": "m7",
+                        "reason": "registered through the wrong share link",
+                    },
+                },
+                "from a moment": {
+                    "summary": "The move takes effect from a past moment",
+                    "value": {
+                        "change_id": "mv-2",
+                        "inviter_id": "m7",
+                        "effective_at": "2026-11-01T00:00:00+08:00",
+                        "reason": "team reorganised on 1 November",
+                    },
+                },
+            }
+        ),
+    ],
+    store: StoreDep,
+    ladder: LadderDep,
+    actor: ActorDep,
+    now: NowDep,
+) -> Member:
+    """Moves her, with her whole downline, under another sponsor from `effective_at` (default
+    now) on. Refused with 409 when the new sponsor is in her downline (a cycle) or when an
+    event was already priced through her present sponsor at or after `effective_at`; 422
+    when the new sponsor is unknown, joined after `effective_at`, or `effective_at` is in the
+    future. Every counter of both uplines is right when it answers; ledger entries written
+    keep the path they paid through, later events follow the new one, and `?as_of=` before
+    the move still shows the old sponsor. The same `change_id` again changes nothing more."""
+    member, _ = lifecycle.move_sponsor(
+        store=store, ladder=ladder, member_id=member_id, request=request, actor=actor, now=now
     )
     return member
 

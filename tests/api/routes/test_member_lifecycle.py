@@ -66,6 +66,9 @@ def test_a_merge_patch_corrects_name_and_attributes_and_is_recorded(client: Test
         "reason": "typo",
         "changed": ["name", "attributes.city", "attributes.kids", "attributes.x"],
         "status": None,
+        "inviter_id": None,
+        "previous_inviter_id": None,
+        "effective_at": None,
     }
     assert ROLE_KEYS["storefront"] not in str(change)
     # A field left out stays; null removes it.
