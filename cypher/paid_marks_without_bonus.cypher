@@ -4,6 +4,8 @@
 // repair returns no row and the service's start stays fast.
 MATCH (m:Member)-[r:INVITED_BY|WAS_INVITED_BY]->(inviter:Member)
 WHERE m.paid_at >= $from AND coalesce(r.valid_from, 0) <= m.paid_at AND (r.valid_to IS NULL OR m.paid_at < r.valid_to)
+  // A bonus is once per invitee, for her first mark: after an undo, a new mark earns none.
+  AND m.paid_since IS NULL
 OPTIONAL MATCH (e:LedgerEntry {id: $bonus_prefix + m.id})
 WITH m, inviter, e
 WHERE e IS NULL

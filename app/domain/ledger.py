@@ -181,6 +181,21 @@ def paid_bonus_id(invitee_id: str) -> str:
     return f"p:{invitee_id}"
 
 
+def paid_bonus_reversal(original: LedgerEntry, undone_at: int, now: int) -> LedgerEntry:
+    """The reversal of a paid-trigger bonus whose paid mark was undone at `undone_at`: all of
+    it, with its original's status (the write statement takes it as it stands then)."""
+    return original.model_copy(
+        update={
+            "id": f"u:{original.buyer_id}",
+            "amount": -original.amount,
+            "reverses": original.id,
+            "event_at": undone_at,
+            "created_at": now,
+            "released_at": now if original.status == "available" else None,
+        }
+    )
+
+
 def reversal_id(refund_id: str, original: LedgerEntry) -> str:
     return f"r:{refund_id}:{original.rule}:{original.path[-1].hop}"
 

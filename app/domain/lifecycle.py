@@ -20,7 +20,7 @@ from app.domain.text import (
 )
 from app.domain.units import EpochMs
 
-ChangeKind = Literal["edit", "erasure", "status", "sponsor"]
+ChangeKind = Literal["edit", "erasure", "status", "sponsor", "paid_undo"]
 MemberStatus = Literal["active", "inactive", "terminated"]
 # Where a status may go: an inactive member may come back; a terminated one stays.
 STATUS_MOVES: dict[str, set[str]] = {
@@ -106,6 +106,19 @@ class SponsorMoveRequest(BaseModel):
         "now): never before an event already priced through her old sponsor, never in the "
         "future",
     )
+    reason: Reason
+
+    def fingerprint(self) -> str:
+        return _fingerprint(self.model_dump(mode="json"))
+
+
+class PaidUndoRequest(BaseModel):
+    """`POST /v1/members/{id}/paid/undo`: her paid mark was wrong (a payment reversed, a
+    mark made in error)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    change_id: MemberId = Field(description=CHANGE_ID_DESCRIPTION)
     reason: Reason
 
     def fingerprint(self) -> str:

@@ -16,6 +16,7 @@ from app.domain.lifecycle import (
     ErasureRequest,
     MemberHistory,
     MemberPatch,
+    PaidUndoRequest,
     SponsorMoveRequest,
     StatusRequest,
     StoredChange,
@@ -28,7 +29,8 @@ from app.domain.search import search_key
 from app.domain.tiers import TierLadder
 from app.domain.units import iso_moment
 from app.services.members import member_record
-from app.services.tier_histories import settle_tier_history
+from app.services.paid_bonuses import reverse_paid_bonus
+from app.services.tier_histories import settle_sponsors, settle_tier_history
 from app.store.port import GraphStore
 
 # Reads and conditional writes a change tries before saying the member kept changing; each
@@ -205,6 +207,45 @@ def move_sponsor(
             if sponsor is not None:
                 settle_tier_history(store=store, ladder=ladder, member_id=sponsor)
     return moved
+
+
+def undo_paid_mark(
+    *,
+    store: GraphStore,
+    ladder: TierLadder,
+    member_id: str,
+    request: PaidUndoRequest,
+    actor: Actor,
+    now: int,
+) -> tuple[Member, bool]:
+    """Her record unpaid from now on, and whether this call undid the mark (False: a retry).
+    Her upline's paid counters and her inviter's tier step back (recorded as tier changes
+    from now), the referral bonus her first mark earned is reversed by a reversal entry, and
+    the network as of an earlier moment still shows her paid."""
+
+    def attempt(record: MemberRecord) -> Callable[[], bool]:
+        if record.paid_at is None:
+            raise Conflict(f"member {member_id} is not paid", member_id=member_id)
+        undone_at = max(now, record.paid_at)
+        change = StoredChange(
+            change_id=request.change_id,
+            member_id=member_id,
+            kind="paid_undo",
+            at=now,
+            actor=actor,
+            reason=request.reason,
+            changed=["paid_at"],
+            fingerprint=request.fingerprint(),
+        )
+        return lambda: store.undo_paid(member_id, record.rev, undone_at, change)
+
+    undone = _change_member(
+        store, member_id, request.change_id, request.fingerprint(), "paid_undo", attempt
+    )
+    # Also on a retry: it writes what a crash after the undo left missing, nothing otherwise.
+    settle_sponsors(store=store, ladder=ladder, member_id=member_id)
+    reverse_paid_bonus(store=store, member_id=member_id, now=now)
+    return undone
 
 
 def _check_new_sponsor(store: GraphStore, member_id: str, sponsor_id: str, at: int) -> None:

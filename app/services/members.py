@@ -111,6 +111,13 @@ def mark_member_paid(
     another paid time (a Conflict)."""
     record = member_record(store, member_id)
     when = paid_at if paid_at is not None else now
+    if record.paid_at is None and record.paid_until and when < record.paid_until[-1]:
+        raise Conflict(
+            f"member {member_id} was paid until {iso_moment(record.paid_until[-1])}, when that "
+            f"mark was undone: a paid mark at {iso_moment(when)} is the one undone or older",
+            member_id=member_id,
+            conflicting_fields=["paid_at"],
+        )
     if record.paid_at is None:
         if when < record.joined_at:
             raise InvalidInput(

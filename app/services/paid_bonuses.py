@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.domain.ledger import LedgerEntry, paid_bonus_entry, paid_bonus_id, plan_in_force
+from app.domain.ledger import (
+    LedgerEntry,
+    paid_bonus_entry,
+    paid_bonus_id,
+    paid_bonus_reversal,
+    plan_in_force,
+)
 from app.domain.lifecycle import status_at
 from app.domain.plans import Plan
 from app.domain.tiers import TierLadder, known_changes, tier_reached
@@ -27,6 +33,8 @@ def grant_paid_bonus(
     member = next(iter(store.get_members([member_id])), None)
     if member is None or member.paid_at is None or member.inviter_id is None:
         return None
+    if member.paid_since:
+        return None  # once per invitee, for her first mark: that one was undone
     # Her sponsor when she became paid: a sponsor move since does not move the bonus.
     inviter = (store.upline_at(member.id, 1, member.paid_at) or [member.inviter_id])[0]
     mark = PaidMark(member.id, inviter, member.paid_at)
@@ -69,10 +77,12 @@ def bonuses_for(
     its paid_at, with the inviter's tier then (as her history stood at the version `known`
     gives the bonus, else as it stands). None for an inviter not active at paid_at: the
     bonus is her own reward, skipped whatever the plan's `inactive_members`."""
-    histories = store.tier_histories([(inviter, paid_at) for _, inviter, paid_at in paid])
-    inviters = {record.id: record for record in store.get_members(sorted({i for _, i, _ in paid}))}
+    histories = store.tier_histories([(mark.inviter_id, mark.paid_at) for mark in paid])
+    inviters = {
+        record.id: record for record in store.get_members(sorted({m.inviter_id for m in paid}))
+    }
     found = []
-    for member, inviter, paid_at in paid:
+    for member, inviter, paid_at, undone_at in paid:
         plan = plan_in_force(plans, paid_at)
         if plan is None:
             continue
@@ -97,7 +107,21 @@ def bonuses_for(
         )
         if entry is not None:
             found.append(entry)
+            if undone_at is not None:
+                found.append(paid_bonus_reversal(entry, undone_at, now))
     return found
+
+
+def reverse_paid_bonus(*, store: GraphStore, member_id: str, now: int) -> LedgerEntry | None:
+    """Writes the reversal of the bonus her first paid mark earned, once that mark is
+    undone (nothing when it earned none or is reversed already); returns the reversal."""
+    member = next(iter(store.get_members([member_id])), None)
+    original = store.ledger_entry(paid_bonus_id(member_id))
+    if member is None or not member.paid_until or original is None:
+        return None
+    reversal = paid_bonus_reversal(original, member.paid_until[0], now)
+    store.record_bonus_reversal(reversal, now)
+    return reversal
 
 
 def repair_paid_bonuses(*, store: GraphStore, ladder: TierLadder, now: int) -> int:

@@ -135,6 +135,10 @@ class FalkorDBStore(CypherStore):
         with self._lifecycle_writes:
             return super().move_sponsor(member_id, rev, inviter_id, effective_at, change)
 
+    def undo_paid(self, member_id: str, rev: int, undone_at: int, change: StoredChange) -> bool:
+        with self._lifecycle_writes:
+            return super().undo_paid(member_id, rev, undone_at, change)
+
     def add_group_members(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         with self._membership_writes:
             return super().add_group_members(pairs)

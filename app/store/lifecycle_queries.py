@@ -61,6 +61,16 @@ class LifecycleQueries:
         with self.shape.exclusive():
             return bool(self._write("member_move_sponsor", params))
 
+    def undo_paid(self, member_id: str, rev: int, undone_at: int, change: StoredChange) -> bool:
+        params = {
+            "member_id": member_id,
+            "rev": rev,
+            "undone_at": undone_at,
+            "change": change.model_dump(mode="json"),
+        }
+        with self.shape.exclusive():
+            return bool(self._write("member_undo_paid", params))
+
     def sponsor_move_blocker(self, member_id: str) -> int | None:
         rows = self._read("sponsor_move_blocker", {"id": member_id})
         return rows[0]["latest"] if rows else None

@@ -28,7 +28,9 @@ def entry_from_record(record: Record) -> LedgerEntry:
 
 
 def paid_marks(rows: list[Record]) -> list[PaidMark]:
-    return [PaidMark(row["id"], row["inviter_id"], row["paid_at"]) for row in rows]
+    return [
+        PaidMark(row["id"], row["inviter_id"], row["paid_at"], row.get("undone_at")) for row in rows
+    ]
 
 
 class OrderQueries:
@@ -142,6 +144,10 @@ class OrderQueries:
     def paid_marks_without_bonus(self, from_: int, bonus_prefix: str) -> list[PaidMark]:
         params = {"from": from_, "bonus_prefix": bonus_prefix}
         return paid_marks(self._read("paid_marks_without_bonus", params))
+
+    def record_bonus_reversal(self, entry: LedgerEntry, now: int) -> bool:
+        params = {"entry": entry_params(entry), "now": now}
+        return bool(self._write("record_bonus_reversal", params))
 
     def paid_bonus_entries(self) -> list[LedgerEntry]:
         return [entry_from_record(row["entry"]) for row in self._read("paid_bonus_entries", {})]

@@ -89,6 +89,7 @@ class PaidMark(NamedTuple):
     member_id: str
     inviter_id: str
     paid_at: int
+    undone_at: int | None = None  # when the mark was undone (its bonus is reversed then)
 
 
 class DescendantRow(NamedTuple):
@@ -372,6 +373,12 @@ class GraphStore(Protocol):
         through her edge from then on (False: nothing written)."""
         ...
 
+    def undo_paid(self, member_id: str, rev: int, undone_at: int, change: StoredChange) -> bool:
+        """Undoes her paid mark from `undone_at` on, with every ancestor's paid counters, and
+        records the change; only if she is paid, at `rev`, and the change id is new (False:
+        nothing written)."""
+        ...
+
     def sponsor_move_blocker(self, member_id: str) -> int | None:
         """The latest event priced through her invitation edge (None: none)."""
         ...
@@ -568,12 +575,17 @@ class GraphStore(Protocol):
         ...
 
     def paid_members(self, from_: int) -> list[PaidMark]:
-        """Every invited member paid at or after `from_`."""
+        """Every invited member's first paid mark at or after `from_` (undone or not)."""
         ...
 
     def paid_marks_without_bonus(self, from_: int, bonus_prefix: str) -> list[PaidMark]:
         """Every invited member paid at or after `from_` who has no ledger entry with the id
         `bonus_prefix` + her id."""
+        ...
+
+    def record_bonus_reversal(self, entry: LedgerEntry, now: int) -> bool:
+        """Writes the reversal of a paid-trigger bonus (its original's status as it stands)
+        unless it exists; True when written now."""
         ...
 
     def paid_bonus_entries(self) -> list[LedgerEntry]: ...

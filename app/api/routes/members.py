@@ -23,6 +23,7 @@ from app.domain.lifecycle import (
     ErasureRequest,
     MemberHistory,
     MemberPatch,
+    PaidUndoRequest,
     SponsorMoveRequest,
     StatusRequest,
 )
@@ -298,6 +299,40 @@ def move_sponsor(
     keep the path they paid through, later events follow the new one, and `?as_of=` before
     the move still shows the old sponsor. The same `change_id` again changes nothing more."""
     member, _ = lifecycle.move_sponsor(
+        store=store, ladder=ladder, member_id=member_id, request=request, actor=actor, now=now
+    )
+    return member
+
+
+@router.post(
+    "/{member_id}/paid/undo",
+    dependencies=[Admins],
+    responses=problem_responses(401, 403, 404, 409, 413, 422),
+)
+def undo_paid(
+    member_id: MemberIdPath,
+    request: Annotated[
+        PaidUndoRequest,
+        Body(
+            openapi_examples={
+                "undo": {
+                    "summary": "The membership fee was charged back",
+                    "value": {"change_id": "undo-1", "reason": "fee charged back"},
+                }
+            }
+        ),
+    ],
+    store: StoreDep,
+    ladder: LadderDep,
+    actor: ActorDep,
+    now: NowDep,
+) -> Member:
+    """Undoes her paid mark from now on: her upline's paid counters and her inviter's tier
+    step back (recorded as tier changes), and the referral bonus her first mark earned is
+    reversed by a reversal entry, never edited. `?as_of=` before now still shows her paid.
+    409 when she is not paid. A later paid mark is taken from now on (one referral bonus
+    per invitee: it earns none). The same `change_id` again changes nothing more."""
+    member, _ = lifecycle.undo_paid_mark(
         store=store, ladder=ladder, member_id=member_id, request=request, actor=actor, now=now
     )
     return member

@@ -152,13 +152,58 @@ def test_the_ledger_keeps_the_path_it_paid_through(
     assert verify_store(store=store, ladder=LADDER).problems == []
 
 
+def undo(client: TestClient, member_id: str, change_id: str) -> Any:
+    body = {"change_id": change_id, "reason": "fee charged back"}
+    return client.post(f"/v1/members/{member_id}/paid/undo", json=body, headers=ADMIN)
+
+
+def test_an_undone_paid_mark_steps_back_and_reverses_its_bonus(
+    client: TestClient, store: CypherStore, clock: Callable[[int], None]
+) -> None:
+    clock(JAN - DAY)
+    assert client.put("/v1/plans/p1", json=PLAN, headers=ADMIN).status_code == 201
+    for member_id, inviter in (("root", None), ("mum", "root"), ("kid", "mum")):
+        register(client, member_id, inviter, joined_at=JAN - DAY)
+    clock(JAN + DAY)
+    assert client.post("/v1/members/kid/paid", json={}, headers=ADMIN).status_code == 200
+    assert get(client, "/v1/members/mum/tier")["tier"] == "butterfly"
+    clock(JAN + 20 * DAY)
+    undone = undo(client, "kid", "undo-1")
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["paid_at"] is None
+    assert undo(client, "kid", "undo-1").json() == undone.json()  # a retry
+    assert_problem(undo(client, "kid", "undo-2"), 409, "is not paid")
+    assert get(client, "/v1/members/mum/tier")["tier"] == "bee"
+    root = get(client, "/v1/members/root/downline/counts")
+    assert (root["downline_total"], root["downline_paid"]) == (2, 0)
+    # Before the undo she was paid, and mum a butterfly.
+    before = JAN + 10 * DAY
+    assert get(client, "/v1/members/mum/tier", as_of=before)["tier"] == "butterfly"
+    assert get(client, "/v1/members/mum/downline/counts", as_of=before)["direct_paid"] == 1
+    # The bonus stays written; a reversal entry takes it back at the undo.
+    entries = get(client, "/v1/ledger", kind="referral_bonus")["items"]
+    assert sorted((e["amount"], e["event_at"]) for e in entries) == [
+        (-2000, JAN + 20 * DAY), (2000, JAN + DAY),
+    ]  # fmt: skip
+    # A mark again is taken from the undo on, and earns no second bonus.
+    paid_before = client.post("/v1/members/kid/paid", json={"paid_at": before}, headers=ADMIN)
+    assert_problem(paid_before, 409, "undone")
+    clock(JAN + 30 * DAY)
+    assert client.post("/v1/members/kid/paid", json={}, headers=ADMIN).status_code == 200
+    assert get(client, "/v1/members/mum/tier")["tier"] == "butterfly"
+    assert len(get(client, "/v1/ledger", kind="referral_bonus")["items"]) == 2
+    assert [c["kind"] for c in history(client, "kid")] == ["paid_undo"]
+    assert audit_ledger(store=store, ladder=LADDER).differences == []
+    assert verify_store(store=store, ladder=LADDER).problems == []
+
+
 @dataclass
 class Replay:
     """The network in plain Python: each member's invitation edges with when they held
     (valid_to None: still), her join and paid times."""
 
     joined: dict[str, int] = field(default_factory=dict)
-    paid: dict[str, int] = field(default_factory=dict)
+    paid: dict[str, list[list[Any]]] = field(default_factory=dict)  # [since, until]
     edges: dict[str, list[list[Any]]] = field(default_factory=dict)  # [inviter, from, to]
 
     def inviter_at(self, member_id: str, at: int) -> str | None:
@@ -173,7 +218,14 @@ class Replay:
         )
 
     def paid_then(self, member_id: str, at: int) -> bool:
-        return member_id in self.paid and self.paid[member_id] <= at
+        return any(
+            since <= at and (until is None or at < until)
+            for since, until in self.paid.get(member_id, [])
+        )
+
+    def paid_now(self, member_id: str) -> int | None:
+        spans = self.paid.get(member_id, [])
+        return spans[-1][0] if spans and spans[-1][1] is None else None
 
     def upline_at(self, member_id: str, at: int) -> list[str]:
         path, inviter = [], self.inviter_at(member_id, at)
@@ -204,8 +256,8 @@ def random_history(
     client: TestClient, clock: Callable[[int], None], rng: random.Random
 ) -> tuple[Replay, list[int]]:
     """60 members joining over 20 days (ties in time), paid marks posted in random order
-    (many late), and sponsor moves between day 20 and day 40. Returns the replay and the
-    moves' moments."""
+    (many late), sponsor moves and undone paid marks between day 20 and day 44, and marks
+    again after some undos. Returns the replay and the moments of the moves and undos."""
     replay = Replay()
     clock(JAN + 60 * DAY)
     for n in range(60):
@@ -227,17 +279,30 @@ def random_history(
     rng.shuffle(marks)
     early, late = marks[: len(marks) // 2], marks[len(marks) // 2 :]
 
-    def mark(member_id: str) -> None:
-        body = {"paid_at": paid_times[member_id]}
+    def mark(member_id: str, paid_at: int) -> None:
+        body = {"paid_at": paid_at}
         answer = client.post(f"/v1/members/{member_id}/paid", json=body, headers=ADMIN)
         assert answer.status_code == 200, answer.text
-        replay.paid[member_id] = paid_times[member_id]
+        replay.paid.setdefault(member_id, []).append([paid_at, None])
 
     for member_id in early:
-        mark(member_id)
+        mark(member_id, paid_times[member_id])
     moments = []
-    for k in range(12):
-        at = JAN + 20 * DAY + k * 2 * DAY + rng.choice([0, 1])  # ties with joins and marks
+    undone: dict[str, int] = {}
+    for k in range(16):
+        at = JAN + 20 * DAY + k * DAY + rng.choice([0, 1])  # ties with joins and marks
+        clock(at)
+        if k % 3 == 2:
+            paid = [m for m in replay.joined if (replay.paid_now(m) or at + 1) <= at]
+            if paid:
+                member_id = rng.choice(paid)
+                body = {"change_id": f"undo-{k}", "reason": "charged back"}
+                answer = client.post(f"/v1/members/{member_id}/paid/undo", json=body, headers=ADMIN)
+                assert answer.status_code == 200, answer.text
+                replay.paid[member_id][-1][1] = at
+                undone[member_id] = at
+                moments.append(at)
+            continue
         member_id = rng.choice(list(replay.joined))
         below = set(replay.below_at(member_id, at))
         choices = [
@@ -245,19 +310,25 @@ def random_history(
             if m != member_id and m not in below and replay.joined[m] <= at
             and m != replay.inviter_at(member_id, at)
         ]  # fmt: skip
-        if not choices or (replay.paid.get(member_id, 0) >= at):
+        if not choices or any(since >= at for since, _ in replay.paid.get(member_id, [])):
             continue
         sponsor = rng.choice(choices)
-        answer = move(client, member_id, sponsor, f"mv-{k}", effective_at=at)
+        answer = move(client, member_id, sponsor, f"mv-{k}")
         assert answer.status_code == 200, (member_id, sponsor, answer.text)
         for edge in replay.edges[member_id]:
             if edge[2] is None:
                 edge[2] = at
         replay.edges[member_id].append([sponsor, at, None])
         moments.append(at)
-    # Paid marks posted after the moves, most of them paid before some move.
+    # Paid marks posted after the moves, most of them paid before some move; and some undone
+    # members paid again.
+    clock(JAN + 60 * DAY)
     for member_id in late:
-        mark(member_id)
+        if member_id not in undone and replay.paid_now(member_id) is None:
+            mark(member_id, paid_times[member_id])
+    for member_id, at in undone.items():
+        if rng.random() < 0.5 and replay.paid_now(member_id) is None:
+            mark(member_id, at + rng.randrange(0, 3) * DAY)
     return replay, moments
 
 
@@ -267,7 +338,7 @@ def test_the_network_as_of_any_moment_matches_a_replay_of_moves(
 ) -> None:
     rng = random.Random(seed)
     replay, moves = random_history(client, clock, rng)
-    assert moves, "the history holds moves"
+    assert moves, "the history holds moves and undos"
     moments = sorted(
         {JAN + d * DAY for d in (0, 5, 19, 25, 33, 45, 59)}
         | {m + d for m in moves for d in (-1, 0)}
