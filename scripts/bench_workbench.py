@@ -16,9 +16,10 @@ Figures (issue "Growth team workbench"):
                resident memory before and after it
   top_k        GET /v1/connectors?limit=100 over HTTP, p50/p99, against the tier read
   leaderboards GET /v1/leaderboards/{board}?period=… over HTTP, p50/p99 against a tier read,
-               for each board at `month` (the orders' month) and `all`, overall and (after
-               the circles are imported) in a random circle; with the service's reuse of a
-               board for 60 s, and the seconds the first (computing) ask took
+               for each board (sharers included) at `month` (the orders' month) and `all`,
+               overall and (after the circles are imported) in a random circle; with the
+               service's reuse of a board for 60 s, and the seconds the first (computing)
+               ask took
   search       GET /v1/members?… over HTTP, p50/p99 against a tier read, per kind of search:
                `id` (a random member's id less its last character: a few hits),
                `name` ("Member " and four digits: ~100 hits at 1M), `broad` ("Member 9":
@@ -39,7 +40,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 
@@ -60,6 +61,7 @@ from bench_ledger import SEED_PLAN, make_orders, post_timed
 
 from app.api.main import create_app
 from app.core.config import PROJECT_ROOT, Settings
+from app.domain.leaderboards import Board
 from app.domain.plans import DAY_MS, Plan
 from app.domain.simulation import TierProposal
 from app.domain.tiers import DEFAULT_LADDER
@@ -227,7 +229,8 @@ def leaderboards_figure(
             base_url=base, headers={"Authorization": f"Bearer {KEY}"}, timeout=300
         ) as client,
     ):
-        for board in ("inviters", "paid_inviters", "downline_growth", "new_phoenixes"):
+        # Every board there is (the sharers board included: its orders are all in CNY).
+        for board in get_args(Board):
             for period in ("month", "all"):
                 for scope in ("overall", "circle") if circle_ids else ("overall",):
                     params: dict[str, Any] = {"period": period, "at": at}

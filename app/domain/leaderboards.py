@@ -1,5 +1,6 @@
 """Leaderboards: which boards there are, the calendar period a board covers, and what a
-board answers. Ranks go by value, ties to whoever reached it first, then by id."""
+board answers. Ranks go by value, ties to whoever reached it first, then by id. Every board
+counts, except `sharers`, which adds money: in one currency only."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel, Field
 from app.domain.analytics import END_OF_TIME_MS, month_index, month_start
 from app.domain.plans import DAY_MS
 
-Board = Literal["inviters", "paid_inviters", "downline_growth", "new_phoenixes"]
+Board = Literal["inviters", "paid_inviters", "downline_growth", "new_phoenixes", "sharers"]
 Period = Literal["day", "week", "month", "all"]
 MAX_BOARD_LIMIT = 100
 DEFAULT_BOARD_LIMIT = 10
@@ -21,7 +22,12 @@ BOARD_DESCRIPTIONS: dict[str, str] = {
     "downline_growth": "members who joined anywhere below her in the period",
     "new_phoenixes": "members who first reached the top tier in the period (value 1, ranked "
     "by when)",
+    "sharers": "net sales, in minor units of `currency`, of the orders placed in the period "
+    "through her share links by someone other than her: each order's amount less what has "
+    "been refunded of it so far, whenever refunded (as the analytics' net sales count them)",
 }
+# The boards whose value is money; the others count.
+MONEY_BOARDS: frozenset[str] = frozenset({"sharers"})
 
 
 def period_window(period: Period, at: int) -> tuple[int, int]:
@@ -61,6 +67,11 @@ class Leaderboard(BaseModel):
     board: Board
     period: BoardPeriod
     circle: str | None
+    currency: str | None = Field(
+        default=None,
+        description="The currency of a money board's values (`sharers`); null on the boards "
+        "that count, and on a money board with no sales in the period",
+    )
     items: list[BoardItem]
     computed_at: int = Field(
         description="When the board was computed (epoch ms): answers are reused for up to "

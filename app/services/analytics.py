@@ -4,6 +4,8 @@ app/domain/analytics.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel, Field
 
 from app.core.errors import InvalidInput
@@ -57,6 +59,22 @@ def _check_window(from_: int, to: int) -> None:
         )
 
 
+def sales_currency(found: Iterable[str], asked: str | None) -> str | None:
+    """The one currency a figure over sales is in: `asked` when given, else the only one the
+    sales were `found` in (None: no sales). Sales in several need `asked`: adding fen to
+    cents means nothing."""
+    if asked is not None:
+        return asked
+    currencies = sorted(set(found))
+    if len(currencies) > 1:
+        raise InvalidInput(
+            f"the window's sales are in {', '.join(currencies)}; name one with currency",
+            field="currency",
+            currencies=currencies,
+        )
+    return currencies[0] if currencies else None
+
+
 def get_cohorts(*, store: GraphStore, from_: int | None, to: int | None, now: int) -> Cohorts:
     """Cohorts of the members who joined in [from_, to); an omitted bound is filled in as
     `cohort_window` says."""
@@ -80,14 +98,7 @@ def get_concentration(
     from_, to = concentration_window(from_, to, now)
     _check_window(from_, to)
     rows = store.net_sales(from_, to)
-    currencies = sorted({row_currency for _, row_currency, _ in rows})
-    if currency is None and len(currencies) > 1:
-        # Adding fen to cents would give a meaningless share.
-        raise InvalidInput(
-            f"the window's sales are in {', '.join(currencies)}; name one with currency",
-            field="currency",
-        )
-    chosen = currency if currency is not None else (currencies[0] if currencies else None)
+    chosen = sales_currency({row_currency for _, row_currency, _ in rows}, currency)
     nets = [net for _, row_currency, net in rows if row_currency == chosen]
     return Concentration(currency=chosen, members_with_sales=len(nets), top20_share=top_share(nets))
 

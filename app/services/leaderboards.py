@@ -6,8 +6,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from app.core.errors import NotFound
+from app.core.errors import InvalidInput, NotFound
 from app.domain.leaderboards import (
+    MONEY_BOARDS,
     Board,
     BoardItem,
     BoardPeriod,
@@ -18,12 +19,13 @@ from app.domain.leaderboards import (
 )
 from app.domain.text import servable_text
 from app.domain.tiers import TierLadder
+from app.services.analytics import sales_currency
 from app.store.port import GraphStore
 
 
 class BoardCache:
     """Leaderboard answers reused for `ttl_s` seconds, keyed by everything that decides
-    them (board, window, circle, limit); safe across the server's threads."""
+    them (board, window, circle, currency, limit); safe across the server's threads."""
 
     def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_s = ttl_s
@@ -57,9 +59,10 @@ def cached_leaderboard(
     at: int,
     circle: str | None,
     limit: int,
+    currency: str | None = None,
 ) -> Leaderboard:
     """`leaderboard`, answered from `cache` while it is fresh (a board at most ttl_s old)."""
-    key = (board, period, period_window(period, at), circle, limit)
+    key = (board, period, period_window(period, at), circle, currency, limit)
     return cache.get(
         key,
         lambda: leaderboard(
@@ -70,6 +73,7 @@ def cached_leaderboard(
             at=at,
             circle=circle,
             limit=limit,
+            currency=currency,
         ),
     )
 
@@ -83,17 +87,32 @@ def leaderboard(
     at: int,
     circle: str | None,
     limit: int,
+    currency: str | None = None,
 ) -> Leaderboard:
+    """The board's best `limit` members over the period holding `at`, in `circle` when one
+    is given. A money board is in `currency`, or in the one currency its sales are in."""
+    if currency is not None and board not in MONEY_BOARDS:
+        raise InvalidInput(
+            f"only the {', '.join(sorted(MONEY_BOARDS))} board is in money; {board} counts",
+            field="currency",
+        )
     if circle is not None and not store.groups_by_id([circle]):
         raise NotFound(f"circle {circle} does not exist", circle=circle)
     window = period_window(period, at)
-    rows = store.leaderboard(
-        board,
-        window,
-        circle,
-        limit,
-        top_tier=ladder.steps[-1].tier,
-        all_time=period == "all",
+    if board in MONEY_BOARDS and currency is None:
+        currency = sales_currency(store.leaderboard_currencies(board, window, circle), None)
+    rows = (
+        []
+        if board in MONEY_BOARDS and currency is None  # no sales to rank in the period
+        else store.leaderboard(
+            board,
+            window,
+            circle,
+            limit,
+            top_tier=ladder.steps[-1].tier,
+            all_time=period == "all",
+            currency=currency,
+        )
     )
     found = {row.member_id: row for row in rows}
     items = []
@@ -115,6 +134,7 @@ def leaderboard(
         board=board,
         period=BoardPeriod(kind=period, from_=window[0], to=window[1]),
         circle=circle,
+        currency=currency,
         items=items,
         computed_at=int(time.time() * 1000),
     )

@@ -404,8 +404,17 @@ class GraphStore(Protocol):
         *,
         top_tier: str,
         all_time: bool,
+        currency: str | None = None,
     ) -> list[BoardRow]:
-        """The board's best `limit` members over the window [from, to), in rank order."""
+        """The board's best `limit` members over the window [from, to), in rank order; a
+        money board's values in `currency`."""
+        ...
+
+    def leaderboard_currencies(
+        self, board: Board, window: tuple[int, int], circle: str | None
+    ) -> list[str]:
+        """The currencies of the sales a money board would add over the window, in `circle`
+        when one is given."""
         ...
 
     # --- member search (search_queries.py) ------------------------------------------------

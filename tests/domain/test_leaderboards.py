@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from app.domain.analytics import END_OF_TIME_MS
-from app.domain.leaderboards import period_window, ranked
+from app.domain.leaderboards import BOARD_DESCRIPTIONS, MONEY_BOARDS, Board, period_window, ranked
 from app.domain.units import iso_epoch_ms
 
 
@@ -28,3 +30,8 @@ def test_ties_go_to_the_earlier_achievement_then_the_id() -> None:
     assert [(rank, member) for rank, member, _, _ in ranked(rows)] == [
         (1, "d"), (2, "c"), (3, "a"), (4, "b"), (5, "e"),
     ]  # fmt: skip
+
+
+def test_every_board_is_described_and_only_sharers_is_in_money() -> None:
+    assert list(BOARD_DESCRIPTIONS) == list(get_args(Board))
+    assert sorted(MONEY_BOARDS) == ["sharers"]

@@ -335,7 +335,7 @@ def test_the_dashboard_is_the_landing_page(driver: WebDriver, site: Site) -> Non
     assert joined == 3000  # everyone joined within the last twelve months
     waiting(driver).until(
         lambda d: (
-            len(shown(d, "board")) == 4
+            len(shown(d, "board")) == 5
             and all(board.find_elements(By.CSS_SELECTOR, "h4") for board in shown(d, "board"))
         )
     )
@@ -437,3 +437,37 @@ def test_leaderboards_rank_by_board_and_period(driver: WebDriver, site: Site) ->
     [table] = driver.find_elements(By.CSS_SELECTOR, ".view-leaderboards .downloadable")
     assert len(downloaded_csv(driver, table)) == 101
     screenshot(driver, "leaderboards")
+
+
+def test_the_sharers_board_shows_money_in_its_currency(driver: WebDriver, site: Site) -> None:
+    signed_in(driver, site)
+    waiting(driver).until(signed_in_as("admin"))
+    driver.get(f"{site.url}/#/leaderboards")
+    wait_for(driver, "board-form")
+    [currency] = driver.find_elements(By.CSS_SELECTOR, by_testid("board-currency"))
+    assert not currency.is_displayed()  # the counting boards take no currency
+    Select(wait_for(driver, "board-select")[0]).select_by_value("sharers")
+    Select(wait_for(driver, "period-select")[0]).select_by_value("all")
+    assert currency.is_displayed()
+    driver.find_element(By.CSS_SELECTOR, by_testid("board-submit")).click()
+    waiting(driver).until(
+        lambda d: [t.get_attribute("data-board") for t in shown(d, "board-table")] == ["sharers"]
+    )
+    with httpx.Client(
+        base_url=site.url, headers={"Authorization": f"Bearer {ROLE_KEYS['admin']}"}
+    ) as api:
+        board = api.get("/v1/leaderboards/sharers", params={"period": "all", "limit": 100}).json()
+    assert board["currency"] == "CNY" and board["items"]  # the demo ledger sells in CNY
+    cells = [row.find_element(By.CSS_SELECTOR, by_testid("board-value"))
+             for row in shown(driver, "board-row")]  # fmt: skip
+    assert [cell.get_attribute("title") for cell in cells] == [
+        f"{item['value']} minor units" for item in board["items"]
+    ]
+    first = board["items"][0]["value"]
+    assert cells[0].text == f"{first // 100:,}.{first % 100:02d} CNY"
+    # A currency nobody sold in: an empty board, said so.
+    currency.send_keys("usd")
+    driver.find_element(By.CSS_SELECTOR, by_testid("board-submit")).click()
+    wait_for(driver, "board-empty")
+    assert "net sales in USD" in shown(driver, "board-period")[0].text
+    screenshot(driver, "leaderboards-sharers")

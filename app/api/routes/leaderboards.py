@@ -1,5 +1,5 @@
-"""Leaderboards: who invited, converted and grew the most in a period, overall or in a
-circle."""
+"""Leaderboards: who invited, converted, grew and sold the most in a period, overall or in
+a circle."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from app.domain.leaderboards import (
     Leaderboard,
     Period,
 )
-from app.domain.units import EpochMsQuery
+from app.domain.units import Currency, EpochMsQuery
 from app.services import leaderboards as service
 
 router = APIRouter(prefix="/v1/leaderboards", tags=["leaderboards"])
@@ -49,10 +49,20 @@ def get_leaderboard(
         GroupId | None, Query(description="Only members of this circle", examples=["c12"])
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_BOARD_LIMIT)] = DEFAULT_BOARD_LIMIT,
+    currency: Annotated[
+        Currency | None,
+        Query(
+            description="`sharers` only: add the sales in this currency; required when the "
+            "period's sales are in several (422 names them), else the one they are in",
+            examples=["CNY"],
+        ),
+    ] = None,
 ) -> Leaderboard | Response:
     """The board's best members in the period holding `at`, overall or in a circle: rank,
-    value and when she reached it; ties go to whoever reached it first, then by id. A board
-    is computed at most every REFGRAPH_LEADERBOARD_TTL_S seconds (`computed_at`)."""
+    value and when she reached it; ties go to whoever reached it first, then by id. The
+    `sharers` board's values are money in `currency` (minor units), never added across
+    currencies; `currency` on another board is a 422. A board is computed at most every
+    REFGRAPH_LEADERBOARD_TTL_S seconds (`computed_at`)."""
     answer = service.cached_leaderboard(
         cache=cache,
         store=store,
@@ -62,5 +72,6 @@ def get_leaderboard(
         at=now if at is None else at,
         circle=circle,
         limit=limit,
+        currency=currency,
     )
     return page_or_csv(request, answer, rows="items", name=f"leaderboard-{board}")

@@ -165,3 +165,177 @@ def test_limit_keeps_the_best_and_bad_requests_are_refused(client: TestClient) -
     assert_problem(client.get("/v1/leaderboards/inviters?circle=nope", headers=ADMIN), 404, "nope")
     for role in ("storefront", "growth", "auditor"):
         assert client.get("/v1/leaderboards/inviters", headers=auth(role)).status_code == 200
+
+
+# --- the sharers board: money, in one currency ------------------------------------------
+
+Sales = dict[str, Any]  # members (id -> in c1), orders (id -> order and refunded so far)
+
+
+def build_sales(client: TestClient, seed: int) -> Sales:
+    """Members who all joined before any order; orders shared (by another, by the buyer
+    herself, or not at all) in CNY and USD at few distinct moments (ties to the millisecond),
+    posted in a shuffled order (late ones among them), some refunded in part or in full,
+    some refunds after the order's period."""
+    rng = random.Random(seed)
+    members = {f"s{n:02d}": rng.random() < 0.4 for n in range(24)}
+    for member_id in members:
+        body = {"id": member_id, "joined_at": START - DAY}
+        assert client.post("/v1/members", json=body, headers=ADMIN).status_code == 201
+    body = {"id": "c1", "kind": "topic", "name": "C1"}
+    assert client.post("/v1/groups", json=body, headers=ADMIN).status_code == 201
+    for member_id, in_circle in members.items():
+        if in_circle:
+            client.put(f"/v1/groups/c1/members/{member_id}", headers=ADMIN)
+    orders: dict[str, dict[str, Any]] = {}
+    for n in range(160):
+        buyer = rng.choice(list(members))
+        draw = rng.random()
+        shared_by = rng.choice(list(members)) if draw < 0.75 else buyer if draw < 0.85 else None
+        orders[f"o{n:03d}"] = {
+            "id": f"o{n:03d}",
+            "buyer_id": buyer,
+            "shared_by": shared_by,
+            # Few amounts and moments: equal values and equal achievements.
+            "amount": rng.choice([1_000, 2_000, 2_500, 5_000]),
+            "currency": "CNY" if rng.random() < 0.8 else "USD",
+            "placed_at": START + rng.randrange(0, 40) * DAY + rng.choice([0, 0, 1, 3_600_000]),
+        }
+    posting = list(orders.values())
+    rng.shuffle(posting)
+    for order in posting:
+        answer = client.post("/v1/orders", json=order, headers=ADMIN)
+        assert answer.status_code == 201, answer.text
+    refunded = {order_id: 0 for order_id in orders}
+    for k, order_id in enumerate(rng.sample(list(orders), 50)):
+        amount = orders[order_id]["amount"]
+        for part in (amount,) if rng.random() < 0.4 else (amount // 4, amount // 4):
+            refunded[order_id] += part
+            refunded_at = orders[order_id]["placed_at"] + rng.randrange(0, 60) * DAY
+            refund = {"id": f"r{k}-{refunded[order_id]}", "amount": part,
+                      "refunded_at": refunded_at}  # fmt: skip
+            answer = client.post(f"/v1/orders/{order_id}/refunds", json=refund, headers=ADMIN)
+            assert answer.status_code == 201, answer.text
+    return {"members": members, "orders": orders, "refunded": refunded}
+
+
+def sharer_sales(
+    sales: Sales, window: tuple[int, int], circle: str | None
+) -> dict[str, dict[str, tuple[int, int]]]:
+    """currency -> sharer -> (net sales, the latest placed_at adding to it), recomputed from
+    what the test posted: orders shared by someone else, placed in the window, each less all
+    its refunds (whenever refunded), the ones refunded in full left out."""
+    found: dict[str, dict[str, tuple[int, int]]] = {}
+    for order in sales["orders"].values():
+        sharer, net = order["shared_by"], order["amount"] - sales["refunded"][order["id"]]
+        if sharer is None or sharer == order["buyer_id"] or net <= 0:
+            continue
+        if not window[0] <= order["placed_at"] < window[1]:
+            continue
+        if circle is not None and not sales["members"][sharer]:
+            continue
+        sums = found.setdefault(order["currency"], {})
+        value, achieved = sums.get(sharer, (0, order["placed_at"]))
+        sums[sharer] = (value + net, max(achieved, order["placed_at"]))
+    return found
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_the_sharers_board_matches_a_plain_sum(client: TestClient, seed: int) -> None:
+    sales = build_sales(client, seed)
+    moments = [START + 5 * DAY, START + 17 * DAY + 7_200_000, START + 33 * DAY]
+    seen_several = False
+    for period in ("day", "week", "month", "all"):
+        for at in moments:
+            window = period_window(period, at)
+            for circle in (None, "c1"):
+                found = sharer_sales(sales, window, circle)
+                for currency in (None, "CNY", "USD"):
+                    params: dict[str, Any] = {"period": period, "at": at, "limit": 100}
+                    params |= {"circle": circle} if circle else {}
+                    params |= {"currency": currency} if currency else {}
+                    answer = client.get("/v1/leaderboards/sharers", params=params, headers=ADMIN)
+                    if currency is None and len(found) > 1:
+                        seen_several = True
+                        assert_problem(answer, 422, "CNY, USD")
+                        assert answer.json()["currencies"] == ["CNY", "USD"]
+                        continue
+                    assert answer.status_code == 200, answer.text
+                    page = answer.json()
+                    chosen = currency or next(iter(found), None)
+                    assert page["currency"] == chosen, (period, at, circle, currency)
+                    sums = found.get(chosen or "", {})
+                    want = sorted(
+                        ((m, value, achieved) for m, (value, achieved) in sums.items()),
+                        key=lambda row: (-row[1], row[2], row[0]),
+                    )
+                    got = [(i["member_id"], i["value"], i["achieved_at"]) for i in page["items"]]
+                    assert got == want, (period, at, circle, currency)
+                    assert [i["rank"] for i in page["items"]] == list(range(1, len(got) + 1))
+                    # The engine keeps the best three by the same ranking.
+                    params["limit"] = 3
+                    top = client.get("/v1/leaderboards/sharers", params=params, headers=ADMIN)
+                    assert [i["member_id"] for i in top.json()["items"]] == [
+                        member_id for member_id, _, _ in want[:3]
+                    ]
+    assert seen_several  # the data did hold periods sold in both currencies
+
+
+def test_sharers_ties_self_shares_refunds_and_currencies(client: TestClient) -> None:
+    body: dict[str, Any]
+    for member_id in ("ann", "bea", "cat", "dan"):
+        body = {"id": member_id, "name": member_id.title(), "joined_at": START}
+        assert client.post("/v1/members", json=body, headers=ADMIN).status_code == 201
+    at = START + 3 * DAY + 123
+    for order_id, buyer, sharer, amount, currency, placed_at in (
+        ("o1", "dan", "cat", 4_000, "CNY", at),  # cat and bea: equal sums at the same ms
+        ("o2", "dan", "bea", 4_000, "CNY", at),
+        ("o3", "ann", "ann", 90_000, "CNY", at),  # her own share: no sale through her link
+        # ann: 3,000 + (3,000 less 1,000 refunded next month), reached at at - 1.
+        ("o4", "dan", "ann", 3_000, "CNY", at - 1),
+        ("o5", "bea", "ann", 3_000, "CNY", at - 5),
+        ("o6", "dan", "ann", 7_000, "CNY", at + 9),  # refunded in full: adds nothing
+        ("o7", "dan", None, 50_000, "CNY", at),  # shared by nobody
+        ("o8", "cat", "dan", 999, "USD", at),
+    ):
+        body = {"id": order_id, "buyer_id": buyer, "shared_by": sharer, "amount": amount,
+                "currency": currency, "placed_at": placed_at}  # fmt: skip
+        assert client.post("/v1/orders", json=body, headers=ADMIN).status_code == 201
+    for order_id, refund_id, amount in (("o5", "r5", 1_000), ("o6", "r6", 7_000)):
+        body = {"id": refund_id, "amount": amount, "refunded_at": at + 40 * DAY}  # next month
+        answer = client.post(f"/v1/orders/{order_id}/refunds", json=body, headers=ADMIN)
+        assert answer.status_code == 201, answer.text
+    path = "/v1/leaderboards/sharers"
+    month = {"period": "month", "at": at}
+    assert_problem(client.get(path, params=month, headers=ADMIN), 422, "in CNY, USD")
+    cny = client.get(path, params=month | {"currency": "CNY"}, headers=ADMIN).json()
+    assert cny["currency"] == "CNY"
+    assert [(i["rank"], i["member_id"], i["name"], i["value"], i["achieved_at"])
+            for i in cny["items"]] == [
+        (1, "ann", "Ann", 5_000, at - 1),
+        (2, "bea", "Bea", 4_000, at),
+        (3, "cat", "Cat", 4_000, at),
+    ]  # fmt: skip
+    usd = client.get(path, params=month | {"currency": "USD"}, headers=ADMIN).json()
+    assert [(i["member_id"], i["value"]) for i in usd["items"]] == [("dan", 999)]
+    # The day before holds one currency only: it is the board's without asking.
+    day = client.get(path, params={"period": "day", "at": at - 2 * DAY}, headers=ADMIN).json()
+    assert (day["currency"], day["items"]) == (None, [])
+    day = client.get(path, params={"period": "day", "at": at}, headers=ADMIN)
+    assert_problem(day, 422, "CNY, USD")
+    # A circle holding only USD sharers needs no currency named.
+    assert client.post("/v1/groups", json={"id": "c1", "kind": "store", "name": "C1"},
+                       headers=ADMIN).status_code == 201  # fmt: skip
+    client.put("/v1/groups/c1/members/dan", headers=ADMIN)
+    client.put("/v1/groups/c1/members/ann", headers=ADMIN)  # her sales are in CNY
+    circle = client.get(path, params=month | {"circle": "c1"}, headers=ADMIN)
+    assert_problem(circle, 422, "CNY, USD")
+    client.delete("/v1/groups/c1/members/ann", headers=ADMIN)
+    circle = client.get(path, params=month | {"circle": "c1"}, headers=ADMIN).json()
+    assert (circle["currency"], [i["member_id"] for i in circle["items"]]) == ("USD", ["dan"])
+    # Money on the boards that count is a mistake worth saying; they answer currency null.
+    asked = client.get("/v1/leaderboards/inviters?currency=CNY", headers=ADMIN)
+    assert_problem(asked, 422, "only the sharers board is in money")
+    assert client.get("/v1/leaderboards/inviters", headers=ADMIN).json()["currency"] is None
+    for bad in ("cny", "CN", "EURO"):
+        assert_problem(client.get(f"{path}?currency={bad}", headers=ADMIN), 422, "currency")

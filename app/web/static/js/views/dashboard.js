@@ -12,6 +12,9 @@ const BOARDS = [
   ["paid_inviters", "Most new paid invitees"],
   ["downline_growth", "Fastest growing downlines"],
   ["new_phoenixes", "New at the top tier"],
+  // Money in the one currency the month sold in; a month that sold in several shows the
+  // service's problem naming them (the Leaderboards page picks one).
+  ["sharers", "Most sales through share links"],
 ];
 const TOP = 5;
 
@@ -134,7 +137,7 @@ async function showBoard(boards, board, title, context) {
           h("td", { class: "num" }, String(item.rank)),
           h("td", {}, memberLink(item.member_id, item.name ?? item.member_id)),
           h("td", {}, tierBadge(item.tier, context)),
-          h("td", { class: "num" }, count(item.value)),
+          h("td", { class: "num" }, answer.currency ? `${money(item.value)} ${answer.currency}` : count(item.value)),
         ),
       ),
     ),

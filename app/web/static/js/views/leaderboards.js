@@ -1,9 +1,11 @@
 // Leaderboards: a board, a calendar period (this one, or the one holding a picked day) and,
-// for a group's own monthly board, a circle; ranked members in a table that downloads.
+// for a group's own monthly board, a circle; ranked members in a table that downloads. The
+// sharers board is money: shown in its currency, which the user names when the period sold
+// in several (the service says which).
 
 import * as api from "../api.js";
 import { downloadable, guarded, h, memberLink } from "../dom.js";
-import { count, dateToMs, utcDate } from "../format.js";
+import { count, dateToMs, money, utcDate } from "../format.js";
 import { tierBadge } from "../badges.js";
 
 const BOARDS = [
@@ -11,7 +13,10 @@ const BOARDS = [
   ["paid_inviters", "Most new paid invitees"],
   ["downline_growth", "Fastest growing downlines"],
   ["new_phoenixes", "New at the top tier"],
+  ["sharers", "Most sales through share links"],
 ];
+// The boards whose values are money (app/domain/leaderboards.py MONEY_BOARDS).
+const MONEY_BOARDS = new Set(["sharers"]);
 const PERIODS = [
   ["month", "Month"],
   ["week", "Week"],
@@ -32,6 +37,20 @@ export function render(section, { context }) {
   );
   const day = h("input", { type: "date", testid: "board-day", title: "a day in the period (UTC); empty: now" });
   const circle = h("input", { placeholder: "circle id (optional)", testid: "board-circle" });
+  const currency = h("input", {
+    placeholder: "e.g. CNY",
+    size: 5,
+    maxlength: 3,
+    testid: "board-currency",
+    title: "the currency of a money board; empty: the one its sales are in",
+  });
+  const currencyLabel = h("label", {}, "Currency ", currency);
+  // Only a money board takes a currency (the service refuses one on a board that counts).
+  const showCurrency = () => {
+    currencyLabel.hidden = !MONEY_BOARDS.has(board.value);
+  };
+  board.addEventListener("change", showCurrency);
+  showCurrency();
   const form = h(
     "form",
     { class: "toolbar", testid: "board-form" },
@@ -39,6 +58,7 @@ export function render(section, { context }) {
     h("label", {}, "Period ", period),
     h("label", {}, "Holding ", day),
     h("label", {}, "Circle ", circle),
+    currencyLabel,
     h("button", { type: "submit", testid: "board-submit" }, "Show"),
   );
   const result = h("div", { testid: "board-result" });
@@ -46,6 +66,7 @@ export function render(section, { context }) {
     const query = { period: period.value, limit: 100 };
     if (day.value) query.at = dateToMs(day.value);
     if (circle.value.trim()) query.circle = circle.value.trim();
+    if (MONEY_BOARDS.has(board.value) && currency.value.trim()) query.currency = currency.value.trim().toUpperCase();
     load(result, board.value, query, context);
   };
   form.addEventListener("submit", (event) => {
@@ -63,7 +84,7 @@ async function load(result, board, query, context) {
   const note = h(
     "p",
     { class: "hint", testid: "board-period" },
-    `${span}${answer.circle ? `, circle ${answer.circle}` : ""} (UTC)`,
+    `${span}${answer.circle ? `, circle ${answer.circle}` : ""} (UTC)${answer.currency ? `; net sales in ${answer.currency}` : ""}`,
   );
   if (!answer.items.length) {
     result.replaceChildren(note, h("p", { class: "notice", testid: "board-empty" }, "Nobody on this board for the period."));
@@ -72,7 +93,7 @@ async function load(result, board, query, context) {
   const table = h(
     "table",
     { class: "data", testid: "board-table", dataset: { board } },
-    h("thead", {}, h("tr", {}, ["Rank", "Member", "Tier", "Value", "Reached"].map((label) => h("th", {}, label)))),
+    h("thead", {}, h("tr", {}, ["Rank", "Member", "Tier", answer.currency ? "Net sales" : "Value", "Reached"].map((label) => h("th", {}, label)))),
     h(
       "tbody",
       {},
@@ -83,7 +104,11 @@ async function load(result, board, query, context) {
           h("td", { class: "num" }, String(item.rank)),
           h("td", {}, memberLink(item.member_id, item.name ?? item.member_id)),
           h("td", {}, tierBadge(item.tier, context)),
-          h("td", { class: "num", testid: "board-value" }, count(item.value)),
+          h(
+            "td",
+            { class: "num", testid: "board-value", title: answer.currency ? `${item.value} minor units` : null },
+            answer.currency ? `${money(item.value)} ${answer.currency}` : count(item.value),
+          ),
           h("td", {}, item.achieved_at === null ? "–" : utcDate(item.achieved_at)),
         ),
       ),
