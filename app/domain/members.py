@@ -134,11 +134,16 @@ class MemberRecord(BaseModel):
     paid_since: list[int] = Field(default_factory=list)
     paid_until: list[int] = Field(default_factory=list)
 
-    def paid_then(self, at: int) -> bool:
-        """Whether she was paid at `at`: by her paid mark, or by one undone since."""
+    def paid_mark_at(self, at: int) -> int | None:
+        """The paid time of the mark that held at `at` (her mark, or one undone since);
+        None when she was not paid then."""
         if self.paid_at is not None and self.paid_at <= at:
-            return True
-        return any(s <= at < u for s, u in zip(self.paid_since, self.paid_until, strict=True))
+            return self.paid_at
+        spans = zip(self.paid_since, self.paid_until, strict=True)
+        return next((since for since, until in spans if since <= at < until), None)
+
+    def paid_then(self, at: int) -> bool:
+        return self.paid_mark_at(at) is not None
 
     @property
     def status(self) -> str:

@@ -37,6 +37,8 @@ ROUTES = [
     ("GET", "/v1/members/kid/history", None, {"admin", "auditor"}),
     ("POST", "/v1/members/kid/status", STATUS, {"admin"}),
     ("POST", "/v1/members/kid/sponsor", MOVE, {"admin"}),
+    # kid was marked paid above, by the admin's call in the admin's run.
+    ("POST", "/v1/members/kid/paid/undo", {"change_id": "u1", "reason": "r"}, {"admin"}),
     ("GET", "/v1/members/kid", None, {"admin", "storefront", "growth", "auditor"}),
     ("GET", "/v1/members/kid/tier", None, {"admin", "storefront", "growth", "auditor"}),
     ("POST", "/v1/members/kid/super-memberships", SUPER, {"admin", "storefront"}),

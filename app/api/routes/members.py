@@ -105,10 +105,18 @@ def search_members(
     ] = "id",
     limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_LIMIT)] = DEFAULT_SEARCH_LIMIT,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    as_of: Annotated[
+        EpochMsQuery | None,
+        Query(
+            description="Members who had joined by this moment, each as she stood then (tier, "
+            "paid mark, inviter, status, counts); not with tier, paid or inviter_id, sorted by "
+            "id or joined_at"
+        ),
+    ] = None,
 ) -> MemberPage | Response:
     """Members found by a name or id prefix and filters, with their tier and counts, a page
     at a time in the chosen order (then by id). A prefix is read from an index, never by
-    scanning the members."""
+    scanning the members. With `as_of`, the members of that moment as they stood then."""
     search = MemberSearch(
         q=q,
         tier=tier,
@@ -122,7 +130,7 @@ def search_members(
     return page_or_csv(
         request,
         search_service.search_members(
-            store=store, ladder=ladder, search=search, cursor=cursor, limit=limit
+            store=store, ladder=ladder, search=search, cursor=cursor, limit=limit, as_of=as_of
         ),
         rows="items",
         name="members",

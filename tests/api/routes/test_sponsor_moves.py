@@ -116,6 +116,8 @@ def test_refusals_change_nothing(client: TestClient, clock: Callable[[int], None
     assert forbidden.status_code == 403
     assert get(client, "/v1/members/c/upline")["path"] == ["b", "a"]
     assert history(client, "c") == []
+    past = client.get("/v1/members", params={"as_of": JAN, "tier": "bee"}, headers=ADMIN)
+    assert_problem(past, 422, "cannot be combined with as_of")
 
 
 def test_the_ledger_keeps_the_path_it_paid_through(
@@ -356,6 +358,21 @@ def test_the_network_as_of_any_moment_matches_a_replay_of_moves(
             assert upline == replay.upline_at(member_id, at), (member_id, at)
             tier = get(client, f"/v1/members/{member_id}/tier", as_of=at)["tier"]
             assert tier == replay.tier_at(member_id, at), (member_id, at)
+    # A search as of a moment lists who had joined then, each as she stood then.
+    for at in moments[::4]:
+        page = get(client, "/v1/members", as_of=at, limit=500)
+        assert [hit["id"] for hit in page["items"]] == sorted(
+            m for m, joined in replay.joined.items() if joined <= at
+        )
+        for hit in page["items"]:
+            direct, direct_paid, below, _ = replay.counts_at(hit["id"], at)
+            assert (
+                hit["inviter_id"], hit["paid_at"] is not None, hit["tier"],
+                hit["direct_total"], hit["downline_total"], hit["paid_direct_invites"],
+            ) == (
+                replay.inviter_at(hit["id"], at), replay.paid_then(hit["id"], at),
+                replay.tier_at(hit["id"], at), direct, below, direct_paid,
+            ), (hit["id"], at)  # fmt: skip
     # Now: the maintained counters and tiers agree with the replay and with a recount.
     now = JAN + 60 * DAY
     for member_id in replay.joined:
