@@ -471,3 +471,54 @@ def test_the_sharers_board_shows_money_in_its_currency(driver: WebDriver, site: 
     wait_for(driver, "board-empty")
     assert "net sales in USD" in shown(driver, "board-period")[0].text
     screenshot(driver, "leaderboards-sharers")
+
+
+def test_the_date_picker_before_a_sponsor_move_shows_the_old_sponsor(
+    driver: WebDriver, site: Site
+) -> None:
+    """An admin moves a member to another sponsor; her tree's breadcrumb (her upline) shows
+    the new sponsor today, and the old one at a date a month before the move."""
+    headers = {"Authorization": f"Bearer {ROLE_KEYS['admin']}"}
+    with httpx.Client(base_url=site.url, headers=headers) as api:
+        oldest = api.get("/v1/members", params={"sort": "joined_at", "limit": 500}).json()["items"]
+
+        def away_from_widest(member_id: str) -> bool:
+            upline = api.get(f"/v1/members/{member_id}/upline").json()["path"]
+            return member_id != site.widest and site.widest not in upline
+
+        # Far from the widest member, whose counts the other tests read.
+        sponsor = next(
+            m["id"] for m in oldest if m["inviter_id"] is None and away_from_widest(m["id"])
+        )
+        moved = None
+        for hit in oldest:
+            leaf = hit["downline_total"] == 0 and hit["inviter_id"] not in (None, sponsor)
+            if not leaf or not away_from_widest(hit["id"]):
+                continue
+            body = {
+                "change_id": f"web-move-{hit['id']}",
+                "inviter_id": sponsor,
+                "reason": "wrong link",
+            }
+            if api.post(f"/v1/members/{hit['id']}/sponsor", json=body).status_code == 200:
+                moved = hit
+                break
+        assert moved is not None, "a member could be moved"
+    root = open_tree(driver, site, moved["id"])
+    assert root is not None
+    waiting(driver).until(
+        lambda d: wait_for(d, "crumb")[-1].get_attribute("data-member-id") == sponsor
+    )
+    [picker] = wait_for(driver, "tree-as-of")
+    day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 31 * 86_400))
+    driver.execute_script(
+        "arguments[0].value = arguments[1];"
+        "arguments[0].dispatchEvent(new Event('change', {bubbles: true}))",
+        picker,
+        day,
+    )
+    wait_for(driver, "tree-as-of-note")
+    waiting(driver).until(
+        lambda d: wait_for(d, "crumb")[-1].get_attribute("data-member-id") == moved["inviter_id"]
+    )
+    screenshot(driver, "tree-before-sponsor-move")
