@@ -380,8 +380,30 @@ def test_the_chart_draws_the_genealogy_re_roots_and_zooms(
         lambda d: [n.get_attribute("data-member-id") for n in shown(d, "chart-root")] == [child]
     )
     assert site.widest in [n.get_attribute("data-member-id") for n in shown(driver, "chart-upline")]
+    # How she is connected to another of the widest member's invitees: the path drawn as a
+    # chain (through their inviter, or a circle they share).
+    rows = list(site_store.iter_forest())
+    other = next(row.id for row in rows if row.inviter_id == site.widest and row.id != child)
+    form_input = wait_for(driver, "path-to")[0]
+    form_input.send_keys(other)
+    driver.find_element(By.CSS_SELECTOR, by_testid("path-submit")).click()
+    waiting(driver).until(lambda d: shown(d, "path-length") or shown(d, "problem"))
+    with httpx.Client(
+        base_url=site.url, headers={"Authorization": f"Bearer {ROLE_KEYS['admin']}"}
+    ) as api:
+        answer = api.get("/v1/paths", params={"from": child, "to": other})
+    assert answer.status_code == 200, answer.text
+    drawn = [
+        n.get_attribute("data-member-id") or n.get_attribute("data-group-id")
+        for n in driver.find_elements(
+            By.CSS_SELECTOR, f"{by_testid('path-member')}, {by_testid('path-circle')}"
+        )
+    ]
+    assert drawn == [node["id"] for node in answer.json()["nodes"]]
+    assert shown(driver, "path-length")[0].text == f"{answer.json()['length']} steps"
+    screenshot(driver, "chart-path")
     # A deep member's long upline folds into "… n more".
-    deep = next(row for row in site_store.iter_forest() if (row.depth or 0) >= 6)
+    deep = next(row for row in rows if (row.depth or 0) >= 6)
     driver.get(f"{site.url}/#/chart/{deep.id}")
     [folded] = wait_for(driver, "chart-folded")
     assert folded.text.splitlines()[0] == f"… {(deep.depth or 0) - 3} more"

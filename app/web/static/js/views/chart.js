@@ -2,7 +2,8 @@
 // below, laid out as an org chart by d3-hierarchy's tidy tree (vendored in ../vendor, nothing
 // fetched from elsewhere), coloured by tier, paid members ringed, wide levels cut to a
 // "+n more" node, long uplines folded into "… n more". Wheel zooms, dragging pans, a click
-// on a member re-roots the chart on her.
+// on a member re-roots the chart on her. Below it, how she is connected to another member
+// (GET /v1/paths): the shortest path through invitations and circles, drawn as a chain.
 
 import * as api from "../api.js";
 import { guarded, h, svg } from "../dom.js";
@@ -36,8 +37,62 @@ export function render(section, { param, context }) {
       h("a", { href: `#/tree/${encodeURIComponent(param)}` }, "Her tree as a list"),
     ),
     body,
+    connection(param, context),
   );
   draw(body, param, context);
+}
+
+// "How is she connected to …": a member id in, the shortest path out, drawn left to right.
+function connection(memberId, context) {
+  const other = h("input", { type: "text", name: "to", placeholder: "another member's id", testid: "path-to", required: true });
+  const drawn = h("div", { class: "chart-path", testid: "chart-path" });
+  const form = h(
+    "form",
+    { class: "inline-form", testid: "path-form" },
+    h("label", {}, `How is ${memberId} connected to `, other),
+    h("button", { type: "submit", testid: "path-submit" }, "Show the path"),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const found = await guarded(drawn, () => api.get("/v1/paths", { from: memberId, to: other.value.trim() }));
+    if (found) drawn.replaceChildren(pathDrawing(found, (context.tier_ladder ?? []).map((step) => step.tier)));
+  });
+  return h("section", { class: "connection" }, h("h3", {}, "Connection"), form, drawn);
+}
+
+function pathDrawing(found, ladder) {
+  const step = NODE_W + 48;
+  const width = step * found.nodes.length;
+  const canvas = svg("svg", {
+    class: "chart-canvas path",
+    testid: "path-canvas",
+    viewBox: `${-step / 2} ${-NODE_H} ${width} ${NODE_H * 2}`,
+    role: "img",
+    "aria-label": `path from ${found.from} to ${found.to}, ${found.length} steps`,
+  });
+  const links = svg("g", { class: "links" });
+  for (let index = 1; index < found.nodes.length; index += 1) {
+    links.append(svg("path", { d: `M${step * (index - 1) + NODE_W / 2},0H${step * index - NODE_W / 2}` }));
+  }
+  canvas.append(links);
+  found.nodes.forEach((node, index) => {
+    if (node.kind === "circle") {
+      canvas.append(
+        svg(
+          "g",
+          { class: "chart-node circle", testid: "path-circle", transform: `translate(${step * index},0)`, dataset: { groupId: node.id } },
+          svg("ellipse", { rx: NODE_W / 2, ry: NODE_H / 2 }),
+          svg("text", { "text-anchor": "middle", dy: "0.35em" }, clip(node.name ?? node.id)),
+          svg("title", {}, `circle ${node.id}`),
+        ),
+      );
+    } else {
+      const drawnNode = memberNode({ data: { id: node.id, name: node.name }, x: step * index, y: 0 }, ladder, false);
+      drawnNode.dataset.testid = "path-member";
+      canvas.append(drawnNode);
+    }
+  });
+  return h("div", {}, h("p", { class: "hint", testid: "path-length" }, `${found.length} steps`), canvas);
 }
 
 async function draw(body, memberId, context) {
