@@ -6,7 +6,10 @@ Figures (issue "Growth team workbench"):
   tree         GET /v1/members/{id}/tree for the widest member (most direct invitees),
                depth 2 and 50 children a node, over HTTP: p50/p99, against the tier read
                of the same member over the same connection; with the response's nodes and
-               bytes, and the service's own p50 (store queries and models, no HTTP)
+               bytes, and the service's own p50 (store queries and models, no HTTP); the
+               chart page's reads (her tree four a node and her upline) against the tier
+               read; and the tree `?as_of=` now (a walk of her downline through the
+               histories) against the same tree from the counters
   simulation   POST /v1/simulations/tiers (phoenix at 40 instead of 51, the seed plan's
                training allowance re-priced over the orders' month): seconds, median of 3
   circles      `refgraph import-groups` of --circles circles of --circle-size members
@@ -334,6 +337,25 @@ def tree_figure(store: CypherStore, samples: int) -> dict[str, Any]:
             picks,
         )
         body = client.get(tree_path).content
+        # The chart page's two reads (her tree four a node, two deep, and her whole upline).
+        chart, chart_bare = interleaved(
+            lambda i: (
+                client.get(
+                    f"/v1/members/{member}/tree?depth=2&children_limit=4"
+                ).raise_for_status(),
+                client.get(f"/v1/members/{member}/upline?limit=1000").raise_for_status(),
+            ),
+            lambda i: client.get(f"/v1/members/{i}/tier").raise_for_status(),
+            picks,
+        )
+        # The same tree as of now, from the histories (a walk of her downline), against the
+        # tree from the counters: fewer samples, each walks everything below her.
+        now = int(time.time() * 1000)
+        as_of, today = interleaved(
+            lambda i: client.get(f"{tree_path}&as_of={now}").raise_for_status(),
+            lambda i: client.get(tree_path).raise_for_status(),
+            picks[: max(3, samples // 100)],
+        )
     service = median_seconds(
         lambda: member_tree(store=store, member_id=member, depth=2, children_limit=50), 51
     )
@@ -345,6 +367,11 @@ def tree_figure(store: CypherStore, samples: int) -> dict[str, Any]:
         "service_p50_ms": round(service * 1000, 3),
         **summary(ours, bare, "p50"),
         **{k: v for k, v in summary(ours, bare, "p99").items() if "p99" in k},
+        "chart": {
+            **summary(chart, chart_bare, "p50"),
+            **{k: v for k, v in summary(chart, chart_bare, "p99").items() if "p99" in k},
+        },
+        "as_of_against_today": summary(as_of, today, "p50"),
     }
 
 
