@@ -41,6 +41,7 @@ from app.domain.tiers import TierLadder
 from app.domain.units import MAX_EPOCH_MS, iso_epoch_ms, iso_moment, quoted
 from app.services.csv_records import _decoded, _fields, _header, csv_records
 from app.services.paid_bonuses import repair_paid_bonuses
+from app.services.tier_histories import settle_sponsors
 from app.store.port import GraphStore
 
 COLUMNS = ("id", "inviter_id", "joined_at", "paid_at", "name")
@@ -311,6 +312,10 @@ class _ImportRun:
         for batch in _batches(self.to_mark, self.batch_size):
             rows = [PaidRow(id=member_id, paid_at=paid_at) for paid_at, member_id in batch]
             self.report.marked_paid += len(self._store().mark_paid(rows, self.ladder))
+            # Stored sponsors whose history steps down are derived again, as after any mark.
+            settle_sponsors(
+                store=self._store(), ladder=self.ladder, member_ids=[row.id for row in rows]
+            )
             self._advance(len(batch))
 
 

@@ -243,7 +243,7 @@ def undo_paid_mark(
         store, member_id, request.change_id, request.fingerprint(), "paid_undo", attempt
     )
     # Also on a retry: it writes what a crash after the undo left missing, nothing otherwise.
-    settle_sponsors(store=store, ladder=ladder, member_id=member_id)
+    settle_sponsors(store=store, ladder=ladder, member_ids=[member_id])
     reverse_paid_bonus(store=store, member_id=member_id, now=now)
     return undone
 

@@ -136,7 +136,7 @@ def mark_member_paid(
         )
     # Also on a retry: it writes a bonus and a tier history a crash left missing, and nothing
     # otherwise.
-    settle_sponsors(store=store, ladder=ladder, member_id=member_id)
+    settle_sponsors(store=store, ladder=ladder, member_ids=[member_id])
     grant_paid_bonus(store=store, ladder=ladder, member_id=member_id, now=now)
     return Member.from_record(record)
 

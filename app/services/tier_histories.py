@@ -5,6 +5,8 @@ retry or a second caller writes nothing more."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.core.errors import Conflict
 from app.domain.tiers import TierLadder, history_corrections, tier_steps
 from app.store.port import GraphStore
@@ -12,10 +14,10 @@ from app.store.port import GraphStore
 SETTLE_ATTEMPTS = 20
 
 
-def settle_sponsors(*, store: GraphStore, ladder: TierLadder, member_id: str) -> None:
-    """Settles the history of each sponsor she has had whose history is derived (a paid mark
-    of hers counts for whichever sponsor's edge held at its time)."""
-    for sponsor in store.derived_sponsors(member_id):
+def settle_sponsors(*, store: GraphStore, ladder: TierLadder, member_ids: Sequence[str]) -> None:
+    """Settles the history of each sponsor they have had whose history is derived (a paid
+    mark counts for whichever sponsor's edge held at its time)."""
+    for sponsor in store.derived_sponsors(member_ids):
         settle_tier_history(store=store, ladder=ladder, member_id=sponsor)
 
 

@@ -183,8 +183,9 @@ class CypherStore(
         rows = self._read("upline_at", {"id": member_id, "limit": limit, "as_of": as_of})
         return list(rows[0]["path"]) if rows else None
 
-    def derived_sponsors(self, member_id: str) -> list[str]:
-        return [row["id"] for row in self._read("derived_sponsors", {"id": member_id})]
+    def derived_sponsors(self, member_ids: Sequence[str]) -> list[str]:
+        rows = self._read("derived_sponsors", {"ids": list(member_ids)}) if member_ids else []
+        return sorted(row["id"] for row in rows)
 
     def tier_inputs(self, member_id: str) -> TierInputs | None:
         rows = self._read("tier_inputs", {"id": member_id})

@@ -450,8 +450,8 @@ class GraphStore(Protocol):
         version."""
         ...
 
-    def derived_sponsors(self, member_id: str) -> list[str]:
-        """Her sponsors, now and before a move, whose tier history is derived again after
+    def derived_sponsors(self, member_ids: Sequence[str]) -> list[str]:
+        """Their sponsors, now and before a move, whose tier history is derived again after
         each paid mark (`tier_floors`)."""
         ...
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from app.core.config import Settings
 from app.domain.tiers import TierLadder, TierStep
 from app.services.audit import audit_ledger
+from app.services.importer import import_members
 from app.services.verify import verify_store
 from app.store.cypher_store import CypherStore
 from tests.api.routes.test_member_lifecycle import history
@@ -151,6 +153,29 @@ def test_the_ledger_keeps_the_path_it_paid_through(
     assert get(client, "/v1/members/old/tier", as_of=JAN + 4 * DAY)["tier"] == "butterfly"
     assert get(client, "/v1/members/old/tier")["tier"] == "bee"
     assert audit_ledger(store=store, ladder=LADDER).differences == []
+    assert verify_store(store=store, ladder=LADDER).problems == []
+
+
+def test_an_import_under_a_moved_sponsor_derives_her_history(
+    client: TestClient, store: CypherStore, clock: Callable[[int], None], tmp_path: Path
+) -> None:
+    clock(JAN)
+    for member_id, inviter in (("a", None), ("b", "a"), ("y", None)):
+        register(client, member_id, inviter, joined_at=JAN - 30 * DAY)
+    client.post("/v1/members/b/paid", json={"paid_at": JAN - 20 * DAY}, headers=ADMIN)
+    assert move(client, "b", "y", "mv-1").status_code == 200  # y's history now steps
+    # z joins under y, paid before the move, told by an import: y holds two paid invitees
+    # from the move on, so peacock needs three and she stays a butterfly.
+    source = tmp_path / "late.csv"
+    source.write_text(
+        f"id,inviter_id,joined_at,paid_at,name\nz,y,{JAN - 10 * DAY},{JAN - 5 * DAY},\n"
+    )
+    report = import_members(store=store, ladder=LADDER, source=source, now=JAN)
+    assert report.created == 1 and report.marked_paid == 1
+    assert get(client, "/v1/members/y/tier", as_of=JAN - 6 * DAY)["tier"] == "bee"
+    assert get(client, "/v1/members/y/tier", as_of=JAN - 5 * DAY)["tier"] == "butterfly"
+    assert get(client, "/v1/members/y/tier")["tier"] == "butterfly"
+    assert get(client, "/v1/members/y/downline/counts")["direct_paid"] == 2
     assert verify_store(store=store, ladder=LADDER).problems == []
 
 
