@@ -56,6 +56,17 @@ def open_tree(driver: WebDriver, site: Site, member: str) -> WebElement:
     return root
 
 
+def pick_tree_date(driver: WebDriver, day: str) -> None:
+    """Sets the tree's date picker to `day` (YYYY-MM-DD) as a user's pick does."""
+    [picker] = wait_for(driver, "tree-as-of")
+    driver.execute_script(
+        "arguments[0].value = arguments[1];"
+        "arguments[0].dispatchEvent(new Event('change', {bubbles: true}))",
+        picker,
+        day,
+    )
+
+
 def root_children(driver: WebDriver) -> list[WebElement]:
     root = driver.find_element(By.CSS_SELECTOR, f"{by_testid('tree-root')} > li")
     return root.find_elements(By.CSS_SELECTOR, f":scope > {by_testid('children')} > li")
@@ -413,14 +424,8 @@ def test_the_chart_draws_the_genealogy_re_roots_and_zooms(
 def test_the_tree_date_picker_shows_the_network_as_it_stood(driver: WebDriver, site: Site) -> None:
     root = open_tree(driver, site, site.widest)
     live = root.find_element(By.CSS_SELECTOR, by_testid("counts")).text
-    [picker] = wait_for(driver, "tree-as-of")
     day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 200 * 86_400))
-    driver.execute_script(
-        "arguments[0].value = arguments[1];"
-        "arguments[0].dispatchEvent(new Event('change', {bubbles: true}))",
-        picker,
-        day,
-    )
+    pick_tree_date(driver, day)
     [note] = wait_for(driver, "tree-as-of-note")
     assert day in note.text
     then = wait_for(driver, "tree-root")[0].find_element(By.CSS_SELECTOR, by_testid("counts")).text
@@ -531,14 +536,8 @@ def test_the_date_picker_before_a_sponsor_move_shows_the_old_sponsor(
     waiting(driver).until(
         lambda d: wait_for(d, "crumb")[-1].get_attribute("data-member-id") == sponsor
     )
-    [picker] = wait_for(driver, "tree-as-of")
     day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 31 * 86_400))
-    driver.execute_script(
-        "arguments[0].value = arguments[1];"
-        "arguments[0].dispatchEvent(new Event('change', {bubbles: true}))",
-        picker,
-        day,
-    )
+    pick_tree_date(driver, day)
     wait_for(driver, "tree-as-of-note")
     waiting(driver).until(
         lambda d: wait_for(d, "crumb")[-1].get_attribute("data-member-id") == moved["inviter_id"]
