@@ -29,11 +29,18 @@ def get_cohorts(
     now: NowDep,
     from_: Annotated[
         EpochMsQuery | None,
-        Query(alias="from", description="joined_at at or after; default: 12 months before `to`"),
+        Query(
+            alias="from",
+            description="joined_at at or after; default: 12 months before `to`",
+            examples=["2026-01-01T00:00:00+08:00"],
+        ),
     ] = None,
     to: Annotated[
         EpochMsQuery | None,
-        Query(description="joined_at before; default: 12 months after `from`"),
+        Query(
+            description="joined_at before; default: 12 months after `from`",
+            examples=["2027-01-01T00:00:00+08:00"],
+        ),
     ] = None,
 ) -> Cohorts | Response:
     """Repurchase cohorts of the members who joined in the window, by UTC join month: buyers,
@@ -60,15 +67,25 @@ def get_concentration(
     now: NowDep,
     from_: Annotated[
         EpochMsQuery | None,
-        Query(alias="from", description="placed_at at or after; default: 30 days before `to`"),
+        Query(
+            alias="from",
+            description="placed_at at or after; default: 30 days before `to`",
+            examples=["2026-11-01T00:00:00+08:00"],
+        ),
     ] = None,
     to: Annotated[
         EpochMsQuery | None,
-        Query(description="placed_at before; default: 30 days after `from`"),
+        Query(
+            description="placed_at before; default: 30 days after `from`",
+            examples=["2026-12-01T00:00:00+08:00"],
+        ),
     ] = None,
     currency: Annotated[
         Currency | None,
-        Query(description="Count only sales in this currency; required when there are several"),
+        Query(
+            description="Count only sales in this currency; required when there are several",
+            examples=["CNY"],
+        ),
     ] = None,
 ) -> Concentration:
     """How concentrated the window's sales are: net of refunds, credited to the buyer, the
@@ -86,9 +103,12 @@ def get_dashboard(
     store: StoreDep,
     now: NowDep,
     at: Annotated[
-        EpochMsQuery | None, Query(description="A moment in the last month shown; default now")
+        EpochMsQuery | None,
+        Query(
+            description="A moment in the last month shown; default now", examples=[1767225600000]
+        ),
     ] = None,
-    months: Annotated[int, Query(ge=1, le=MAX_MONTHS)] = DEFAULT_MONTHS,
+    months: Annotated[int, Query(ge=1, le=MAX_MONTHS, examples=[6])] = DEFAULT_MONTHS,
 ) -> Dashboard:
     """The landing page's figures: members, paid members and paid conversion; per UTC month
     (the `months` ending with the one holding `at`) new and running members and paid

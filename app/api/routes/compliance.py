@@ -26,13 +26,17 @@ router = APIRouter(prefix="/v1")
     responses=problem_responses(401, 403, 404, 422),
 )
 def get_earnings(
-    member_id: Annotated[MemberId, Path(description="The member's external id")],
+    member_id: Annotated[MemberId, Path(description="The member's external id", examples=["m12"])],
     store: StoreDep,
     from_: Annotated[
-        EpochMsQuery | None, Query(alias="from", description="`by` at or after")
+        EpochMsQuery | None,
+        Query(alias="from", description="`by` at or after", examples=["2026-11-01T00:00:00+08:00"]),
     ] = None,
-    to: Annotated[EpochMsQuery | None, Query(description="`by` before")] = None,
-    by: Annotated[TimeBasis, Query(description=BY_DESCRIPTION)] = "event_at",
+    to: Annotated[
+        EpochMsQuery | None,
+        Query(description="`by` before", examples=["2026-12-01T00:00:00+08:00"]),
+    ] = None,
+    by: Annotated[TimeBasis, Query(description=BY_DESCRIPTION, examples=["event_at"])] = "event_at",
 ) -> Earnings:
     """Her net earnings per currency: by rule kind, by status and by calendar month (UTC)
     of each entry's event time (or write time, `by=created_at`), refund reversals netted
@@ -50,10 +54,16 @@ def get_compliance_report(
     store: StoreDep,
     now: NowDep,
     from_: Annotated[
-        EpochMsQuery | None, Query(alias="from", description="`by` at or after")
+        EpochMsQuery | None,
+        Query(alias="from", description="`by` at or after", examples=["2026-01-01T00:00:00+08:00"]),
     ] = None,
-    to: Annotated[EpochMsQuery | None, Query(description="`by` before")] = None,
-    by: Annotated[TimeBasis, Query(description=BY_DESCRIPTION)] = "event_at",
+    to: Annotated[
+        EpochMsQuery | None,
+        Query(description="`by` before", examples=["2027-01-01T00:00:00+08:00"]),
+    ] = None,
+    by: Annotated[
+        TimeBasis, Query(description=BY_DESCRIPTION, examples=["created_at"])
+    ] = "event_at",
 ) -> ComplianceReport:
     """Network depth and concentration, the deepest hop any payout reached against the hard
     level cap, payouts split recruitment- vs sales-linked and own consumption vs outside

@@ -24,9 +24,13 @@ router = APIRouter(prefix="/v1/connectors", tags=["connectors"])
 def list_connectors(
     request: Request,
     store: StoreDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    circle: Annotated[GroupId | None, Query(description="Only members of this circle")] = None,
-    sort: Annotated[SortKey, Query(description="`score` or a part's name")] = "score",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, examples=[20])] = 50,
+    circle: Annotated[
+        GroupId | None, Query(description="Only members of this circle", examples=["c12"])
+    ] = None,
+    sort: Annotated[
+        SortKey, Query(description="`score` or a part's name", examples=["paid_direct_invites"])
+    ] = "score",
 ) -> ConnectorPage | Response:
     """Members by score (or by one part), each with her rank and the parts of her score,
     from the latest `POST /v1/jobs/connectors` run; `approximate` when betweenness was

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from app.api.csv_pages import CSV_RESPONSES, page_or_csv
 from app.api.deps import GroupWriters, MemberReaders, StoreDep
@@ -15,8 +15,8 @@ from app.services import groups as service
 
 router = APIRouter(prefix="/v1/groups", tags=["groups"])
 # Growth teams curate circles as well as the storefront does.
-GroupIdPath = Annotated[MemberId, Path(description="The group's external id")]
-MemberIdPath = Annotated[MemberId, Path(description="The member's external id")]
+GroupIdPath = Annotated[MemberId, Path(description="The group's external id", examples=["c12"])]
+MemberIdPath = Annotated[MemberId, Path(description="The member's external id", examples=["m12"])]
 
 
 @router.post(
@@ -28,7 +28,25 @@ MemberIdPath = Annotated[MemberId, Path(description="The member's external id")]
         **problem_responses(401, 403, 409, 413, 422),
     },
 )
-def create_group(request: GroupCreate, store: StoreDep, response: Response) -> Group:
+def create_group(
+    request: Annotated[
+        GroupCreate,
+        Body(
+            openapi_examples={
+                "region": {
+                    "summary": "A regional circle",
+                    "value": {"id": "c12", "kind": "region", "name": "杭州西湖区"},
+                },
+                "topic": {
+                    "summary": "A topic circle",
+                    "value": {"id": "c7", "kind": "topic", "name": "母婴好物"},
+                },
+            }
+        ),
+    ],
+    store: StoreDep,
+    response: Response,
+) -> Group:
     """Creates a group (201); the same body again returns it with 200; the same id with
     another kind or name is a 409 naming the fields. `kind` is one of topic, store, region,
     other."""
@@ -47,7 +65,9 @@ def create_group(request: GroupCreate, store: StoreDep, response: Response) -> G
 def list_groups_of_member(
     request: Request,
     store: StoreDep,
-    member_id: Annotated[MemberId, Query(description="The member whose groups to list")],
+    member_id: Annotated[
+        MemberId, Query(description="The member whose groups to list", examples=["m12"])
+    ],
 ) -> MemberGroups | Response:
     """The groups a member belongs to, in id order."""
     return page_or_csv(
@@ -76,8 +96,12 @@ def list_group_members(
     request: Request,
     group_id: GroupIdPath,
     store: StoreDep,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Annotated[
+        str | None,
+        # The page after m12.
+        Query(description="next_cursor of the previous page", examples=["bTEy"]),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, examples=[200])] = 100,
 ) -> GroupMembersPage | Response:
     """The group's member ids in id order, a page at a time."""
     return page_or_csv(

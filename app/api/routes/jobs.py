@@ -42,7 +42,13 @@ def start_connectors_job(store: StoreDep, ladder: LadderDep, now: NowDep) -> dic
     responses=problem_responses(401, 403, 404, 422),
 )
 def read_job(
-    job_id: Annotated[DerivedId, Path(description="The job_id its start answered")],
+    job_id: Annotated[
+        DerivedId,
+        Path(
+            description="The job_id its start answered",
+            examples=["3f2b9c0e5d4a4b1f8e6d7c5b4a392817"],
+        ),
+    ],
     store: StoreDep,
     now: NowDep,
 ) -> Job:

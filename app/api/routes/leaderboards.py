@@ -34,7 +34,7 @@ BOARDS = "; ".join(f"`{board}`: {text}" for board, text in BOARD_DESCRIPTIONS.it
 )
 def get_leaderboard(
     request: Request,
-    board: Annotated[Board, Path(description=BOARDS)],
+    board: Annotated[Board, Path(description=BOARDS, examples=["inviters"])],
     store: StoreDep,
     ladder: LadderDep,
     now: NowDep,
@@ -43,12 +43,13 @@ def get_leaderboard(
         Period, Query(description="The UTC calendar period (week: ISO)", examples=["month"])
     ] = "month",
     at: Annotated[
-        EpochMsQuery | None, Query(description="A moment in the period; default now")
+        EpochMsQuery | None,
+        Query(description="A moment in the period; default now", examples=[1767225600000]),
     ] = None,
     circle: Annotated[
         GroupId | None, Query(description="Only members of this circle", examples=["c12"])
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_BOARD_LIMIT)] = DEFAULT_BOARD_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=MAX_BOARD_LIMIT, examples=[20])] = DEFAULT_BOARD_LIMIT,
     currency: Annotated[
         Currency | None,
         Query(

@@ -33,17 +33,28 @@ router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 def list_ledger(
     request: Request,
     store: StoreDep,
-    beneficiary_id: MemberId | None = None,
-    kind: RuleKind | None = None,
-    status: Literal["pending", "available"] | None = None,
-    order_id: ExternalId | None = None,
+    beneficiary_id: Annotated[MemberId | None, Query(examples=["m12"])] = None,
+    kind: Annotated[RuleKind | None, Query(examples=["distribution"])] = None,
+    status: Annotated[Literal["pending", "available"] | None, Query(examples=["available"])] = None,
+    order_id: Annotated[ExternalId | None, Query(examples=["o9001"])] = None,
     from_: Annotated[
-        EpochMsQuery | None, Query(alias="from", description="`by` at or after")
+        EpochMsQuery | None,
+        Query(alias="from", description="`by` at or after", examples=["2026-11-01T00:00:00+08:00"]),
     ] = None,
-    to: Annotated[EpochMsQuery | None, Query(description="`by` before")] = None,
-    by: Annotated[TimeBasis, Query(description=BY_DESCRIPTION)] = "event_at",
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    to: Annotated[
+        EpochMsQuery | None,
+        Query(description="`by` before", examples=["2026-12-01T00:00:00+08:00"]),
+    ] = None,
+    by: Annotated[TimeBasis, Query(description=BY_DESCRIPTION, examples=["event_at"])] = "event_at",
+    cursor: Annotated[
+        str | None,
+        # The page after entry o:o9001:2:1 of 2026-01-01T00:00:00Z.
+        Query(
+            description="next_cursor of the previous page",
+            examples=["WzE3NjcyMjU2MDAwMDAsIm86bzkwMDE6MjoxIl0"],
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, examples=[200])] = 100,
 ) -> LedgerPage | Response:
     """Entries in the order of their `by` time (when what they pay for happened, by
     default), then id, filtered."""
@@ -70,7 +81,12 @@ def list_ledger(
     responses=problem_responses(401, 403, 404, 422),
 )
 def trace_entry(
-    entry_id: Annotated[DerivedId, Path(description="A ledger entry's id")], store: StoreDep
+    entry_id: Annotated[
+        DerivedId,
+        # Order o9001's distribution rule (index 2 of the plan), one hop up from the source.
+        Path(description="A ledger entry's id", examples=["o:o9001:2:1"]),
+    ],
+    store: StoreDep,
 ) -> Trace:
     """Why the entry exists: the order, the plan rule, the beneficiary's tier then, and the
     invitation edges from the source up to the beneficiary (each with its hop)."""

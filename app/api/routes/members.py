@@ -52,7 +52,9 @@ from app.services import members as service
 from app.services import search as search_service
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
-MemberIdPath = Annotated[MemberId, Path(description="The member's external id")]
+MemberIdPath = Annotated[MemberId, Path(description="The member's external id", examples=["m12"])]
+# Epoch ms or ISO-8601 with a zone, as every `as_of` takes it.
+AS_OF_EXAMPLES = ["2026-11-01T00:00:00+08:00", 1767225600000]
 
 
 @router.post(
@@ -65,7 +67,31 @@ MemberIdPath = Annotated[MemberId, Path(description="The member's external id")]
     },
 )
 def register_member(
-    request: MemberCreate, store: StoreDep, ladder: LadderDep, now: NowDep, response: Response
+    request: Annotated[
+        MemberCreate,
+        Body(
+            openapi_examples={
+                "invited": {
+                    "summary": "A member who joined through her inviter's share link",
+                    "value": {
+                        "id": "m13",
+                        "inviter_id": "m12",
+                        "name": "王芳",
+                        "joined_at": "2026-11-01T09:30:00+08:00",
+                        "attributes": {"city": "杭州", "channel": "wechat"},
+                    },
+                },
+                "root": {
+                    "summary": "A member nobody invited (the top of a tree)",
+                    "value": {"id": "m1", "name": "李娜", "joined_at": 1767225600000},
+                },
+            }
+        ),
+    ],
+    store: StoreDep,
+    ladder: LadderDep,
+    now: NowDep,
+    response: Response,
 ) -> Member:
     """Registers a member (201); the same registration again returns her with 200."""
     member, created = service.register_member(store=store, ladder=ladder, request=request, now=now)
@@ -91,26 +117,43 @@ def search_members(
             examples=["王", "m12"],
         ),
     ] = None,
-    tier: Annotated[str | None, Query(description="Only members at this honour tier")] = None,
-    paid: Annotated[bool | None, Query(description="Only paid (true) or unpaid members")] = None,
-    circle: Annotated[MemberId | None, Query(description="Only members of this circle")] = None,
-    joined_from: Annotated[EpochMsQuery | None, Query(description="Joined at or after")] = None,
-    joined_to: Annotated[EpochMsQuery | None, Query(description="Joined before")] = None,
+    tier: Annotated[
+        str | None, Query(description="Only members at this honour tier", examples=["butterfly"])
+    ] = None,
+    paid: Annotated[
+        bool | None, Query(description="Only paid (true) or unpaid members", examples=[True])
+    ] = None,
+    circle: Annotated[
+        MemberId | None, Query(description="Only members of this circle", examples=["c12"])
+    ] = None,
+    joined_from: Annotated[
+        EpochMsQuery | None,
+        Query(description="Joined at or after", examples=["2026-11-01T00:00:00+08:00"]),
+    ] = None,
+    joined_to: Annotated[
+        EpochMsQuery | None,
+        Query(description="Joined before", examples=["2026-12-01T00:00:00+08:00"]),
+    ] = None,
     inviter_id: Annotated[
-        MemberId | None, Query(description="Only this member's direct invitees")
+        MemberId | None, Query(description="Only this member's direct invitees", examples=["m12"])
     ] = None,
     sort: Annotated[
         SearchSort,
         Query(description="A field; `-` first for descending", examples=["-downline_total"]),
     ] = "id",
-    limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_LIMIT)] = DEFAULT_SEARCH_LIMIT,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_LIMIT, examples=[100])] = DEFAULT_SEARCH_LIMIT,
+    cursor: Annotated[
+        str | None,
+        # The page after m12 in id order.
+        Query(description="next_cursor of the previous page", examples=["WzAsIm0xMiJd"]),
+    ] = None,
     as_of: Annotated[
         EpochMsQuery | None,
         Query(
             description="Members who had joined by this moment, each as she stood then (tier, "
             "paid mark, inviter, status, counts); not with tier, paid or inviter_id, sorted by "
-            "id or joined_at"
+            "id or joined_at",
+            examples=AS_OF_EXAMPLES,
         ),
     ] = None,
 ) -> MemberPage | Response:
@@ -147,7 +190,18 @@ def mark_paid(
     store: StoreDep,
     ladder: LadderDep,
     now: NowDep,
-    mark: Annotated[PaidMark | None, Body()] = None,
+    mark: Annotated[
+        PaidMark | None,
+        Body(
+            openapi_examples={
+                "now": {"summary": "Paid now", "value": {}},
+                "at a moment": {
+                    "summary": "The fee was paid earlier (a late paid mark)",
+                    "value": {"paid_at": "2026-11-01T10:00:00+08:00"},
+                },
+            }
+        ),
+    ] = None,
 ) -> Member:
     """Marks a member paid (now, or at `paid_at`); marking her again changes nothing."""
     paid_at = mark.paid_at if mark else None
@@ -377,7 +431,8 @@ def get_tier(
     spend_ladder: SpendLadderDep,
     now: NowDep,
     as_of: Annotated[
-        EpochMsQuery | None, Query(description="Answer from the history at this moment")
+        EpochMsQuery | None,
+        Query(description="Answer from the history at this moment", examples=AS_OF_EXAMPLES),
     ] = None,
 ) -> TierStatus:
     """Both ladders: the honour tier (from maintained counters, or at `as_of` from the
@@ -407,7 +462,23 @@ def get_tier(
 )
 def add_super_membership(
     member_id: MemberIdPath,
-    request: SuperMembershipCreate,
+    request: Annotated[
+        SuperMembershipCreate,
+        Body(
+            openapi_examples={
+                "a year": {
+                    "summary": "A year's super membership paid in yuan (minor units: fen)",
+                    "value": {
+                        "id": "sm-m12-2026",
+                        "starts_at": "2026-01-01T00:00:00+08:00",
+                        "expires_at": "2027-01-01T00:00:00+08:00",
+                        "amount": 19900,
+                        "currency": "CNY",
+                    },
+                }
+            }
+        ),
+    ],
     store: StoreDep,
     now: NowDep,
     response: Response,
@@ -430,10 +501,13 @@ def add_super_membership(
 def get_downline_counts(
     member_id: MemberIdPath,
     store: StoreDep,
-    max_depth: Annotated[int, Query(ge=1, le=TRACKED_LEVELS)] = TRACKED_LEVELS,
+    max_depth: Annotated[int, Query(ge=1, le=TRACKED_LEVELS, examples=[3])] = TRACKED_LEVELS,
     as_of: Annotated[
         EpochMsQuery | None,
-        Query(description="Her downline as it stood then: who had joined, who was paid"),
+        Query(
+            description="Her downline as it stood then: who had joined, who was paid",
+            examples=AS_OF_EXAMPLES,
+        ),
     ] = None,
 ) -> DownlineCounts:
     """Direct and whole-downline totals, and a per-level histogram, all from counters; at
@@ -452,8 +526,11 @@ def get_downline_counts(
 def get_upline(
     member_id: MemberIdPath,
     store: StoreDep,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_UPLINE)] = 100,
-    as_of: Annotated[EpochMsQuery | None, Query(description="Her upline as it stood then")] = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_UPLINE, examples=[20])] = 100,
+    as_of: Annotated[
+        EpochMsQuery | None,
+        Query(description="Her upline as it stood then", examples=AS_OF_EXAMPLES),
+    ] = None,
 ) -> Upline:
     """Ids from the member's inviter up to the root of her tree (at most `limit`); at
     `as_of`, 404 for a member who had not joined by then."""

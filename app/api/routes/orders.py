@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Body, Path, Response
 
 from app.api.deps import Auditors, LadderDep, NowDep, StoreDep, Writers
 from app.api.problems import problem_responses
@@ -13,7 +13,7 @@ from app.services import orders as service
 from app.services.orders import OrderPosted, RefundPosted
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
-OrderIdPath = Annotated[ExternalId, Path(description="The order's external id")]
+OrderIdPath = Annotated[ExternalId, Path(description="The order's external id", examples=["o9001"])]
 
 
 @router.post(
@@ -26,7 +26,38 @@ OrderIdPath = Annotated[ExternalId, Path(description="The order's external id")]
     },
 )
 def post_order(
-    request: OrderCreate, store: StoreDep, ladder: LadderDep, now: NowDep, response: Response
+    request: Annotated[
+        OrderCreate,
+        Body(
+            openapi_examples={
+                "own purchase": {
+                    "summary": "A member buys for herself (199.00 yuan in fen)",
+                    "value": {
+                        "id": "o9001",
+                        "buyer_id": "m13",
+                        "amount": 19900,
+                        "currency": "CNY",
+                        "placed_at": "2026-11-02T20:15:00+08:00",
+                    },
+                },
+                "shared": {
+                    "summary": "A sale through another member's share link",
+                    "value": {
+                        "id": "o9002",
+                        "buyer_id": "m40",
+                        "amount": 59900,
+                        "currency": "CNY",
+                        "placed_at": 1767225600000,
+                        "shared_by": "m12",
+                    },
+                },
+            }
+        ),
+    ],
+    store: StoreDep,
+    ladder: LadderDep,
+    now: NowDep,
+    response: Response,
 ) -> OrderPosted:
     """Records an order and the entries the plan in force at `placed_at` grants for it."""
     posted, created = service.post_order(store=store, ladder=ladder, request=request, now=now)
@@ -46,7 +77,21 @@ def post_order(
 )
 def post_refund(
     order_id: OrderIdPath,
-    request: RefundCreate,
+    request: Annotated[
+        RefundCreate,
+        Body(
+            openapi_examples={
+                "partial": {
+                    "summary": "50.00 yuan of the order refunded",
+                    "value": {
+                        "id": "r9001-1",
+                        "amount": 5000,
+                        "refunded_at": "2026-11-05T10:00:00+08:00",
+                    },
+                }
+            }
+        ),
+    ],
     store: StoreDep,
     ladder: LadderDep,
     now: NowDep,

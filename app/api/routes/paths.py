@@ -26,7 +26,10 @@ def get_path(
     from_: Annotated[MemberId, Query(alias="from", description="One member", examples=["m12"])],
     to: Annotated[MemberId, Query(description="The other member", examples=["m4711"])],
     max_length: Annotated[
-        int, Query(ge=1, le=MAX_LENGTH, description="Steps at most (member to circle is 1)")
+        int,
+        Query(
+            ge=1, le=MAX_LENGTH, description="Steps at most (member to circle is 1)", examples=[4]
+        ),
     ] = DEFAULT_MAX_LENGTH,
 ) -> MemberPath:
     """A shortest path between two members through invitations (either way) and shared

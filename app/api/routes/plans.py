@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Body, Path, Response
 
 from app.api.deps import Admins, Auditors, LadderDep, NowDep, StoreDep
 from app.api.problems import problem_responses
@@ -14,6 +14,24 @@ from app.services import plans as service
 from app.services.plans import PlanCheck, PlanLoaded
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
+# A plan in the shape of examples/seed-plan.json, shortened: two levels of distribution under
+# the hard cap of 3, at most 11% of an order paid out under a 30% ceiling, amounts in fen.
+PLAN_2026_01: dict[str, Any] = {
+    "version": "2026-01",
+    "effective_from": 1767225600000,
+    "currency": "CNY",
+    "max_levels": 2,
+    "rate_ceiling_bp": 3000,
+    "rules": [
+        {"kind": "referral_bonus", "amount": 2000, "trigger": "first_purchase", "hold_days": 7},
+        {"kind": "self_rebate", "rate_bp": 500, "hold_days": 7},
+        {"kind": "distribution", "level_rates_bp": [200, 100], "hold_days": 7},
+        {"kind": "training_allowance", "rate_bp": 300, "tier": "phoenix", "hold_days": 7},
+    ],
+}
+PLAN_EXAMPLES: dict[str, Any] = {
+    "2026-01": {"summary": "The plan in force from 1 January 2026", "value": PLAN_2026_01}
+}
 
 
 @router.put(
@@ -27,8 +45,10 @@ router = APIRouter(prefix="/v1/plans", tags=["plans"])
     },
 )
 def put_plan(
-    version: Annotated[PlanVersion, Path(description="Must equal the document's `version`")],
-    plan: Plan,
+    version: Annotated[
+        PlanVersion, Path(description="Must equal the document's `version`", examples=["2026-01"])
+    ],
+    plan: Annotated[Plan, Body(openapi_examples=PLAN_EXAMPLES)],
     store: StoreDep,
     ladder: LadderDep,
     now: NowDep,
@@ -48,7 +68,26 @@ def put_plan(
 
 
 @router.post("/check", dependencies=[Admins], responses=problem_responses(401, 403, 413, 422))
-def check_plan(plan: Plan, ladder: LadderDep) -> PlanCheck:
+def check_plan(
+    plan: Annotated[
+        Plan,
+        Body(
+            openapi_examples={
+                **PLAN_EXAMPLES,
+                "too deep": {
+                    "summary": "Breaks a guardrail: distribution four levels up, above the cap",
+                    "value": {
+                        **PLAN_2026_01,
+                        "version": "2026-02-draft",
+                        "max_levels": 4,
+                        "rules": [{"kind": "distribution", "level_rates_bp": [300, 200, 100, 100]}],
+                    },
+                },
+            }
+        ),
+    ],
+    ladder: LadderDep,
+) -> PlanCheck:
     """Guardrails and lint for a plan, without loading it."""
     return service.check_plan(plan, ladder)
 

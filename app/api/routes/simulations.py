@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Body
 
 from app.api.deps import GrowthTeam, LadderDep, StoreDep
 from app.api.problems import problem_responses
@@ -19,7 +21,30 @@ router = APIRouter(prefix="/v1/simulations", tags=["simulations"])
     responses=problem_responses(401, 403, 413, 422),
 )
 def simulate_tier_ladder(
-    proposal: TierProposal, store: StoreDep, ladder: LadderDep
+    proposal: Annotated[
+        TierProposal,
+        Body(
+            openapi_examples={
+                "lower thresholds": {
+                    "summary": "Each tier reached with fewer paid invites, priced over November",
+                    "value": {
+                        "ladder": [
+                            {"tier": "bee", "min_paid_invites": 0},
+                            {"tier": "butterfly", "min_paid_invites": 3},
+                            {"tier": "peacock", "min_paid_invites": 15},
+                            {"tier": "phoenix", "min_paid_invites": 40},
+                        ],
+                        "period": {
+                            "from": "2026-11-01T00:00:00+08:00",
+                            "to": "2026-12-01T00:00:00+08:00",
+                        },
+                    },
+                }
+            }
+        ),
+    ],
+    store: StoreDep,
+    ladder: LadderDep,
 ) -> TierSimulation:
     """Who would move between tiers under the proposed thresholds (counts, up to 20 ids per
     move), and the period's training allowance re-priced with the tier each trainer would

@@ -30,22 +30,35 @@ router = APIRouter(prefix="/v1/members", tags=["members"])
     responses=problem_responses(401, 403, 404, 422),
 )
 def get_tree(
-    member_id: Annotated[MemberId, Path(description="The member at the top of the view")],
+    member_id: Annotated[
+        MemberId, Path(description="The member at the top of the view", examples=["m12"])
+    ],
     store: StoreDep,
     ladder: LadderDep,
     depth: Annotated[
-        int, Query(ge=1, le=MAX_DEPTH, description="Levels below her; 1 is her children")
+        int,
+        Query(ge=1, le=MAX_DEPTH, description="Levels below her; 1 is her children", examples=[3]),
     ] = DEFAULT_DEPTH,
     children_limit: Annotated[
-        int, Query(ge=1, le=MAX_CHILDREN_LIMIT, description="Children per parent, at most")
+        int,
+        Query(
+            ge=1, le=MAX_CHILDREN_LIMIT, description="Children per parent, at most", examples=[20]
+        ),
     ] = DEFAULT_CHILDREN_LIMIT,
     cursor: Annotated[
         str | None,
-        Query(description="A node's next_cursor: her children after it (use with depth=1)"),
+        # Her children after m13, whose downline is 12 members.
+        Query(
+            description="A node's next_cursor: her children after it (use with depth=1)",
+            examples=["WzEyLCJtMTMiXQ"],
+        ),
     ] = None,
     as_of: Annotated[
         EpochMsQuery | None,
-        Query(description="The tree as it stood then: who had joined, paid, at which tier"),
+        Query(
+            description="The tree as it stood then: who had joined, paid, at which tier",
+            examples=["2026-11-01T00:00:00+08:00"],
+        ),
     ] = None,
 ) -> Response:
     """The member and `depth` levels of her downline, each node's children largest downline
