@@ -352,7 +352,7 @@ def tree_figure(store: CypherStore, samples: int) -> dict[str, Any]:
         # tree from the counters: fewer samples, each walks everything below her.
         now = int(time.time() * 1000)
         as_of, today = interleaved(
-            lambda i: client.get(f"{tree_path}&as_of={now}").raise_for_status(),
+            lambda i: client.get(f"{tree_path}&as_of={now}", timeout=600).raise_for_status(),
             lambda i: client.get(tree_path).raise_for_status(),
             picks[: max(3, samples // 100)],
         )
