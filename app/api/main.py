@@ -25,6 +25,7 @@ from app.api.routes import (
     orders,
     paths,
     plans,
+    referral_codes,
     simulations,
     tree,
 )
@@ -115,6 +116,7 @@ def create_app(
     app.include_router(connectors.router)
     app.include_router(leaderboards.router)
     app.include_router(paths.router)
+    app.include_router(referral_codes.router)
     install_web(app)
     install_docs(app)
     return app

@@ -21,6 +21,7 @@ from app.domain.plans import (
     SelfRebate,
     TrainingAllowance,
 )
+from app.domain.referral_codes import ReferralCode
 from app.domain.tiers import TierLadder
 from app.domain.units import MINOR_UNITS, Currency, EpochMs
 
@@ -69,6 +70,11 @@ class OrderCreate(BaseModel):
     currency: Currency
     placed_at: EpochMs
     shared_by: MemberId | None = None
+    shared_by_code: ReferralCode | None = Field(
+        default=None,
+        description="The sharer's referral code (from the share link), instead of shared_by",
+        exclude=True,
+    )
 
     @property
     def source_id(self) -> str:

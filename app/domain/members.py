@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from app.domain.referral_codes import ReferralCode
 from app.domain.spend import (
     Purchase,
     SpendLadder,
@@ -60,6 +61,10 @@ class MemberCreate(BaseModel):
 
     id: MemberId
     inviter_id: MemberId | None = None
+    referral_code: ReferralCode | None = Field(
+        default=None,
+        description="Her inviter's referral code (from the share link), instead of inviter_id",
+    )
     name: DisplayName | None = None
     joined_at: EpochMs | None = None
     attributes: dict[str, Any] | None = Field(

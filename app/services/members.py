@@ -26,6 +26,7 @@ from app.domain.text import servable_text
 from app.domain.tiers import TierLadder, tier_reached
 from app.domain.units import iso_moment
 from app.services.paid_bonuses import grant_paid_bonus
+from app.services.referral_codes import with_inviter_from_code
 from app.services.tier_histories import settle_sponsors
 from app.store.port import GraphStore
 
@@ -37,6 +38,7 @@ def register_member(
 ) -> tuple[Member, bool]:
     """Returns the member and whether this call created her. A retry of the same registration
     returns the stored member; the same id with another inviter or payload is a Conflict."""
+    request = with_inviter_from_code(store, request)
     try:
         attributes_json = request.attributes_json()
     except ValueError as error:

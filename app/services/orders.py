@@ -28,6 +28,7 @@ from app.domain.plans import Plan
 from app.domain.tiers import TierLadder, known_changes, tier_reached
 from app.domain.units import iso_moment
 from app.services.periodic import Periodic
+from app.services.referral_codes import with_sharer_from_code
 from app.store.port import GraphStore, OrderContextRow, StoredOrder
 
 log = logging.getLogger("refgraph.ledger")
@@ -80,6 +81,7 @@ def post_order(
     *, store: GraphStore, ladder: TierLadder, request: OrderCreate, now: int
 ) -> tuple[OrderPosted, bool]:
     """Returns the order with its entries, and whether this call wrote them."""
+    request = with_sharer_from_code(store, request)
     for _ in range(WRITE_TRIES):
         plan = plan_in_force(store.plans(), request.placed_at)
         _refuse_other_currency(request, plan)
@@ -106,6 +108,7 @@ def post_orders(
     which explains or retries it. Returns each order with its entries, in order."""
     if len({request.buyer_id for request in requests}) != len(requests):
         raise InvalidInput("a bulk post takes each buyer once", field="buyer_id")
+    requests = [with_sharer_from_code(store, request) for request in requests]
     plans = store.plans()
     contexts = store.order_contexts(requests)
     posted = []

@@ -43,6 +43,7 @@ from app.store.port import (
     TierHistory,
     TierInputs,
 )
+from app.store.referral_code_queries import ReferralCodeQueries
 from app.store.report_queries import ReportQueries
 from app.store.search_queries import SearchQueries
 from app.store.shape_lock import ShapeLock
@@ -66,6 +67,7 @@ class CypherStore(
     LifecycleQueries,
     LeaderboardQueries,
     PathQueries,
+    ReferralCodeQueries,
     ABC,
 ):
     backend: Backend

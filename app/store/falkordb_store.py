@@ -139,6 +139,10 @@ class FalkorDBStore(CypherStore):
         with self._lifecycle_writes:
             return super().undo_paid(member_id, rev, undone_at, change)
 
+    def issue_referral_code(self, member_id: str, seq: int, code: str, now: int) -> bool:
+        with self._lifecycle_writes:
+            return super().issue_referral_code(member_id, seq, code, now)
+
     def add_group_members(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         with self._membership_writes:
             return super().add_group_members(pairs)

@@ -44,6 +44,7 @@ from app.domain.members import (
 )
 from app.domain.paths import Node
 from app.domain.plans import Plan
+from app.domain.referral_codes import ReferralCodeRecord
 from app.domain.search import MemberSearch
 from app.domain.spend import SpendLadder
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
@@ -386,6 +387,19 @@ class GraphStore(Protocol):
     def member_change(self, change_id: str) -> StoredChange | None: ...
 
     def member_history(self, member_id: str) -> list[MemberChange]: ...
+
+    # --- referral codes (referral_code_queries.py) ----------------------------------------
+
+    def referral_codes_of(self, member_id: str) -> list[ReferralCodeRecord]:
+        """Her codes, newest (her code now) first."""
+        ...
+
+    def issue_referral_code(self, member_id: str, seq: int, code: str, now: int) -> bool:
+        """Issues her `code` as her newest, only if she has had `seq` codes and nobody holds
+        it (False: nothing written)."""
+        ...
+
+    def resolve_referral_code(self, code: str) -> ReferralCodeRecord | None: ...
 
     # --- connections (path_queries.py) ----------------------------------------------------
 

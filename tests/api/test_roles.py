@@ -28,6 +28,7 @@ GROUP = {"id": "reading", "kind": "topic", "name": "Reading"}
 STATUS = {"change_id": "s1", "status": "inactive", "reason": "left"}
 MOVE = {"change_id": "mv1", "inviter_id": "root", "reason": "wrong link"}
 JOB = "{job}"  # the connector run the network fixture started
+CODE = "{code}"  # root's referral code, issued by the network fixture
 # (method, path, body, roles allowed)
 ROUTES = [
     ("POST", "/v1/members", {"id": "new", "inviter_id": "root"}, {"admin", "storefront"}),
@@ -40,6 +41,9 @@ ROUTES = [
     # kid was marked paid above, by the admin's call in the admin's run.
     ("POST", "/v1/members/kid/paid/undo", {"change_id": "u1", "reason": "r"}, {"admin"}),
     ("GET", "/v1/members/kid", None, {"admin", "storefront", "growth", "auditor"}),
+    ("GET", "/v1/members/kid/referral-code", None, {"admin", "storefront"}),
+    ("POST", "/v1/members/kid/referral-code", None, {"admin"}),
+    ("GET", f"/v1/referral-codes/{CODE}", None, {"admin", "storefront"}),
     ("GET", "/v1/members/kid/tier", None, {"admin", "storefront", "growth", "auditor"}),
     ("POST", "/v1/members/kid/super-memberships", SUPER, {"admin", "storefront"}),
     ("GET", "/v1/members?q=ki", None, {"admin", "storefront", "growth", "auditor"}),
@@ -86,6 +90,7 @@ def network(client: TestClient) -> TestClient:
     assert started.status_code == 202
     client.job_id = started.json()["job_id"]
     finished(client)
+    client.code = client.get("/v1/members/root/referral-code", headers=auth("admin")).json()["code"]
     return client
 
 
@@ -102,7 +107,7 @@ def finished(client: TestClient) -> None:
 
 
 def concrete(client: TestClient, path: str) -> str:
-    return path.replace(JOB, str(client.job_id))
+    return path.replace(JOB, str(client.job_id)).replace(CODE, str(client.code))
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_KEYS))
