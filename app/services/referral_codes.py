@@ -7,6 +7,7 @@ from __future__ import annotations
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.domain.ledger import OrderCreate
 from app.domain.members import MemberCreate
+from app.domain.referral_clicks import Click, ClickCreate, ReferralFunnel
 from app.domain.referral_codes import MemberCodes, ReferralCodeRecord, new_code
 from app.store.port import GraphStore
 
@@ -93,4 +94,30 @@ def _issued(
 def _as_member_codes(member_id: str, codes: list[ReferralCodeRecord]) -> MemberCodes:
     return MemberCodes(
         member_id=member_id, code=codes[0].code, previous=[code.code for code in codes[1:]]
+    )
+
+
+def record_click(*, store: GraphStore, code: str, click: ClickCreate, now: int) -> Click:
+    """The click as stored (a retry with its id returns the first)."""
+    stored = store.record_click(code, click.id, now if click.at is None else click.at)
+    if stored is None:
+        raise NotFound(f"referral code {code} is not known", referral_code=code)
+    if stored.code != code:
+        raise Conflict(f"click {click.id} was recorded for another code", click_id=click.id)
+    return stored
+
+
+def referral_funnel(*, store: GraphStore, member_id: str, from_: int, to: int) -> ReferralFunnel:
+    if from_ >= to:
+        raise InvalidInput("from must be before to", field="from")
+    if not store.get_members([member_id]):
+        raise NotFound(f"member {member_id} does not exist", member_id=member_id)
+    clicks, registrations, paid = store.referral_funnel(member_id, from_, to)
+    return ReferralFunnel(
+        member_id=member_id,
+        from_=from_,
+        to=to,
+        clicks=clicks,
+        registrations=registrations,
+        paid=paid,
     )

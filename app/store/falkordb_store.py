@@ -14,6 +14,7 @@ from falkordb import FalkorDB, Graph, QueryResult
 
 from app.core.errors import GdsUnavailable, InvalidInput, StoreUnavailable
 from app.domain.lifecycle import StoredChange
+from app.domain.referral_clicks import Click
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.cypher_store import CypherStore, Record
 from app.store.embedded import EmbeddedEngine, request_rewrite
@@ -142,6 +143,11 @@ class FalkorDBStore(CypherStore):
     def issue_referral_code(self, member_id: str, seq: int, code: str, now: int) -> bool:
         with self._lifecycle_writes:
             return super().issue_referral_code(member_id, seq, code, now)
+
+    def record_click(self, code: str, click_id: str, at: int) -> Click | None:
+        # A click sent twice at once: both would find no click and create one.
+        with self._lifecycle_writes:
+            return super().record_click(code, click_id, at)
 
     def add_group_members(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         with self._membership_writes:

@@ -44,6 +44,7 @@ from app.domain.members import (
 )
 from app.domain.paths import Node
 from app.domain.plans import Plan
+from app.domain.referral_clicks import Click
 from app.domain.referral_codes import ReferralCodeRecord
 from app.domain.search import MemberSearch
 from app.domain.spend import SpendLadder
@@ -400,6 +401,15 @@ class GraphStore(Protocol):
         ...
 
     def resolve_referral_code(self, code: str) -> ReferralCodeRecord | None: ...
+
+    def record_click(self, code: str, click_id: str, at: int) -> Click | None:
+        """Records a click on `code` unless its id is stored; the click as stored (None: no
+        such code)."""
+        ...
+
+    def referral_funnel(self, member_id: str, from_: int, to: int) -> tuple[int, int, int]:
+        """(clicks on her codes, her direct invitees joined, of them paid) in [from_, to)."""
+        ...
 
     # --- connections (path_queries.py) ----------------------------------------------------
 

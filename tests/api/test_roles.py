@@ -44,6 +44,8 @@ ROUTES = [
     ("GET", "/v1/members/kid/referral-code", None, {"admin", "storefront"}),
     ("POST", "/v1/members/kid/referral-code", None, {"admin"}),
     ("GET", f"/v1/referral-codes/{CODE}", None, {"admin", "storefront"}),
+    ("POST", f"/v1/referral-codes/{CODE}/clicks", {"id": "k1"}, {"admin", "storefront"}),
+    ("GET", "/v1/members/root/referral-funnel?from=0&to=1000", None, {"admin", "growth"}),
     ("GET", "/v1/members/kid/tier", None, {"admin", "storefront", "growth", "auditor"}),
     ("POST", "/v1/members/kid/super-memberships", SUPER, {"admin", "storefront"}),
     ("GET", "/v1/members?q=ki", None, {"admin", "storefront", "growth", "auditor"}),

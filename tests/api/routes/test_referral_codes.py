@@ -93,3 +93,37 @@ def test_registrations_and_orders_may_name_a_code(client: TestClient) -> None:
     bad = {**order("o2", "bo"), "shared_by_code": "ZZZZZZZZ"}
     assert_problem(client.post("/v1/orders", json=bad, headers=STOREFRONT), 422, "ZZZZZZZZ")
     assert client.get("/v1/orders/o2", headers=ADMIN).status_code == 404
+
+
+def test_clicks_registrations_and_paid_make_her_funnel(client: TestClient) -> None:
+    register(client, "ann", joined_at=1000)
+    code = code_of(client, "ann")["code"]
+    for click_id, at in (("k1", 5000), ("k2", 6000), ("k3", 9000), ("k1", 7000)):
+        body = {"id": click_id, "at": at}
+        answer = client.post(
+            f"/v1/referral-codes/{code.lower()}/clicks", json=body, headers=STOREFRONT
+        )
+        assert answer.status_code == 201, answer.text
+    # k1 sent again is a retry: the first time stands.
+    assert answer.json() == {"id": "k1", "code": code, "member_id": "ann", "at": 5000}
+    for member_id, joined in (("bo", 5500), ("cy", 6500), ("di", 12000)):
+        body = {"id": member_id, "referral_code": code, "joined_at": joined}
+        assert client.post("/v1/members", json=body, headers=STOREFRONT).status_code == 201
+    assert (
+        client.post("/v1/members/bo/paid", json={"paid_at": 7000}, headers=ADMIN).status_code == 200
+    )
+    funnel = client.get(
+        "/v1/members/ann/referral-funnel",
+        params={"from": 5000, "to": 10000},
+        headers=auth("growth"),
+    )
+    assert funnel.status_code == 200, funnel.text
+    assert funnel.json() == {
+        "member_id": "ann", "from": 5000, "to": 10000, "clicks": 3, "registrations": 2, "paid": 1,
+    }  # fmt: skip
+    other = client.post("/v1/referral-codes/ZZZZZZZZ/clicks", json={"id": "k9"}, headers=STOREFRONT)
+    assert_problem(other, 404, "not known")
+    register(client, "eve")
+    eve = code_of(client, "eve")["code"]
+    reused = client.post(f"/v1/referral-codes/{eve}/clicks", json={"id": "k1"}, headers=STOREFRONT)
+    assert_problem(reused, 409, "another code")
