@@ -13,6 +13,7 @@ from app.domain.plans import (
     DAY_MS,
     FULL_RATE_BP,
     HARD_MAX_LEVELS,
+    BonusOnPartialRefund,
     Distribution,
     Plan,
     ReferralBonus,
@@ -344,14 +345,18 @@ def reversals_for_refund(
     originals: list[LedgerEntry],
     reversed_so_far: dict[str, int],
     now: int,
+    bonus_on_partial_refund: BonusOnPartialRefund = "prorate",
 ) -> list[LedgerEntry]:
     """One reversal per original entry: floor(e * r / A) of it, except on the refund that
     brings the order's refunded total to A, which reverses exactly what is left, so a fully
-    refunded order nets to 0 per entry. `reversed_so_far`: original id → amount reversed.
-    A reversal shares its original's status: money already released is clawed back from
-    the released balance, money still held stays held with the entry it cancels. The
-    write statement takes that status from the original as it stands then (the releaser
-    may have released it since `originals` was read)."""
+    refunded order nets to 0 per entry. A referral bonus follows the plan's
+    `bonus_on_partial_refund` before that: its share (`prorate`), nothing (`keep`), or all
+    that is left (`reverse`; a later partial refund then has nothing of it to take).
+    `reversed_so_far`: original id → amount reversed. A reversal shares its original's
+    status: money already released is clawed back from the released balance, money still
+    held stays held with the entry it cancels. The write statement takes that status from
+    the original as it stands then (the releaser may have released it since `originals`
+    was read)."""
     if refunded_before + refund.amount > order_amount:
         raise ValueError(
             f"a refund of {refund.amount} is more than the {order_amount - refunded_before} left"
@@ -361,6 +366,10 @@ def reversals_for_refund(
     for original in originals:
         left = original.amount - reversed_so_far.get(original.id, 0)
         amount = left if final else original.amount * refund.amount // order_amount
+        if original.kind == "referral_bonus" and bonus_on_partial_refund != "prorate":
+            amount = left if final or bonus_on_partial_refund == "reverse" else 0
+            if amount == 0:
+                continue  # kept, or reversed whole already
         reversals.append(
             original.model_copy(
                 update={
@@ -385,6 +394,12 @@ def reversed_amounts(entries: list[LedgerEntry]) -> dict[str, int]:
         if entry.reverses is not None:
             taken[entry.reverses] = taken.get(entry.reverses, 0) - entry.amount
     return taken
+
+
+def bonus_rule_of(plans: list[Plan], version: str | None) -> BonusOnPartialRefund:
+    """The `bonus_on_partial_refund` of the plan version an order was priced under."""
+    plan = next((plan for plan in plans if plan.version == version), None)
+    return "prorate" if plan is None else plan.bonus_on_partial_refund
 
 
 def plan_in_force(plans: list[Plan], at: int) -> Plan | None:
@@ -451,6 +466,7 @@ def replay_buyer(
                     originals=sorted((e for e in so_far if e.reverses is None), key=lambda e: e.id),
                     reversed_so_far=reversed_amounts(so_far),
                     now=event.created_at,
+                    bonus_on_partial_refund=bonus_rule_of(plans, order.plan_version),
                 )
             )
             refunded[order.id] = before + event.amount

@@ -99,6 +99,9 @@ RuleKind = Literal[
 ]
 
 
+BonusOnPartialRefund = Literal["prorate", "keep", "reverse"]
+
+
 class Plan(BaseModel):
     """A commission plan version: in force from `effective_from` until the next version's."""
 
@@ -114,6 +117,10 @@ class Plan(BaseModel):
     # paid that hop) or `compress` (upline rewards go to the next active member up, within
     # the same level cap; a member's own rewards are skipped either way).
     inactive_members: Literal["skip", "compress"] = "skip"
+    # What a partial refund does to the order's referral bonus (a flat amount): `prorate`
+    # (its share of the refund, as every rate-based entry), `keep` (nothing until the order
+    # is refunded in full) or `reverse` (all of it at the first refund).
+    bonus_on_partial_refund: BonusOnPartialRefund = "prorate"
     rate_ceiling_bp: Annotated[int, Field(strict=True, ge=0), _BASIS_POINTS]
     rules: list[Rule] = Field(max_length=20)
 

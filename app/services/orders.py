@@ -17,6 +17,7 @@ from app.domain.ledger import (
     OrderCreate,
     Refund,
     RefundCreate,
+    bonus_rule_of,
     entries_for_order,
     moved_bonus,
     plan_in_force,
@@ -239,6 +240,7 @@ def post_refund(
             originals=sorted((e for e in entries if e.reverses is None), key=lambda e: e.id),
             reversed_so_far=reversed_amounts(entries),
             now=now,
+            bonus_on_partial_refund=bonus_rule_of(store.plans(), order.plan_version),
         )
         moved, expected_seq, next_first = _moving_bonus(store, ladder, order, request, now)
         if store.record_refund(

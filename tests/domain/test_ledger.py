@@ -7,6 +7,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +31,7 @@ from app.domain.lifecycle import status_at
 from app.domain.plans import (
     DAY_MS,
     HARD_MAX_LEVELS,
+    BonusOnPartialRefund,
     Distribution,
     Plan,
     max_rate_per_order_bp,
@@ -402,7 +404,11 @@ REFUND_PLAN = make_plan(
 
 
 def refund_in_steps(
-    originals: list[LedgerEntry], order_amount: int, amounts: list[int], now: int = T0
+    originals: list[LedgerEntry],
+    order_amount: int,
+    amounts: list[int],
+    now: int = T0,
+    bonus_rule: BonusOnPartialRefund = "prorate",
 ) -> list[list[LedgerEntry]]:
     """The reversals each refund writes, fed what the earlier ones wrote, as the service does."""
     written: list[LedgerEntry] = list(originals)
@@ -416,6 +422,7 @@ def refund_in_steps(
             originals=originals,
             reversed_so_far=reversed_amounts(written),
             now=now,
+            bonus_on_partial_refund=bonus_rule,
         )
         written.extend(reversals)
         refunded += amount
@@ -448,6 +455,32 @@ def test_three_refunds_of_a_third_reverse_floors_then_exactly_what_is_left() -> 
         key = entry.reverses or entry.id
         net[key] = net.get(key, 0) + entry.amount
     assert net == {"o:o1:0:1": 0, "o:o1:1:0": 0, "o:o1:2:1": 0}
+
+
+@pytest.mark.parametrize(
+    ("rule", "bonus_steps"),
+    [
+        # The bonus (2000) under refunds of 333, 333 and 334 of an order of 1000:
+        ("prorate", [-666, -666, -668]),  # its share each time, the rest at the last
+        ("keep", [None, None, -2000]),  # untouched until the order is refunded in full
+        ("reverse", [-2000, None, None]),  # all of it at the first refund, nothing left after
+    ],
+)
+def test_the_plan_decides_what_a_partial_refund_does_to_the_referral_bonus(
+    rule: BonusOnPartialRefund, bonus_steps: list[int | None]
+) -> None:
+    order = make_order(amount=1_000)
+    context = make_context(["buyer", "mum"], inviter="mum", first=True)
+    originals = entries_for_order(order, REFUND_PLAN, context, LADDER, now=T0)
+    steps = refund_in_steps(originals, 1_000, [333, 333, 334], bonus_rule=rule)
+    bonus = [next((r.amount for r in step if r.reverses == "o:o1:0:1"), None) for step in steps]
+    assert bonus == bonus_steps
+    # The rate-based entries are prorated whatever the rule, and every entry nets to 0.
+    assert [[r.amount for r in step if r.reverses != "o:o1:0:1"] for step in steps] == [
+        [-23, -3], [-23, -3], [-24, -4],
+    ]  # fmt: skip
+    everything = originals + [r for step in steps for r in step]
+    assert reversed_amounts(everything) == {"o:o1:0:1": 2000, "o:o1:1:0": 70, "o:o1:2:1": 10}
 
 
 def test_a_reversal_mirrors_its_original() -> None:

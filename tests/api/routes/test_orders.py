@@ -13,6 +13,9 @@ from fastapi.testclient import TestClient
 
 from app.core.config import PROJECT_ROOT
 from app.domain.plans import DAY_MS
+from app.domain.tiers import DEFAULT_LADDER
+from app.services.audit import audit_ledger
+from app.store.cypher_store import CypherStore
 from tests.api.routes.test_members import assert_problem, register
 from tests.conftest import auth
 
@@ -170,3 +173,26 @@ def test_one_order_posted_by_eight_clients_at_once_is_written_once(client: TestC
     stored = client.get("/v1/ledger", params={"order_id": "rush"}, headers=ADMIN).json()["items"]
     answered = responses[0].json()["entries"]
     assert sorted(e["id"] for e in stored) == sorted(e["id"] for e in answered)
+
+
+@pytest.mark.parametrize(("rule", "bonus_reversed"), [("keep", []), ("reverse", [-2000])])
+def test_the_plan_decides_what_a_partial_refund_does_to_the_bonus(
+    client: TestClient, store: CypherStore, rule: str, bonus_reversed: list[int]
+) -> None:
+    plan = {**SEED_PLAN, "bonus_on_partial_refund": rule}
+    loaded = client.put(f"/v1/plans/{SEED_PLAN['version']}", json=plan, headers=ADMIN)
+    assert loaded.status_code == 201, loaded.text
+    network(client)
+    posted = client.post("/v1/orders", json=order("o1", "sharer"), headers=STORE)
+    assert ("referral_bonus", "mid", 2000) in [
+        (e["kind"], e["beneficiary_id"], e["amount"]) for e in posted.json()["entries"]
+    ]
+    refund = {"id": "r1", "amount": 2_500, "refunded_at": JAN + 2 * DAY_MS}
+    reversed_ = client.post("/v1/orders/o1/refunds", json=refund, headers=STORE).json()["entries"]
+    assert [e["amount"] for e in reversed_ if e["kind"] == "referral_bonus"] == bonus_reversed
+    # The rest of the order refunded: every entry nets to 0 either way.
+    rest = {"id": "r2", "amount": 7_500, "refunded_at": JAN + 3 * DAY_MS}
+    assert client.post("/v1/orders/o1/refunds", json=rest, headers=STORE).status_code == 201
+    entries = client.get("/v1/ledger", params={"order_id": "o1"}, headers=ADMIN).json()["items"]
+    assert sum(e["amount"] for e in entries if e["kind"] == "referral_bonus") == 0
+    assert audit_ledger(store=store, ladder=DEFAULT_LADDER).differences == []
