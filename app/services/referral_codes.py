@@ -42,13 +42,9 @@ def with_inviter_from_code(store: GraphStore, request: MemberCreate) -> MemberCr
     code, or one that names another inviter than `inviter_id`)."""
     if request.referral_code is None:
         return request
-    inviter = _member_of(store, request.referral_code, field="referral_code")
-    if request.inviter_id is not None and request.inviter_id != inviter:
-        raise InvalidInput(
-            f"referral_code {request.referral_code} is member {inviter}'s, not inviter_id "
-            f"{request.inviter_id}",
-            field="referral_code",
-        )
+    inviter = _member_of(
+        store, request.referral_code, "referral_code", ("inviter_id", request.inviter_id)
+    )
     return request.model_copy(update={"inviter_id": inviter, "referral_code": None})
 
 
@@ -56,20 +52,24 @@ def with_sharer_from_code(store: GraphStore, request: OrderCreate) -> OrderCreat
     """The order with `shared_by_code` turned into `shared_by`, as a registration's code."""
     if request.shared_by_code is None:
         return request
-    sharer = _member_of(store, request.shared_by_code, field="shared_by_code")
-    if request.shared_by is not None and request.shared_by != sharer:
-        raise InvalidInput(
-            f"shared_by_code {request.shared_by_code} is member {sharer}'s, not shared_by "
-            f"{request.shared_by}",
-            field="shared_by_code",
-        )
+    sharer = _member_of(
+        store, request.shared_by_code, "shared_by_code", ("shared_by", request.shared_by)
+    )
     return request.model_copy(update={"shared_by": sharer, "shared_by_code": None})
 
 
-def _member_of(store: GraphStore, code: str, *, field: str) -> str:
+def _member_of(store: GraphStore, code: str, field: str, named: tuple[str, str | None]) -> str:
+    """The member whose code `code` (sent as `field`) is; 422 for an unknown code, or when the
+    request also `named` a member (field, id) and it is another one."""
     found = store.resolve_referral_code(code)
     if found is None:
         raise InvalidInput(f"{field} {code} is not a known referral code", field=field)
+    named_field, named_id = named
+    if named_id is not None and named_id != found.member_id:
+        raise InvalidInput(
+            f"{field} {code} is member {found.member_id}'s, not {named_field} {named_id}",
+            field=field,
+        )
     return found.member_id
 
 
