@@ -24,6 +24,7 @@ from app.api.routes import (
     members,
     orders,
     paths,
+    payouts,
     plans,
     referral_codes,
     simulations,
@@ -117,6 +118,7 @@ def create_app(
     app.include_router(leaderboards.router)
     app.include_router(paths.router)
     app.include_router(referral_codes.router)
+    app.include_router(payouts.router)
     install_web(app)
     install_docs(app)
     return app

@@ -102,6 +102,18 @@ RuleKind = Literal[
 BonusOnPartialRefund = Literal["prorate", "keep", "reverse"]
 
 
+class PayoutRules(BaseModel):
+    """Whom a payout batch pays besides active members: `pay` or `skip` (she is listed as
+    skipped with the reason, and her balance waits)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    inactive: Literal["pay", "skip"] = "pay"
+    terminated: Literal["pay", "skip"] = "skip"
+    # An erased member left no name to pay to.
+    erased: Literal["pay", "skip"] = "skip"
+
+
 class Plan(BaseModel):
     """A commission plan version: in force from `effective_from` until the next version's."""
 
@@ -121,6 +133,8 @@ class Plan(BaseModel):
     # (its share of the refund, as every rate-based entry), `keep` (nothing until the order
     # is refunded in full) or `reverse` (all of it at the first refund).
     bonus_on_partial_refund: BonusOnPartialRefund = "prorate"
+    # Whom a payout batch under this version (in force at its as_of) pays.
+    payouts: PayoutRules = PayoutRules()
     rate_ceiling_bp: Annotated[int, Field(strict=True, ge=0), _BASIS_POINTS]
     rules: list[Rule] = Field(max_length=20)
 

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from app.domain.ledger import LedgerEntry, Order, Refund, plan_in_force, replay_buyer
+from app.domain.payouts import payout_differences
 from app.domain.plans import Plan
 from app.domain.tiers import TierLadder
 from app.domain.units import iso_moment
@@ -21,7 +22,7 @@ BATCH_ORDERS = 500
 
 
 class AuditDifference(BaseModel):
-    problem: Literal["missing", "unexpected", "differs", "status", "order", "orphans"]
+    problem: Literal["missing", "unexpected", "differs", "status", "order", "orphans", "payout"]
     entry_id: str | None
     order_id: str | None
     detail: str
@@ -104,9 +105,23 @@ def audit_ledger(
                 detail=f"{total - entries_seen} entries belong to no stored order",
             )
         )
+    differences += audit_payouts(store)
     return AuditReport(
         orders=len(orders), refunds=len(refunds), entries=total, differences=differences
     )
+
+
+def audit_payouts(store: GraphStore) -> list[AuditDifference]:
+    """Every payout item is the sum of the entries it names and claims, no entry is paid
+    twice, and every paid item has its one payout line (so the balances, which are the
+    ledger's sums by where each entry stands, agree with the batches)."""
+    found = payout_differences(
+        store.payout_items_for_audit(), store.claimed_entries(), store.payout_lines()
+    )
+    return [
+        AuditDifference(problem="payout", entry_id=subject, order_id=None, detail=detail)
+        for subject, detail in found
+    ]
 
 
 def _buyer_batches(orders: list[StoredOrder]) -> Iterator[list[StoredOrder]]:

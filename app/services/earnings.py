@@ -60,14 +60,11 @@ def month_of(epoch_ms: int) -> str:
     return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).strftime("%Y-%m")
 
 
-def get_earnings(
-    *,
-    store: GraphStore,
-    member_id: str,
-    from_: int | None = None,
-    to: int | None = None,
-    by: TimeBasis = "event_at",
-) -> Earnings:
+def member_window(
+    store: GraphStore, member_id: str, from_: int | None, to: int | None
+) -> tuple[int, int]:
+    """[from_, to) with open ends filled in; 422 when it is empty, 404 for an unknown
+    member."""
     start = from_ if from_ is not None else 0
     end = to if to is not None else NO_UPPER_BOUND
     if end <= start:
@@ -76,6 +73,18 @@ def get_earnings(
         )
     if not store.get_members([member_id]):
         raise NotFound(f"member {member_id} does not exist", member_id=member_id)
+    return start, end
+
+
+def get_earnings(
+    *,
+    store: GraphStore,
+    member_id: str,
+    from_: int | None = None,
+    to: int | None = None,
+    by: TimeBasis = "event_at",
+) -> Earnings:
+    start, end = member_window(store, member_id, from_, to)
     rows = store.earnings_by_day(member_id, start, end, by)
     blocks: dict[str, CurrencyEarnings] = {}
     for row in sorted(rows, key=lambda r: (r.currency, r.day, r.kind, r.status)):

@@ -33,6 +33,7 @@ from app.store.leaderboard_queries import LeaderboardQueries
 from app.store.lifecycle_queries import LifecycleQueries
 from app.store.order_queries import OrderQueries
 from app.store.path_queries import PathQueries
+from app.store.payout_queries import PayoutQueries
 from app.store.plan_queries import PlanQueries
 from app.store.port import (
     DescendantRow,
@@ -68,6 +69,7 @@ class CypherStore(
     LeaderboardQueries,
     PathQueries,
     ReferralCodeQueries,
+    PayoutQueries,
     ABC,
 ):
     backend: Backend

@@ -13,7 +13,8 @@ import redis
 from falkordb import FalkorDB, Graph, QueryResult
 
 from app.core.errors import GdsUnavailable, InvalidInput, StoreUnavailable
-from app.domain.lifecycle import StoredChange
+from app.domain.lifecycle import Actor, StoredChange
+from app.domain.payouts import PayoutCreate, PayoutItem, PayoutSkip
 from app.domain.referral_clicks import Click
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.cypher_store import CypherStore, Record
@@ -108,6 +109,9 @@ class FalkorDBStore(CypherStore):
         # Member lifecycle changes (edit, erasure, sponsor move) go one at a time for the
         # same reason.
         self._lifecycle_writes = threading.Lock()
+        # Payout writes read the claims they change (an entry free to claim, an item open):
+        # they go one at a time for the same reason.
+        self._payout_writes = threading.Lock()
 
     def edit_member(
         self,
@@ -148,6 +152,47 @@ class FalkorDBStore(CypherStore):
         # A click sent twice at once: both would find no click and create one.
         with self._lifecycle_writes:
             return super().record_click(code, click_id, at)
+
+    def create_payout(
+        self,
+        create: PayoutCreate,
+        items: Sequence[PayoutItem],
+        skipped: Sequence[PayoutSkip],
+        actor: Actor,
+        now: int,
+    ) -> bool:
+        with self._payout_writes:
+            return super().create_payout(create, items, skipped, actor, now)
+
+    def move_payout(
+        self, payout_id: str, action: str, from_: str, to: str, actor: Actor, now: int
+    ) -> bool:
+        with self._payout_writes:
+            return super().move_payout(payout_id, action, from_, to, actor, now)
+
+    def settle_payout_item(
+        self,
+        payout_id: str,
+        member_id: str,
+        *,
+        paid: bool,
+        reference: str | None,
+        reason: str | None,
+        at: int,
+        actor: Actor,
+        now: int,
+    ) -> bool:
+        with self._payout_writes:
+            return super().settle_payout_item(
+                payout_id,
+                member_id,
+                paid=paid,
+                reference=reference,
+                reason=reason,
+                at=at,
+                actor=actor,
+                now=now,
+            )
 
     def add_group_members(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         with self._membership_writes:

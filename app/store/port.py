@@ -33,7 +33,7 @@ from app.domain.ledger import (
     TimeBasis,
     TimeWindow,
 )
-from app.domain.lifecycle import MemberChange, StoredChange
+from app.domain.lifecycle import Actor, MemberChange, StoredChange
 from app.domain.members import (
     LevelCount,
     MemberRecord,
@@ -43,11 +43,23 @@ from app.domain.members import (
     TierSnapshot,
 )
 from app.domain.paths import Node
+from app.domain.payouts import (
+    BalanceRow,
+    Candidate,
+    ClaimedEntry,
+    Payout,
+    PayoutCreate,
+    PayoutItem,
+    PayoutLineRow,
+    PayoutSkip,
+    StoredPayoutItem,
+)
 from app.domain.plans import Plan
 from app.domain.referral_clicks import Click
 from app.domain.referral_codes import ReferralCodeRecord
 from app.domain.search import MemberSearch
 from app.domain.spend import SpendLadder
+from app.domain.statements import StatementLine
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
 from app.domain.tiers import PaidSpan, TierCorrection, TierLadder, TierStamp
 from app.domain.tree import TreeNode
@@ -657,6 +669,73 @@ class GraphStore(Protocol):
     def self_dealing_entry_ids(self, window: TimeWindow, limit: int) -> list[str]: ...
 
     def entry_ids_beyond_hop(self, window: TimeWindow, max_hop: int, limit: int) -> list[str]: ...
+
+    # --- payouts, balances and statements (payout_queries.py) ----------------------------
+
+    def payout_candidates(self, currency: str, as_of: int, now: int) -> list[Candidate]:
+        """Every member with released entries in `currency`, released at or before `as_of`,
+        that no live payout item claims; her status is the one at `now`."""
+        ...
+
+    def create_payout(
+        self,
+        create: PayoutCreate,
+        items: Sequence[PayoutItem],
+        skipped: Sequence[PayoutSkip],
+        actor: Actor,
+        now: int,
+    ) -> bool:
+        """Writes the batch in draft with its items, each claiming its entries; False (and
+        nothing written) when the id is taken or an entry is no longer free to claim."""
+        ...
+
+    def move_payout(
+        self, payout_id: str, action: str, from_: str, to: str, actor: Actor, now: int
+    ) -> bool:
+        """Moves the batch from `from_` to `to`; False when it is not at `from_`."""
+        ...
+
+    def settle_payout_item(
+        self,
+        payout_id: str,
+        member_id: str,
+        *,
+        paid: bool,
+        reference: str | None,
+        reason: str | None,
+        at: int,
+        actor: Actor,
+        now: int,
+    ) -> bool:
+        """Marks her open item of the exported batch paid (writing her payout line) or
+        failed (freeing its entries); False when the batch is not exported or the item not
+        open."""
+        ...
+
+    def payouts_by_id(self, ids: Sequence[str]) -> list[Payout]: ...
+
+    def payout_ids_page(self, after: tuple[int, str], limit: int) -> list[tuple[int, str]]:
+        """(created_at, id) of batches before `after`, newest first."""
+        ...
+
+    def member_balance_rows(self, member_id: str) -> list[BalanceRow]: ...
+
+    def statement_opening(self, member_id: str, from_: int) -> dict[str, int]:
+        """Per currency, the sum of her entries and payout lines before `from_`."""
+        ...
+
+    def statement_lines(
+        self, member_id: str, from_: int, to: int, limit: int
+    ) -> list[StatementLine]:
+        """Her entries and payout lines in [from_, to), at most `limit` of each, by event
+        time then id."""
+        ...
+
+    def payout_items_for_audit(self) -> list[StoredPayoutItem]: ...
+
+    def claimed_entries(self) -> list[ClaimedEntry]: ...
+
+    def payout_lines(self) -> list[PayoutLineRow]: ...
 
     # --- trees (tree_queries.py) ---------------------------------------------------------
 

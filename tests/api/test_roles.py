@@ -26,6 +26,7 @@ WHAT_IF = {
 }
 GROUP = {"id": "reading", "kind": "topic", "name": "Reading"}
 STATUS = {"change_id": "s1", "status": "inactive", "reason": "left"}
+PAYOUT = {"currency": "CNY", "minimum": 1}
 MOVE = {"change_id": "mv1", "inviter_id": "root", "reason": "wrong link"}
 JOB = "{job}"  # the connector run the network fixture started
 CODE = "{code}"  # root's referral code, issued by the network fixture
@@ -78,6 +79,19 @@ ROUTES = [
     ("DELETE", "/v1/groups/reading/members/kid", None, {"admin", "storefront", "growth"}),
     ("POST", "/v1/jobs/connectors", None, {"admin", "growth"}),
     ("GET", f"/v1/jobs/{JOB}", None, {"admin", "growth"}),
+    ("GET", "/v1/members/kid/balance", None, {"admin", "auditor", "storefront"}),
+    ("GET", "/v1/members/kid/statement", None, {"admin", "auditor", "storefront"}),
+    # pay1 (the network fixture's) pays kid's rebate and fails; pay2 pays it again.
+    ("POST", "/v1/payouts", {**PAYOUT, "id": "pay1"}, {"admin"}),
+    ("GET", "/v1/payouts", None, {"admin", "auditor"}),
+    ("GET", "/v1/payouts/pay1", None, {"admin", "auditor"}),
+    ("POST", "/v1/payouts/pay1/approve", None, {"admin"}),
+    ("GET", "/v1/payouts/pay1/export", None, {"admin"}),
+    ("POST", "/v1/payouts/pay1/items/kid/failed", {"reason": "closed"}, {"admin"}),
+    ("POST", "/v1/payouts", {**PAYOUT, "id": "pay2"}, {"admin"}),
+    ("POST", "/v1/payouts/pay2/approve", None, {"admin"}),
+    ("GET", "/v1/payouts/pay2/export", None, {"admin"}),
+    ("POST", "/v1/payouts/pay2/items/kid/paid", {"reference": "B1"}, {"admin"}),
 ]
 
 
@@ -87,6 +101,11 @@ def network(client: TestClient) -> TestClient:
         assert client.post("/v1/members", json=body, headers=auth("admin")).status_code == 201
     assert client.put("/v1/plans/p1", json=PLAN, headers=auth("admin")).status_code == 201
     assert client.post("/v1/orders", json=ORDER, headers=auth("admin")).status_code == 201
+    # An order of now, held no time: kid's rebate is available for the payout routes.
+    paid_now = {**ORDER, "id": "o-now", "placed_at": int(time.time() * 1000)}
+    assert client.post("/v1/orders", json=paid_now, headers=auth("admin")).status_code == 201
+    drafted = client.post("/v1/payouts", json={**PAYOUT, "id": "pay1"}, headers=auth("admin"))
+    assert drafted.status_code == 201, drafted.text
     assert client.post("/v1/groups", json=GROUP, headers=auth("admin")).status_code == 201
     started = client.post("/v1/jobs/connectors", headers=auth("admin"))
     assert started.status_code == 202
