@@ -24,6 +24,7 @@ WHERE size(free) = size($entry_ids)
 CREATE (p:Payout {
   id: $payout.id, status: 'draft', as_of: $payout.as_of, currency: $payout.currency,
   minimum: $payout.minimum, total: $payout.total, created_at: $now,
+  open_items: size($items), event_count: 1,
   skipped_ids: $payout.skipped_ids, skipped_available: $payout.skipped_available,
   skipped_reasons: $payout.skipped_reasons
 })

@@ -1,7 +1,8 @@
 // Marks one open item of an exported batch paid or failed, with its event, in one statement
 // under the batch's lock. Paid: her payout line (negative, kind payout) enters the ledger.
 // Failed: the entries it claimed are free again, so the next batch pays them. The batch is
-// settled once no item is open. No row when the batch is not exported or the item not open.
+// settled once no item is open (the count of open items it keeps reaches 0). No row when
+// the batch is not exported or the item not open.
 MATCH (p:Payout {id: $payout_id})
 SET p.lock_ = true
 WITH p
@@ -23,13 +24,10 @@ OPTIONAL MATCH (e:LedgerEntry {id: entry_id})
 FOREACH (x IN CASE WHEN e IS NOT NULL AND e.payout = i.id THEN [e] ELSE [] END |
   REMOVE x.payout)
 WITH DISTINCT p, i
-OPTIONAL MATCH (other:PayoutItem {payout_id: p.id})
-WITH p, i, sum(CASE WHEN other.status = 'open' THEN 1 ELSE 0 END) AS open
-OPTIONAL MATCH (ev:PayoutEvent {payout_id: p.id})
-WITH p, i, open, count(ev) AS seq
-FOREACH (x IN CASE WHEN open = 0 THEN [p] ELSE [] END | SET x.status = 'settled')
+SET p.open_items = p.open_items - 1, p.event_count = p.event_count + 1
+FOREACH (x IN CASE WHEN p.open_items = 0 THEN [p] ELSE [] END | SET x.status = 'settled')
 CREATE (:PayoutEvent {
-  payout_id: p.id, seq: seq, at: $now, action: $status, member_id: i.member_id,
+  payout_id: p.id, seq: p.event_count - 1, at: $now, action: $status, member_id: i.member_id,
   actor_role: $actor.role, actor_key_id: $actor.key_id
 })
 RETURN i.id AS id

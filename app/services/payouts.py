@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.domain.ledger import plan_in_force
 from app.domain.lifecycle import Actor
-from app.domain.members import MemberRecord
 from app.domain.payouts import (
     BATCH_MOVES,
     Balance,
@@ -36,6 +35,14 @@ MAX_PAGE = 200
 class PayoutPage(BaseModel):
     items: list[Payout]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page")
+
+
+class ItemState(BaseModel):
+    """One item after a transfer was marked, with where its batch stands."""
+
+    payout_id: str
+    payout_status: str = Field(description="settled once no item of it is open")
+    item: PayoutItem
 
 
 class ExportRow(BaseModel):
@@ -117,17 +124,17 @@ def list_payouts(*, store: GraphStore, cursor: str | None, limit: int) -> Payout
 
 
 def approve_payout(*, store: GraphStore, payout_id: str, actor: Actor, now: int) -> Payout:
-    payout = get_payout(store=store, payout_id=payout_id)
-    if payout.status == "draft":
-        _move(store, payout, "approve", actor, now)
-        payout = get_payout(store=store, payout_id=payout_id)
-    if payout.status != "approved":
+    status = _status(store, payout_id)
+    if status == "draft":
+        store.move_payout(payout_id, "approve", *BATCH_MOVES["approve"], actor, now)
+        status = _status(store, payout_id)  # a concurrent approval moved it as well
+    if status != "approved":
         raise Conflict(
-            f"payout {payout_id} is {payout.status}: it was approved and exported already",
+            f"payout {payout_id} is {status}: it was approved and exported already",
             payout_id=payout_id,
-            payout_status=payout.status,
+            payout_status=status,
         )
-    return payout
+    return get_payout(store=store, payout_id=payout_id)
 
 
 def export_payout(
@@ -135,21 +142,21 @@ def export_payout(
 ) -> tuple[Payout, list[ExportRow]]:
     """Its transfers, by member id; the first export moves an approved batch to exported,
     and every export gives the same rows (names follow erasures)."""
-    payout = get_payout(store=store, payout_id=payout_id)
-    if payout.status == "draft":
+    status = _status(store, payout_id)
+    if status == "draft":
         raise Conflict(
             f"payout {payout_id} is a draft: approve it before exporting it",
             payout_id=payout_id,
-            payout_status=payout.status,
+            payout_status=status,
         )
-    if payout.status == "approved":
-        _move(store, payout, "export", actor, now)
-        payout = get_payout(store=store, payout_id=payout_id)
-    members = {m.id: m for m in store.get_members([item.member_id for item in payout.items])}
+    if status == "approved":
+        store.move_payout(payout_id, "export", *BATCH_MOVES["export"], actor, now)
+    payout = get_payout(store=store, payout_id=payout_id)
+    names = store.payee_names([item.member_id for item in payout.items])
     rows = [
         ExportRow(
             member_id=item.member_id,
-            name=_payee_name(members.get(item.member_id)),
+            name=names.get(item.member_id),
             amount=item.amount,
             currency=item.currency,
             reference=item_id(payout.id, item.member_id),
@@ -159,14 +166,11 @@ def export_payout(
     return payout, rows
 
 
-def _payee_name(member: MemberRecord | None) -> str | None:
-    return None if member is None or member.erased_at is not None else member.name
-
-
-def _move(store: GraphStore, payout: Payout, action: str, actor: Actor, now: int) -> None:
-    # A concurrent request may move it first; the caller reads it again either way.
-    from_, to = BATCH_MOVES[action]
-    store.move_payout(payout.id, action, from_, to, actor, now)
+def _status(store: GraphStore, payout_id: str) -> str:
+    status = store.payout_status(payout_id)
+    if status is None:
+        raise NotFound(f"payout {payout_id} does not exist", payout_id=payout_id)
+    return status
 
 
 def mark_item_paid(
@@ -177,7 +181,7 @@ def mark_item_paid(
     paid: ItemPaid,
     actor: Actor,
     now: int,
-) -> Payout:
+) -> ItemState:
     at = paid.paid_at if paid.paid_at is not None else now
     if at > now:
         raise InvalidInput(f"paid_at ({iso_moment(at)}) is in the future", field="paid_at")
@@ -192,7 +196,7 @@ def mark_item_failed(
     failed: ItemFailed,
     actor: Actor,
     now: int,
-) -> Payout:
+) -> ItemState:
     return _settle(store, payout_id, member_id, None, failed.reason, now, actor, now)
 
 
@@ -205,11 +209,11 @@ def _settle(
     at: int,
     actor: Actor,
     now: int,
-) -> Payout:
+) -> ItemState:
     """Paid with `reference`, or failed for `reason`; the same again is a retry, anything
     else on a settled item a 409."""
     paid = reference is not None
-    item = _settleable(store, payout_id, member_id)
+    _, item = _settleable(store, payout_id, member_id)
     if item.status == "open":
         store.settle_payout_item(
             payout_id,
@@ -221,7 +225,7 @@ def _settle(
             actor=actor,
             now=now,
         )
-        item = _item(get_payout(store=store, payout_id=payout_id), member_id)
+        _, item = _settleable(store, payout_id, member_id)
     wanted = ("paid", reference, None) if paid else ("failed", None, reason)
     if (item.status, item.reference, item.reason) != wanted:
         raise Conflict(
@@ -231,30 +235,28 @@ def _settle(
             member_id=member_id,
             item_status=item.status,
         )
-    return get_payout(store=store, payout_id=payout_id)
+    status, item = _settleable(store, payout_id, member_id)
+    return ItemState(payout_id=payout_id, payout_status=status, item=item)
 
 
-def _settleable(store: GraphStore, payout_id: str, member_id: str) -> PayoutItem:
-    payout = get_payout(store=store, payout_id=payout_id)
-    item = _item(payout, member_id)
-    if payout.status in ("draft", "approved"):
-        raise Conflict(
-            f"payout {payout_id} is {payout.status}: export it before marking transfers",
-            payout_id=payout_id,
-            payout_status=payout.status,
-        )
-    return item
-
-
-def _item(payout: Payout, member_id: str) -> PayoutItem:
-    item = next((item for item in payout.items if item.member_id == member_id), None)
+def _settleable(store: GraphStore, payout_id: str, member_id: str) -> tuple[str, PayoutItem]:
+    found = store.payout_item(payout_id, member_id)
+    if found is None:
+        raise NotFound(f"payout {payout_id} does not exist", payout_id=payout_id)
+    status, item = found
     if item is None:
         raise NotFound(
-            f"payout {payout.id} has no item for member {member_id}",
-            payout_id=payout.id,
+            f"payout {payout_id} has no item for member {member_id}",
+            payout_id=payout_id,
             member_id=member_id,
         )
-    return item
+    if status in ("draft", "approved"):
+        raise Conflict(
+            f"payout {payout_id} is {status}: export it before marking transfers",
+            payout_id=payout_id,
+            payout_status=status,
+        )
+    return status, item
 
 
 def get_balance(*, store: GraphStore, member_id: str) -> Balance:

@@ -123,9 +123,25 @@ class PayoutQueries:
         rows = self._read("payouts_by_id", {"ids": list(ids)}) if ids else []
         return [_payout_of(row) for row in rows]
 
+    def payout_status(self, payout_id: str) -> str | None:
+        rows = self._read("payout_status", {"payout_id": payout_id})
+        return str(rows[0]["status"]) if rows else None
+
+    def payout_item(self, payout_id: str, member_id: str) -> tuple[str, PayoutItem | None] | None:
+        params = {"payout_id": payout_id, "item_id": item_id(payout_id, member_id)}
+        rows = self._read("payout_item_of", params)
+        if not rows:
+            return None
+        item = rows[0]["item"]
+        return rows[0]["payout_status"], PayoutItem(**item) if item else None
+
     def payout_ids_page(self, after: tuple[int, str], limit: int) -> list[tuple[int, str]]:
         params = {"after_at": after[0], "after_id": after[1], "limit": limit}
         return [(row["created_at"], row["id"]) for row in self._read("payout_page", params)]
+
+    def payee_names(self, member_ids: Sequence[str]) -> dict[str, str | None]:
+        rows = self._read("payee_names", {"ids": list(member_ids)}) if member_ids else []
+        return {row["id"]: row["name"] for row in rows}
 
     def member_balance_rows(self, member_id: str) -> list[BalanceRow]:
         rows = self._read("member_balance", {"member_id": member_id, "split": SUM_SPLIT})

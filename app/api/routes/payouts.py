@@ -17,7 +17,7 @@ from app.domain.payouts import Balance, ItemFailed, ItemPaid, Payout, PayoutCrea
 from app.domain.statements import Statement
 from app.domain.units import EpochMsQuery, iso_moment
 from app.services import payouts as service
-from app.services.payouts import MAX_PAGE, PayoutPage
+from app.services.payouts import MAX_PAGE, ItemState, PayoutPage
 from app.services.statements import get_statement
 
 router = APIRouter(prefix="/v1")
@@ -35,7 +35,10 @@ STATEMENT_COLUMNS = (
     tags=["payouts"],
     status_code=201,
     dependencies=[Admins],
-    responses=problem_responses(401, 403, 409, 413, 422),
+    responses={
+        200: {"model": Payout, "description": "Drafted already under this id (a retry)"},
+        **problem_responses(401, 403, 409, 413, 422),
+    },
 )
 def create_payout(
     create: Annotated[
@@ -166,7 +169,7 @@ def mark_item_paid(
     store: StoreDep,
     actor: ActorDep,
     now: NowDep,
-) -> Payout:
+) -> ItemState:
     """Her transfer went out: the item is paid and a payout line (negative) enters her
     ledger. Again with the same reference: a retry."""
     return service.mark_item_paid(
@@ -197,7 +200,7 @@ def mark_item_failed(
     store: StoreDep,
     actor: ActorDep,
     now: NowDep,
-) -> Payout:
+) -> ItemState:
     """Her transfer failed: the entries it covered are available again, for the next
     batch. Again with the same reason: a retry."""
     return service.mark_item_failed(

@@ -188,8 +188,9 @@ def test_a_failed_transfer_returns_its_entries_to_the_next_batch(
     failed = client.post(
         "/v1/payouts/b1/items/ann/failed", json={"reason": "account closed"}, headers=ADMIN
     )
-    assert failed.status_code == 200 and failed.json()["status"] == "settled"
-    assert items(failed.json()) == {"ann": (5000, ["o:o1:0:0"], "failed")}
+    assert failed.status_code == 200 and failed.json()["payout_status"] == "settled"
+    item = failed.json()["item"]
+    assert (item["amount"], item["entry_ids"], item["status"]) == (5000, ["o:o1:0:0"], "failed")
     again = client.post(
         "/v1/payouts/b1/items/ann/failed", json={"reason": "account closed"}, headers=ADMIN
     )
@@ -203,6 +204,15 @@ def test_a_failed_transfer_returns_its_entries_to_the_next_batch(
     assert items(client.post("/v1/payouts", json=batch2, headers=ADMIN).json()) == {
         "ann": (5000, ["o:o1:0:0"], "open")
     }
+    # A batch nobody reaches: no items; exported, it is settled at once.
+    empty = {**batch, "id": "b3", "minimum": 10**9}
+    assert client.post("/v1/payouts", json=empty, headers=ADMIN).json()["items"] == []
+    client.post("/v1/payouts/b3/approve", headers=ADMIN)
+    assert (
+        client.get("/v1/payouts/b3/export", headers=ADMIN).text
+        == "\ufeffmember_id,name,amount,currency,reference\r\n"
+    )
+    assert client.get("/v1/payouts/b3", headers=ADMIN).json()["status"] == "settled"
     assert audit_ledger(store=store, ladder=DEFAULT_LADDER).differences == []
 
 

@@ -1,0 +1,3 @@
+// Where a batch stands.
+MATCH (p:Payout {id: $payout_id})
+RETURN p.status AS status
