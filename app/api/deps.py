@@ -118,15 +118,17 @@ def require_roles(*roles: str) -> Callable[[str], Awaitable[str]]:
 MEMBER_READER_ROLES = ("admin", "storefront", "growth", "auditor")
 NETWORK_READER_ROLES = ("admin", "growth", "auditor")
 GROWTH_ROLES = ("admin", "growth")
+# A member's account page in the storefront shows her earnings, balance and statement.
+EARNINGS_READER_ROLES = ("admin", "auditor", "storefront")
+AUDITOR_ROLES = ("admin", "auditor")
 
 Writers = Depends(require_roles("admin", "storefront"))
 MemberReaders = Depends(require_roles(*MEMBER_READER_ROLES))
 NetworkReaders = Depends(require_roles(*NETWORK_READER_ROLES))
 Admins = Depends(require_roles("admin"))
-Auditors = Depends(require_roles("admin", "auditor"))
+Auditors = Depends(require_roles(*AUDITOR_ROLES))
 # The growth team's tools: what-if simulations, connector runs and following jobs.
 GrowthTeam = Depends(require_roles(*GROWTH_ROLES))
 # Circles are kept by the storefront and curated by the growth team.
 GroupWriters = Depends(require_roles("admin", "storefront", "growth"))
-# A member's account page in the storefront shows her earnings.
-EarningsReaders = Depends(require_roles("admin", "auditor", "storefront"))
+EarningsReaders = Depends(require_roles(*EARNINGS_READER_ROLES))

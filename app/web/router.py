@@ -16,6 +16,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from app.api.deps import (
+    AUDITOR_ROLES,
+    EARNINGS_READER_ROLES,
     GROWTH_ROLES,
     MEMBER_READER_ROLES,
     NETWORK_READER_ROLES,
@@ -54,8 +56,10 @@ VIEW_ROLES = {
     "connectors": NETWORK_READER_ROLES,
     "tiers": GROWTH_ROLES,
     "cohorts": NETWORK_READER_ROLES,
+    "payouts": AUDITOR_ROLES,
+    "statement": EARNINGS_READER_ROLES,
 }
-ACTION_ROLES = {"run_connectors": GROWTH_ROLES}
+ACTION_ROLES = {"run_connectors": GROWTH_ROLES, "manage_payouts": ("admin",)}
 
 
 class UiContext(BaseModel):

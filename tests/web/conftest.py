@@ -56,11 +56,13 @@ EVERYTHING = [
     "connectors",
     "tiers",
     "cohorts",
+    "payouts",
+    "statement",
 ]
 ROLE_VIEWS = {
     "admin": EVERYTHING,
-    "storefront": ["search", "leaderboards"],
-    "growth": EVERYTHING,
+    "storefront": ["search", "leaderboards", "statement"],
+    "growth": [view for view in EVERYTHING if view not in ("payouts", "statement")],
     "auditor": [view for view in EVERYTHING if view != "tiers"],
 }
 

@@ -543,3 +543,90 @@ def test_the_date_picker_before_a_sponsor_move_shows_the_old_sponsor(
         lambda d: wait_for(d, "crumb")[-1].get_attribute("data-member-id") == moved["inviter_id"]
     )
     screenshot(driver, "tree-before-sponsor-move")
+
+
+def test_a_payout_batch_walks_from_draft_to_paid(
+    driver: WebDriver, site: Site, site_store: CypherStore
+) -> None:
+    # A minimum the three largest available balances reach, so the batch stays small.
+    now = int(time.time() * 1000)
+    sums = sorted(
+        (
+            sum(amount for _, amount in c.entries)
+            for c in site_store.payout_candidates("CNY", now, now)
+        ),
+        reverse=True,
+    )
+    assert len(sums) >= 3 and sums[2] > 0, "the demo ledger leaves money available"
+    signed_in(driver, site)
+    waiting(driver).until(
+        lambda d: (
+            "signed in as admin" in d.find_element(By.CSS_SELECTOR, by_testid("key-status")).text
+        )
+    )
+    driver.get(f"{site.url}/#/payouts")
+    [form] = wait_for(driver, "payout-form")
+    form.find_element(By.CSS_SELECTOR, by_testid("payout-id")).send_keys("web-batch")
+    minimum = form.find_element(By.CSS_SELECTOR, by_testid("payout-minimum"))
+    minimum.clear()
+    minimum.send_keys(str(sums[2]))
+    form.find_element(By.CSS_SELECTOR, by_testid("payout-draft")).click()
+
+    def status_is(status: str) -> Callable[[WebDriver], bool]:
+        return lambda d: any(
+            meta.get_attribute("data-status") == status for meta in shown(d, "payout-meta")
+        )
+
+    waiting(driver).until(status_is("draft"))
+    items = wait_for(driver, "payout-item")
+    assert len(items) >= 3 and all(i.get_attribute("data-status") == "open" for i in items)
+    wait_for(driver, "payout-approve")[0].click()
+    waiting(driver).until(status_is("approved"))
+    wait_for(driver, "payout-export")[0].click()
+    waiting(driver).until(status_is("exported"))
+    exported = unquote(
+        driver.find_element(By.CSS_SELECTOR, by_testid("payout-export-file")).get_attribute("href")
+        or ""
+    )
+    assert "member_id,name,amount,currency,reference" in exported
+    members = [str(i.get_attribute("data-member-id")) for i in wait_for(driver, "payout-item")]
+
+    def item_row(member: str, status: str) -> Callable[[WebDriver], WebElement | None]:
+        def find(d: WebDriver) -> WebElement | None:
+            rows = wait_for(d, "payout-item")
+            return next(
+                (
+                    r
+                    for r in rows
+                    if r.get_attribute("data-member-id") == member
+                    and r.get_attribute("data-status") == status
+                ),
+                None,
+            )
+
+        return find
+
+    for k, member in enumerate(members):
+        row = waiting(driver).until(item_row(member, "open"))
+        assert row is not None
+        row.find_element(By.CSS_SELECTOR, by_testid("item-reference")).send_keys(f"BANK-{k}")
+        row.find_element(By.CSS_SELECTOR, by_testid("item-paid")).click()
+        waiting(driver).until(item_row(member, "paid"))
+    waiting(driver).until(status_is("settled"))
+    screenshot(driver, "payout-settled")
+    headers = {"Authorization": f"Bearer {ROLE_KEYS['auditor']}"}
+    batch = httpx.get(f"{site.url}/v1/payouts/web-batch", headers=headers).json()
+    assert [(i["member_id"], i["status"], i["reference"]) for i in batch["items"]] == [
+        (m, "paid", f"BANK-{k}") for k, m in enumerate(members)
+    ]
+    # Her statement shows the payout line that took her balance out.
+    first = batch["items"][0]
+    driver.get(f"{site.url}/#/statement/{first['member_id']}")
+    waiting(driver).until(
+        lambda d: any(
+            line.get_attribute("data-kind") == "payout"
+            and line.get_attribute("data-amount") == str(-first["amount"])
+            for line in wait_for(d, "statement-line")
+        )
+    )
+    screenshot(driver, "statement")

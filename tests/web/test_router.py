@@ -50,11 +50,8 @@ def test_each_role_is_offered_the_views_and_actions_its_routes_allow(client: Tes
         for role in ("admin", "storefront", "growth", "auditor")
         for context in [client.get("/ui/context", headers=auth(role)).json()]
     }
-    growth_team = ["run_connectors"]
-    assert offered == {
-        role: (views, growth_team if role in ("admin", "growth") else [])
-        for role, views in ROLE_VIEWS.items()
-    }
+    actions = {"admin": ["run_connectors", "manage_payouts"], "growth": ["run_connectors"]}
+    assert offered == {role: (views, actions.get(role, [])) for role, views in ROLE_VIEWS.items()}
 
 
 def test_every_page_path_carries_the_policy(client: TestClient) -> None:

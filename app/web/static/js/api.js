@@ -43,7 +43,7 @@ export function memberPath(memberId, tail = "") {
   return `/v1/members/${encodeURIComponent(memberId)}${tail}`;
 }
 
-export async function request(method, path, { query, body } = {}) {
+export async function request(method, path, { query, body, raw = false } = {}) {
   const key = getKey();
   if (!key) {
     throw new ApiError(401, { title: "No API key", detail: "enter an API key at the top of the page" });
@@ -70,6 +70,7 @@ export async function request(method, path, { query, body } = {}) {
     });
   }
   const text = await response.text();
+  if (raw && response.ok) return text;
   let data = null;
   try {
     data = text ? JSON.parse(text) : null;
@@ -87,3 +88,5 @@ export async function request(method, path, { query, body } = {}) {
 
 export const get = (path, query) => request("GET", path, { query });
 export const post = (path, body) => request("POST", path, { body });
+// An answer that is no JSON (a CSV file), as its text.
+export const getText = (path, query) => request("GET", path, { query, raw: true });

@@ -7,11 +7,13 @@ import * as cohorts from "./views/cohorts.js";
 import * as dashboard from "./views/dashboard.js";
 import * as leaderboards from "./views/leaderboards.js";
 import * as connectors from "./views/connectors.js";
+import * as payouts from "./views/payouts.js";
 import * as search from "./views/search.js";
+import * as statement from "./views/statement.js";
 import * as tiers from "./views/tiers.js";
 import * as tree from "./views/tree.js";
 
-const VIEWS = { dashboard, search, tree, chart, leaderboards, connectors, tiers, cohorts };
+const VIEWS = { dashboard, search, tree, chart, leaderboards, connectors, tiers, cohorts, payouts, statement };
 const keyForm = document.querySelector("[data-testid=key-form]");
 const keyInput = document.querySelector("[data-testid=key-input]");
 const keyStatus = document.querySelector("[data-testid=key-status]");
