@@ -8,4 +8,5 @@ RETURN m.id AS id, m.inviter_id AS inviter_id, m.name AS name, m.joined_at AS jo
        m.levels_total AS levels_total, m.levels_paid AS levels_paid,
        m.erased_at AS erased_at, coalesce(m.rev, 0) AS rev,
        coalesce(m.status_times, []) AS status_times, coalesce(m.statuses, []) AS statuses,
-       coalesce(m.paid_since, []) AS paid_since, coalesce(m.paid_until, []) AS paid_until
+       coalesce(m.paid_since, []) AS paid_since, coalesce(m.paid_until, []) AS paid_until,
+       m.hold_reason AS hold_reason

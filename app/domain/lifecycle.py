@@ -20,7 +20,7 @@ from app.domain.text import (
 )
 from app.domain.units import EpochMs
 
-ChangeKind = Literal["edit", "erasure", "status", "sponsor", "paid_undo"]
+ChangeKind = Literal["edit", "erasure", "status", "sponsor", "paid_undo", "hold", "release"]
 MemberStatus = Literal["active", "inactive", "terminated"]
 # Where a status may go: an inactive member may come back; a terminated one stays.
 STATUS_MOVES: dict[str, set[str]] = {
@@ -77,6 +77,24 @@ class ErasureRequest(BaseModel):
 
     def fingerprint(self) -> str:
         return _fingerprint(self.model_dump(mode="json"))
+
+
+class HoldRequest(BaseModel):
+    """`POST /v1/members/{id}/hold` and `…/hold/release`: payouts skip her (or pay her again)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    change_id: MemberId = Field(description=CHANGE_ID_DESCRIPTION)
+    reason: Reason
+
+    def fingerprint(self) -> str:
+        return _fingerprint(self.model_dump(mode="json"))
+
+
+class HoldState(BaseModel):
+    member_id: str
+    on_hold: bool = Field(description="Payout batches skip her while she is on hold")
+    reason: str | None = Field(description="Why, as the admin wrote it")
 
 
 class StatusRequest(BaseModel):

@@ -138,6 +138,8 @@ class MemberRecord(BaseModel):
     # Paid marks undone: she was paid from each paid_since to its paid_until (exclusive).
     paid_since: list[int] = Field(default_factory=list)
     paid_until: list[int] = Field(default_factory=list)
+    # Why payouts skip her (app/domain/payouts.py); None: not on hold.
+    hold_reason: str | None = None
 
     def paid_mark_at(self, at: int) -> int | None:
         """The paid time of the mark that held at `at` (her mark, or one undone since);

@@ -14,6 +14,8 @@ from app.domain.lifecycle import (
     Actor,
     ChangeKind,
     ErasureRequest,
+    HoldRequest,
+    HoldState,
     MemberHistory,
     MemberPatch,
     PaidUndoRequest,
@@ -144,6 +146,41 @@ def set_member_status(
     return _change_member(
         store, member_id, request.change_id, request.fingerprint(), "status", attempt
     )
+
+
+def set_member_hold(
+    *,
+    store: GraphStore,
+    member_id: str,
+    request: HoldRequest,
+    hold: bool,
+    actor: Actor,
+    now: int,
+) -> HoldState:
+    """Puts her on payout hold with the reason (`hold`), or releases her; whether this call
+    changed her (False: a retry, or she is held or free already). Batches skip a member on
+    hold and name the reason; her entries keep accruing."""
+    kind: ChangeKind = "hold" if hold else "release"
+
+    def attempt(record: MemberRecord) -> Callable[[], bool] | None:
+        if (record.hold_reason is not None) == hold:
+            return None
+        change = StoredChange(
+            change_id=request.change_id,
+            member_id=member_id,
+            kind=kind,
+            at=now,
+            actor=actor,
+            reason=request.reason,
+            changed=["hold"],
+            fingerprint=request.fingerprint(),
+        )
+        reason = request.reason if hold else None
+        return lambda: store.set_member_hold(member_id, record.rev, reason, change)
+
+    _change_member(store, member_id, request.change_id, request.fingerprint(), kind, attempt)
+    reason = member_record(store, member_id).hold_reason
+    return HoldState(member_id=member_id, on_hold=reason is not None, reason=reason)
 
 
 def move_sponsor(

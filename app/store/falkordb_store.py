@@ -134,6 +134,12 @@ class FalkorDBStore(CypherStore):
         with self._lifecycle_writes:
             return super().set_member_status(member_id, rev, change)
 
+    def set_member_hold(
+        self, member_id: str, rev: int, hold_reason: str | None, change: StoredChange
+    ) -> bool:
+        with self._lifecycle_writes:
+            return super().set_member_hold(member_id, rev, hold_reason, change)
+
     def move_sponsor(
         self, member_id: str, rev: int, inviter_id: str, effective_at: int, change: StoredChange
     ) -> bool:

@@ -48,6 +48,17 @@ class LifecycleQueries:
         params = {"member_id": member_id, "rev": rev, "change": change.model_dump(mode="json")}
         return bool(self._write("member_set_status", params))
 
+    def set_member_hold(
+        self, member_id: str, rev: int, hold_reason: str | None, change: StoredChange
+    ) -> bool:
+        params = {
+            "member_id": member_id,
+            "rev": rev,
+            "hold_reason": hold_reason,
+            "change": change.model_dump(mode="json"),
+        }
+        return bool(self._write("member_set_hold", params))
+
     def move_sponsor(
         self, member_id: str, rev: int, inviter_id: str, effective_at: int, change: StoredChange
     ) -> bool:

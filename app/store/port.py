@@ -373,6 +373,13 @@ class GraphStore(Protocol):
         already or the change id is taken (False: nothing written)."""
         ...
 
+    def set_member_hold(
+        self, member_id: str, rev: int, hold_reason: str | None, change: StoredChange
+    ) -> bool:
+        """Puts her on payout hold (None: releases her) when she is still at `rev` and the
+        change id is new; False otherwise."""
+        ...
+
     def set_member_status(self, member_id: str, rev: int, change: StoredChange) -> bool:
         """Appends `change.status` to her status history and records the change, only if she
         is at `rev` and the change id is new (False: nothing written)."""

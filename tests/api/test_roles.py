@@ -79,6 +79,8 @@ ROUTES = [
     ("DELETE", "/v1/groups/reading/members/kid", None, {"admin", "storefront", "growth"}),
     ("POST", "/v1/jobs/connectors", None, {"admin", "growth"}),
     ("GET", f"/v1/jobs/{JOB}", None, {"admin", "growth"}),
+    ("POST", "/v1/members/kid/hold", {"change_id": "h1", "reason": "r"}, {"admin"}),
+    ("POST", "/v1/members/kid/hold/release", {"change_id": "h2", "reason": "r"}, {"admin"}),
     ("GET", "/v1/members/kid/balance", None, {"admin", "auditor", "storefront"}),
     ("GET", "/v1/members/kid/statement", None, {"admin", "auditor", "storefront"}),
     # pay1 (the network fixture's) pays kid's rebate and fails; pay2 pays it again.

@@ -21,6 +21,8 @@ from app.api.deps import (
 from app.api.problems import problem_responses
 from app.domain.lifecycle import (
     ErasureRequest,
+    HoldRequest,
+    HoldState,
     MemberHistory,
     MemberPatch,
     PaidUndoRequest,
@@ -315,6 +317,63 @@ def set_status(
         store=store, member_id=member_id, request=request, actor=actor, now=now
     )
     return member
+
+
+@router.post(
+    "/{member_id}/hold",
+    dependencies=[Admins],
+    responses=problem_responses(401, 403, 404, 409, 413, 422),
+)
+def hold_member(
+    member_id: MemberIdPath,
+    request: Annotated[
+        HoldRequest,
+        Body(
+            openapi_examples={
+                "review": {
+                    "summary": "Hold her payouts during a review",
+                    "value": {"change_id": "hold-7", "reason": "shared payout account"},
+                }
+            }
+        ),
+    ],
+    store: StoreDep,
+    actor: ActorDep,
+    now: NowDep,
+) -> HoldState:
+    """Puts her on payout hold: batches skip her with this reason; her entries keep
+    accruing. The same `change_id` again changes nothing more."""
+    return lifecycle.set_member_hold(
+        store=store, member_id=member_id, request=request, hold=True, actor=actor, now=now
+    )
+
+
+@router.post(
+    "/{member_id}/hold/release",
+    dependencies=[Admins],
+    responses=problem_responses(401, 403, 404, 409, 413, 422),
+)
+def release_member(
+    member_id: MemberIdPath,
+    request: Annotated[
+        HoldRequest,
+        Body(
+            openapi_examples={
+                "cleared": {
+                    "summary": "The review found nothing",
+                    "value": {"change_id": "hold-7-release", "reason": "review cleared"},
+                }
+            }
+        ),
+    ],
+    store: StoreDep,
+    actor: ActorDep,
+    now: NowDep,
+) -> HoldState:
+    """Releases her hold: the next batch pays what she has available."""
+    return lifecycle.set_member_hold(
+        store=store, member_id=member_id, request=request, hold=False, actor=actor, now=now
+    )
 
 
 @router.post(

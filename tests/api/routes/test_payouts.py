@@ -338,3 +338,41 @@ def test_batches_and_refunds_racing_never_pay_an_entry_twice(
         b = balance(client, f"m{k}")
         assert b["available"] + b["in_payout"] == (0 if k < 3 else 1000 + k // 10), b
     assert audit_ledger(store=store, ladder=DEFAULT_LADDER).differences == []
+
+
+def test_a_member_on_hold_is_skipped_with_the_reason_until_released(
+    client: TestClient, clock: Callable[[int], None]
+) -> None:
+    assert client.put("/v1/plans/payouts-1", json=PLAN, headers=ADMIN).status_code == 201
+    register(client, "ann")
+    clock(NOV + 10 * DAY)
+    buy(client, "o1", "ann", 50_000, NOV + DAY)  # ann 5000
+    hold = {"change_id": "h1", "reason": "shared payout account"}
+    held = client.post("/v1/members/ann/hold", json=hold, headers=ADMIN)
+    assert held.status_code == 200 and held.json() == {
+        "member_id": "ann", "on_hold": True, "reason": "shared payout account"
+    }  # fmt: skip
+    assert client.post("/v1/members/ann/hold", json=hold, headers=ADMIN).json() == held.json()
+    assert client.post("/v1/members/ann/hold", json=hold, headers=STORE).status_code == 403
+    batch = {"id": "b1", "as_of": NOV + 10 * DAY, "currency": "CNY", "minimum": 100}
+    drafted = client.post("/v1/payouts", json=batch, headers=ADMIN).json()
+    assert drafted["items"] == []
+    assert drafted["skipped"] == [
+        {"member_id": "ann", "available": 5000, "reason": "on hold: shared payout account"}
+    ]
+    # Her entries keep accruing while she is held.
+    buy(client, "o2", "ann", 10_000, NOV + 2 * DAY)
+    assert balance(client, "ann")["available"] == 6000
+    release = {"change_id": "h2", "reason": "review cleared"}
+    freed = client.post("/v1/members/ann/hold/release", json=release, headers=ADMIN)
+    assert freed.json() == {"member_id": "ann", "on_hold": False, "reason": None}
+    again = client.post("/v1/payouts", json={**batch, "id": "b2"}, headers=ADMIN).json()
+    assert items(again) == {"ann": (6000, ["o:o1:0:0", "o:o2:0:0"], "open")}
+    history = client.get("/v1/members/ann/history", headers=ADMIN).json()["items"]
+    assert [(c["kind"], c["reason"]) for c in history] == [
+        ("hold", "shared payout account"), ("release", "review cleared")
+    ]  # fmt: skip
+    ghost = {"change_id": "h3", "reason": "r"}
+    assert_problem(client.post("/v1/members/ghost/hold", json=ghost, headers=ADMIN), 404, "ghost")
+    reused = {"change_id": "h1", "reason": "another"}
+    assert client.post("/v1/members/ann/hold", json=reused, headers=ADMIN).status_code == 409
