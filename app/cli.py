@@ -333,8 +333,8 @@ def plan_list() -> None:
 
 @cli.command()
 def audit() -> None:
-    """Re-derive every ledger entry from the orders, refunds, graph and plan versions; print
-    each difference and exit 1 if there is any."""
+    """Re-derive every ledger entry (and points entry) from the orders, refunds, graph and
+    plan versions; print each difference and exit 1 if there is any."""
     settings = load_settings()
     store = open_store(settings)
     started = time.perf_counter()
@@ -357,7 +357,8 @@ def audit() -> None:
         )
     console.print(
         f"{report.orders} orders, {report.refunds} refunds, {report.entries} entries checked "
-        f"in {time.perf_counter() - started:.1f} s: {len(report.differences)} differences"
+        f"and {report.points_entries} points entries in {time.perf_counter() - started:.1f} s: "
+        f"{len(report.differences)} differences"
     )
     raise typer.Exit(0 if report.ok else 1)
 

@@ -1,4 +1,5 @@
-// Records an order and the ledger entries it grants, in one atomic statement.
+// Records an order with the ledger entries it grants and the points it earns its buyer
+// ($points: none, or her earn entry), in one atomic statement.
 // The entries were derived from the buyer's state at $expected_seq and the plan in force at
 // placed_at; when either has moved since (a concurrent order or refund of the same buyer, a
 // plan loaded meanwhile), or the order exists, nothing is written and no row comes back:
@@ -37,5 +38,13 @@ FOREACH (e IN $entries |
     tier_at_event: e.tier_at_event, tier_seq: e.tier_seq, path_ids: e.path_ids,
     event_at: e.event_at, created_at: e.created_at, available_from: e.available_from,
     released_at: e.released_at
+  }))
+FOREACH (p IN $points |
+  CREATE (:PointsEntry {
+    id: p.id, member_id: p.member_id, kind: p.kind, points: p.points,
+    event_at: p.event_at, created_at: p.created_at, expires_at: p.expires_at,
+    plan_version: p.plan_version, order_id: p.order_id, refund_id: p.refund_id,
+    action: p.action, request_id: p.request_id, redemption_for: p.redemption_for,
+    value: p.value, currency: p.currency, seq: p.seq
   }))
 RETURN o.id AS id

@@ -1,4 +1,5 @@
-// Records a refund and its reversal entries, in one atomic statement.
+// Records a refund with its reversal entries and the points it takes back from the buyer
+// ($points: none, or her take-back entry), in one atomic statement.
 // The reversals were derived from the order's entries at its refunded total
 // $expected_refunded (and, for a refund in full, from the buyer's state at $expected_seq);
 // when either has moved, or the refund exists, nothing is written and no row comes back (as
@@ -53,5 +54,13 @@ FOREACH (e IN [x IN $entries |
       WHEN e[0].reverses IS NULL THEN e[0].released_at
       WHEN e[1] = 'available' THEN $now
     END
+  }))
+FOREACH (p IN $points |
+  CREATE (:PointsEntry {
+    id: p.id, member_id: p.member_id, kind: p.kind, points: p.points,
+    event_at: p.event_at, created_at: p.created_at, expires_at: p.expires_at,
+    plan_version: p.plan_version, order_id: p.order_id, refund_id: p.refund_id,
+    action: p.action, request_id: p.request_id, redemption_for: p.redemption_for,
+    value: p.value, currency: p.currency, seq: p.seq
   }))
 RETURN r.id AS id

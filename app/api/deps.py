@@ -132,3 +132,5 @@ GrowthTeam = Depends(require_roles(*GROWTH_ROLES))
 # Circles are kept by the storefront and curated by the growth team.
 GroupWriters = Depends(require_roles("admin", "storefront", "growth"))
 EarningsReaders = Depends(require_roles(*EARNINGS_READER_ROLES))
+# ... and her points, which the storefront also grants and redeems (Writers).
+PointsReaders = EarningsReaders

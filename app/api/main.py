@@ -26,6 +26,7 @@ from app.api.routes import (
     paths,
     payouts,
     plans,
+    points,
     referral_codes,
     simulations,
     tree,
@@ -119,6 +120,7 @@ def create_app(
     app.include_router(paths.router)
     app.include_router(referral_codes.router)
     app.include_router(payouts.router)
+    app.include_router(points.router)
     install_web(app)
     install_docs(app)
     return app

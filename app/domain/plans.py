@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.domain.points import PointsRules
 from app.domain.tiers import TierLadder
 from app.domain.units import MINOR_UNITS, Currency, EpochMs, integer_of
 
@@ -137,6 +138,9 @@ class Plan(BaseModel):
     payouts: PayoutRules = PayoutRules()
     rate_ceiling_bp: Annotated[int, Field(strict=True, ge=0), _BASIS_POINTS]
     rules: list[Rule] = Field(max_length=20)
+    # The points ledger (app/domain/points.py); None: orders earn no points, and grants and
+    # redemptions are refused.
+    points: PointsRules | None = None
 
     def rule_of(self, kind: RuleKind) -> tuple[int, Rule] | None:
         return next(((i, rule) for i, rule in enumerate(self.rules) if rule.kind == kind), None)

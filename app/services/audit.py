@@ -1,5 +1,8 @@
 """`refgraph audit`: re-derives every ledger entry from the orders, refunds, the graph and
-the plan versions with the rules the service wrote them with, and lists each difference."""
+the plan versions with the rules the service wrote them with, and lists each difference; the
+same for the points ledger (earns and take-backs from the orders and refunds, grants and
+redemptions from the plan in force at their time), and every redemption that spent more than
+the balance it was checked against."""
 
 from __future__ import annotations
 
@@ -12,6 +15,15 @@ from pydantic import BaseModel
 from app.domain.ledger import LedgerEntry, Order, Refund, plan_in_force, replay_buyer
 from app.domain.payouts import payout_differences
 from app.domain.plans import Plan
+from app.domain.points import (
+    PointsEntry,
+    earn_entry,
+    grant_entry,
+    overdrawn,
+    redemption_id,
+    redemption_value,
+    take_back_entry,
+)
 from app.domain.tiers import TierLadder
 from app.domain.units import iso_moment
 from app.services.orders import order_context
@@ -19,10 +31,17 @@ from app.services.paid_bonuses import expected_paid_bonuses
 from app.store.port import GraphStore, StoredOrder
 
 BATCH_ORDERS = 500
+# A points entry's fields a difference names (PointsEntry.derivation).
+POINTS_FIELDS = (
+    "member_id", "kind", "points", "event_at", "expires_at", "plan_version", "order_id",
+    "refund_id", "action", "value", "currency",
+)  # fmt: skip
 
 
 class AuditDifference(BaseModel):
-    problem: Literal["missing", "unexpected", "differs", "status", "order", "orphans", "payout"]
+    problem: Literal[
+        "missing", "unexpected", "differs", "status", "order", "orphans", "payout", "overdrawn"
+    ]
     entry_id: str | None
     order_id: str | None
     detail: str
@@ -33,6 +52,7 @@ class AuditReport(BaseModel):
     refunds: int
     entries: int
     differences: list[AuditDifference]
+    points_entries: int = 0
 
     @property
     def ok(self) -> bool:
@@ -106,8 +126,154 @@ def audit_ledger(
             )
         )
     differences += audit_payouts(store)
+    points = store.all_points_entries()
+    differences += audit_points(points, plans, orders, refunds_of)
     return AuditReport(
-        orders=len(orders), refunds=len(refunds), entries=total, differences=differences
+        orders=len(orders),
+        refunds=len(refunds),
+        entries=total,
+        differences=differences,
+        points_entries=len(points),
+    )
+
+
+def audit_points(
+    stored: list[PointsEntry],
+    plans: list[Plan],
+    orders: list[StoredOrder],
+    refunds_of: dict[str, list[Refund]],
+) -> list[AuditDifference]:
+    """The points entries the orders, refunds, grants and redemptions should have written,
+    against the stored ones, and each redemption beyond the balance it was checked at."""
+    expected = _points_of_orders(plans, orders, refunds_of)
+    expected += [
+        derived
+        for entry in stored
+        if entry.kind in ("grant", "redemption")
+        for derived in [_points_of_request(entry, plans)]
+        if derived is not None
+    ]
+    want = {entry.id: entry for entry in expected}
+    have = {entry.id: entry for entry in stored}
+    found = [
+        AuditDifference(
+            problem="missing",
+            entry_id=entry_id,
+            order_id=want[entry_id].order_id,
+            detail=f"{want[entry_id].kind} of {want[entry_id].points} points to "
+            f"{want[entry_id].member_id} is not written",
+        )
+        for entry_id in sorted(want.keys() - have.keys())
+    ]
+    found += [
+        AuditDifference(
+            problem="unexpected",
+            entry_id=entry_id,
+            order_id=have[entry_id].order_id,
+            detail=f"{have[entry_id].kind} of {have[entry_id].points} points to "
+            f"{have[entry_id].member_id} has no cause",
+        )
+        for entry_id in sorted(have.keys() - want.keys())
+    ]
+    for entry_id in sorted(want.keys() & have.keys()):
+        a, b = want[entry_id], have[entry_id]
+        if a.derivation() != b.derivation():
+            fields = [name for name in POINTS_FIELDS if getattr(a, name) != getattr(b, name)]
+            found.append(
+                AuditDifference(
+                    problem="differs",
+                    entry_id=entry_id,
+                    order_id=b.order_id,
+                    detail="; ".join(
+                        f"{name}: stored {getattr(b, name)!r}, re-derived {getattr(a, name)!r}"
+                        for name in fields
+                    ),
+                )
+            )
+    for _, hers in groupby(sorted(stored, key=lambda e: e.member_id), key=lambda e: e.member_id):
+        for redemption, balance in overdrawn(list(hers)):
+            found.append(
+                AuditDifference(
+                    problem="overdrawn",
+                    entry_id=redemption.id,
+                    order_id=None,
+                    detail=f"redeemed {-redemption.points} points of {redemption.member_id}, "
+                    f"whose balance was {balance} at {iso_moment(redemption.event_at)}",
+                )
+            )
+    return found
+
+
+def _points_of_orders(
+    plans: list[Plan], orders: list[StoredOrder], refunds_of: dict[str, list[Refund]]
+) -> list[PointsEntry]:
+    """The earn of every order priced under a plan with points, and the take-back of each of
+    its refunds, in the order they were written."""
+    by_version = {plan.version: plan for plan in plans}
+    expected: list[PointsEntry] = []
+    for order in orders:
+        plan = by_version.get(order.plan_version or "")
+        if plan is None:
+            continue
+        earned = earn_entry(
+            order_id=order.id,
+            buyer_id=order.buyer_id,
+            amount=order.amount,
+            placed_at=order.placed_at,
+            plan_version=plan.version,
+            rules=plan.points,
+            now=0,
+        )
+        expected += [earned] if earned else []
+        refunded = 0
+        for refund in sorted(refunds_of.get(order.id, []), key=lambda r: r.seq):
+            taken = take_back_entry(
+                order_id=order.id,
+                buyer_id=order.buyer_id,
+                amount=order.amount,
+                refunded_before=refunded,
+                refund_id=refund.id,
+                refund_amount=refund.amount,
+                refunded_at=refund.refunded_at,
+                plan_version=plan.version,
+                rules=plan.points,
+                now=0,
+            )
+            expected += [taken] if taken else []
+            refunded += refund.amount
+    return expected
+
+
+def _points_of_request(entry: PointsEntry, plans: list[Plan]) -> PointsEntry | None:
+    """What the plan in force at a stored grant's or redemption's time makes of its request
+    (None: that plan grants or redeems nothing so, and the stored one is unexpected)."""
+    plan = plan_in_force(plans, entry.event_at)
+    if plan is None or plan.points is None or entry.request_id is None:
+        return None
+    if entry.kind == "grant":
+        return grant_entry(
+            member_id=entry.member_id,
+            action=entry.action or "",
+            request_id=entry.request_id,
+            at=entry.event_at,
+            plan_version=plan.version,
+            rules=plan.points,
+            now=0,
+        )
+    value = redemption_value(plan.points, -entry.points) if entry.points < 0 else None
+    if value is None:
+        return None
+    return entry.model_copy(
+        update={
+            "id": redemption_id(entry.member_id, entry.request_id),
+            "plan_version": plan.version,
+            "value": value,
+            "currency": plan.currency,
+            "order_id": None,
+            "refund_id": None,
+            "action": None,
+            "expires_at": None,
+        }
     )
 
 

@@ -26,6 +26,7 @@ from app.domain.ledger import (
 )
 from app.domain.lifecycle import status_at
 from app.domain.plans import Plan
+from app.domain.points import PointsEntry, earn_entry, take_back_entry
 from app.domain.tiers import TierLadder, known_changes, tier_reached
 from app.domain.units import iso_moment
 from app.services.periodic import Periodic
@@ -139,8 +140,28 @@ def _price_and_record(
     context = order_context(row, request, ladder, first_purchase=row.first_purchase_order is None)
     entries = entries_for_order(request, plan, context, ladder, now) if plan else []
     version = plan.version if plan else None
+    # The points it earns ride in the order's own statement, as its entries do.
+    earned = (
+        earn_entry(
+            order_id=request.id,
+            buyer_id=request.buyer_id,
+            amount=request.amount,
+            placed_at=request.placed_at,
+            plan_version=plan.version,
+            rules=plan.points,
+            now=now,
+        )
+        if plan
+        else None
+    )
     if not store.record_order(
-        request, version, entries, expected_seq=row.seq, tier_seqs=context.tier_seqs, now=now
+        request,
+        version,
+        entries,
+        expected_seq=row.seq,
+        tier_seqs=context.tier_seqs,
+        now=now,
+        points=[earned] if earned else [],
     ):
         return None
     order = Order(**request.model_dump(), plan_version=version, seq=row.seq + 1, created_at=now)
@@ -233,6 +254,7 @@ def post_refund(
                 refundable=left,
             )
         entries = store.entries_of_orders([order_id])
+        plans = store.plans()
         reversals = reversals_for_refund(
             order_amount=order.amount,
             refunded_before=order.refunded,
@@ -240,9 +262,10 @@ def post_refund(
             originals=sorted((e for e in entries if e.reverses is None), key=lambda e: e.id),
             reversed_so_far=reversed_amounts(entries),
             now=now,
-            bonus_on_partial_refund=bonus_rule_of(store.plans(), order.plan_version),
+            bonus_on_partial_refund=bonus_rule_of(plans, order.plan_version),
         )
         moved, expected_seq, next_first = _moving_bonus(store, ladder, order, request, now)
+        taken = _points_taken_back(plans, order, request, now)
         if store.record_refund(
             order,
             request,
@@ -251,12 +274,35 @@ def post_refund(
             expected_seq=expected_seq,
             next_first=next_first,
             now=now,
+            points=[taken] if taken else [],
         ):
             refund = Refund(**request.model_dump(), order_id=order_id, seq=0, created_at=now)
             stored = store.refunds_by_id([request.id])
             # The answer is the reversals; a bonus that moved belongs to its own order.
             return RefundPosted(refund=stored[0] if stored else refund, entries=reversals), True
     raise Conflict(f"refund {request.id} kept racing with other refunds; retry it")
+
+
+def _points_taken_back(
+    plans: list[Plan], order: StoredOrder, refund: RefundCreate, now: int
+) -> PointsEntry | None:
+    """The share of the points `order` earned that `refund` takes back (its plan's rules: a
+    plan version never changes, so what it earned is derived again, not read)."""
+    plan = next((p for p in plans if p.version == order.plan_version), None)
+    if plan is None:
+        return None
+    return take_back_entry(
+        order_id=order.id,
+        buyer_id=order.buyer_id,
+        amount=order.amount,
+        refunded_before=order.refunded,
+        refund_id=refund.id,
+        refund_amount=refund.amount,
+        refunded_at=refund.refunded_at,
+        plan_version=plan.version,
+        rules=plan.points,
+        now=now,
+    )
 
 
 def _moving_bonus(

@@ -35,6 +35,7 @@ from app.store.order_queries import OrderQueries
 from app.store.path_queries import PathQueries
 from app.store.payout_queries import PayoutQueries
 from app.store.plan_queries import PlanQueries
+from app.store.points_queries import PointsQueries
 from app.store.port import (
     DescendantRow,
     DownlineCount,
@@ -70,6 +71,7 @@ class CypherStore(
     PathQueries,
     ReferralCodeQueries,
     PayoutQueries,
+    PointsQueries,
     ABC,
 ):
     backend: Backend

@@ -15,6 +15,7 @@ from falkordb import FalkorDB, Graph, QueryResult
 from app.core.errors import GdsUnavailable, InvalidInput, StoreUnavailable
 from app.domain.lifecycle import Actor, StoredChange
 from app.domain.payouts import PayoutCreate, PayoutItem, PayoutSkip
+from app.domain.points import PointsEntry
 from app.domain.referral_clicks import Click
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.cypher_store import CypherStore, Record
@@ -112,6 +113,8 @@ class FalkorDBStore(CypherStore):
         # Payout writes read the claims they change (an entry free to claim, an item open):
         # they go one at a time for the same reason.
         self._payout_writes = threading.Lock()
+        # Points grants and redemptions go one at a time for the same reason.
+        self._points_writes = threading.Lock()
 
     def edit_member(
         self,
@@ -199,6 +202,17 @@ class FalkorDBStore(CypherStore):
                 actor=actor,
                 now=now,
             )
+
+    def record_points_grant(self, entry: PointsEntry) -> tuple[PointsEntry, bool] | None:
+        # Two grants of one action at once would both find none and both create one.
+        with self._points_writes:
+            return super().record_points_grant(entry)
+
+    def record_redemption(self, entry: PointsEntry, *, expected_seq: int) -> bool:
+        # Its sequence check is a read taken before the write lock: two redemptions read at
+        # one sequence must not both spend the same points.
+        with self._points_writes:
+            return super().record_redemption(entry, expected_seq=expected_seq)
 
     def add_group_members(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         with self._membership_writes:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.domain.ledger import LedgerEntry, Order, OrderCreate, PathStep, Refund, RefundCreate
+from app.domain.points import PointsEntry
 from app.store.port import OrderContextRow, PaidMark, PurchaseState, StoredOrder
 
 Record = dict[str, Any]
@@ -64,6 +65,7 @@ class OrderQueries:
         expected_seq: int,
         tier_seqs: dict[str, int],
         now: int,
+        points: Sequence[PointsEntry] = (),
     ) -> bool:
         members = sorted(tier_seqs)
         rows = self._write(
@@ -75,6 +77,7 @@ class OrderQueries:
                 "expected_seq": expected_seq,
                 "tier_members": members,
                 "tier_seqs": [tier_seqs[member] for member in members],
+                "points": [entry.model_dump() for entry in points],
                 "now": now,
             },
         )
@@ -90,6 +93,7 @@ class OrderQueries:
         expected_seq: int | None,
         next_first: str | None,
         now: int,
+        points: Sequence[PointsEntry] = (),
     ) -> bool:
         rows = self._write(
             "record_refund",
@@ -101,6 +105,7 @@ class OrderQueries:
                 "expected_refunded": expected_refunded,
                 "expected_seq": expected_seq,
                 "next_first": next_first,
+                "points": [entry.model_dump() for entry in points],
                 "now": now,
             },
         )

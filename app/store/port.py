@@ -55,6 +55,7 @@ from app.domain.payouts import (
     StoredPayoutItem,
 )
 from app.domain.plans import Plan
+from app.domain.points import PointsEntry
 from app.domain.referral_clicks import Click
 from app.domain.referral_codes import ReferralCodeRecord
 from app.domain.search import MemberSearch
@@ -177,6 +178,14 @@ class StoredOrder(Order):
         if self.tier_members is None or self.tier_seqs is None:
             return None
         return dict(zip(self.tier_members, self.tier_seqs, strict=True))
+
+
+class MemberPoints(NamedTuple):
+    """A member's points entries, and how many redemptions she has made (the sequence a
+    redemption's write checks)."""
+
+    redemptions: int
+    entries: list[PointsEntry]
 
 
 class PurchaseState(NamedTuple):
@@ -580,10 +589,12 @@ class GraphStore(Protocol):
         expected_seq: int,
         tier_seqs: dict[str, int],
         now: int,
+        points: Sequence[PointsEntry] = (),
     ) -> bool:
         """Writes the order with its entries when the buyer is still at `expected_seq`, the
         plan in force is still `plan_version` and the order is new; else writes nothing.
-        `tier_seqs`: the version of each tier history it was priced with."""
+        `tier_seqs`: the version of each tier history it was priced with; `points`: what it
+        earns her (points entries, written in the same statement)."""
         ...
 
     def record_refund(
@@ -596,10 +607,12 @@ class GraphStore(Protocol):
         expected_seq: int | None,
         next_first: str | None,
         now: int,
+        points: Sequence[PointsEntry] = (),
     ) -> bool:
         """Writes the refund with its entries (reversals, and a bonus moving to `next_first`)
-        when the order's refunded total is still `expected_refunded` and the buyer still at
-        `expected_seq` (None: not checked); else writes nothing. Each reversal takes its
+        and the points it takes back (`points`) when the order's refunded total is still
+        `expected_refunded` and the buyer still at `expected_seq` (None: not checked); else
+        writes nothing. Each reversal takes its
         original's status as it stands when written."""
         ...
 
@@ -641,6 +654,32 @@ class GraphStore(Protocol):
         ...
 
     def paid_bonus_entries(self) -> list[LedgerEntry]: ...
+
+    # --- points (points_queries.py; earns and take-backs ride in record_order/_refund) ----
+
+    def points_of_member(self, member_id: str) -> MemberPoints | None:
+        """Her points entries and redemption count (None: she is not a member)."""
+        ...
+
+    def record_points_grant(self, entry: PointsEntry) -> tuple[PointsEntry, bool] | None:
+        """Writes a grant unless its id is stored; (the entry as stored, whether written now),
+        None when she is not a member."""
+        ...
+
+    def record_redemption(self, entry: PointsEntry, *, expected_seq: int) -> bool:
+        """Writes a redemption when she has made `expected_seq` redemptions and its id is
+        new (False: nothing written)."""
+        ...
+
+    def points_history(
+        self, member_id: str, after: tuple[int, str], limit: int
+    ) -> list[PointsEntry]:
+        """Her entries after `after` = (event_at, id), in that order."""
+        ...
+
+    def all_points_entries(self) -> list[PointsEntry]:
+        """Every points entry, by member and event time."""
+        ...
 
     # --- the auditor's and the reports' reads (report_queries.py) ------------------------
 

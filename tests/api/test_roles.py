@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 from tests.conftest import ROLE_KEYS, auth
 
 PLAN = {"version": "p1", "effective_from": 0, "currency": "CNY", "max_levels": 1,
-        "rate_ceiling_bp": 500, "rules": [{"kind": "self_rebate", "rate_bp": 500}]}  # fmt: skip
+        "rate_ceiling_bp": 500, "rules": [{"kind": "self_rebate", "rate_bp": 500}],
+        "points": {"earn": {"points": 1, "per": 100}, "grants": {"bind_phone": 200},
+                   "redemption": {"points": 100, "value": 100}}}  # fmt: skip
 ORDER = {"id": "o1", "buyer_id": "kid", "amount": 1000, "currency": "CNY",
          "placed_at": 4_000_000_000_000}  # fmt: skip
 REFUND = {"id": "r1", "amount": 10, "refunded_at": 4_000_000_000_001}
@@ -24,6 +26,8 @@ WHAT_IF = {
     ],
     "period": {"from": 0, "to": 5 * 10**12},
 }
+GRANT = {"action": "bind_phone", "id": "g1"}  # 200 points now, so the redemption has some
+REDEMPTION = {"id": "x1", "points": 100, "for": "1-yuan voucher"}
 GROUP = {"id": "reading", "kind": "topic", "name": "Reading"}
 STATUS = {"change_id": "s1", "status": "inactive", "reason": "left"}
 PAYOUT = {"currency": "CNY", "minimum": 1}
@@ -47,6 +51,11 @@ ROUTES = [
     ("GET", f"/v1/referral-codes/{CODE}", None, {"admin", "storefront"}),
     ("POST", f"/v1/referral-codes/{CODE}/clicks", {"id": "k1"}, {"admin", "storefront"}),
     ("GET", "/v1/members/root/referral-funnel?from=0&to=1000", None, {"admin", "growth"}),
+    # The storefront's account page shows her points; it grants and redeems them.
+    ("GET", "/v1/members/kid/points", None, {"admin", "storefront", "auditor"}),
+    ("GET", "/v1/members/kid/points/history", None, {"admin", "storefront", "auditor"}),
+    ("POST", "/v1/members/kid/points/grants", GRANT, {"admin", "storefront"}),
+    ("POST", "/v1/members/kid/points/redemptions", REDEMPTION, {"admin", "storefront"}),
     ("GET", "/v1/members/kid/tier", None, {"admin", "storefront", "growth", "auditor"}),
     ("POST", "/v1/members/kid/super-memberships", SUPER, {"admin", "storefront"}),
     ("GET", "/v1/members?q=ki", None, {"admin", "storefront", "growth", "auditor"}),
