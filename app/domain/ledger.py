@@ -396,9 +396,14 @@ def reversed_amounts(entries: list[LedgerEntry]) -> dict[str, int]:
     return taken
 
 
+def plan_of_version(plans: list[Plan], version: str | None) -> Plan | None:
+    """The plan version an order was priced under (None: none)."""
+    return next((plan for plan in plans if plan.version == version), None)
+
+
 def bonus_rule_of(plans: list[Plan], version: str | None) -> BonusOnPartialRefund:
     """The `bonus_on_partial_refund` of the plan version an order was priced under."""
-    plan = next((plan for plan in plans if plan.version == version), None)
+    plan = plan_of_version(plans, version)
     return "prorate" if plan is None else plan.bonus_on_partial_refund
 
 

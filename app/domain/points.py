@@ -30,12 +30,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.domain.members import MemberId
 from app.domain.units import EPOCH, MAX_EPOCH_MS, MILLISECOND, MINOR_UNITS, EpochMs, integer_of
+
+if TYPE_CHECKING:  # plans.py holds a PointsRules: a run-time import would be a cycle
+    from app.domain.plans import Plan
 
 MAX_POINTS = 10**12
 # The expiry of points that never expire: past any time the service accepts.
@@ -167,30 +170,38 @@ def points_earned(rules: PointsRules | None, amount: int) -> int:
     return rules.earn.points_for(amount) if rules is not None and rules.earn is not None else 0
 
 
-def earn_entry(
-    *,
-    order_id: str,
-    buyer_id: str,
-    amount: int,
-    placed_at: int,
-    plan_version: str,
-    rules: PointsRules | None,
-    now: int,
-) -> PointsEntry | None:
-    """What an order earns its buyer under the plan in force at `placed_at` (None: nothing)."""
-    points = points_earned(rules, amount)
+class OrderFacts(Protocol):
+    """What earning reads of an order (`OrderCreate`, `Order`, `StoredOrder` all have it)."""
+
+    id: str
+    buyer_id: str
+    amount: int
+    placed_at: int
+
+
+class RefundFacts(Protocol):
+    id: str
+    amount: int
+    refunded_at: int
+
+
+def earn_entry(order: OrderFacts, plan: Plan, now: int) -> PointsEntry | None:
+    """What an order earns its buyer under `plan`, the plan in force at its `placed_at`
+    (None: nothing)."""
+    rules = plan.points
+    points = points_earned(rules, order.amount)
     if rules is None or points <= 0:
         return None
     return PointsEntry(
-        id=earn_id(order_id),
-        member_id=buyer_id,
+        id=earn_id(order.id),
+        member_id=order.buyer_id,
         kind="earn",
         points=points,
-        event_at=placed_at,
+        event_at=order.placed_at,
         created_at=now,
-        expires_at=expires_at(placed_at, rules.expiry_years),
-        plan_version=plan_version,
-        order_id=order_id,
+        expires_at=expires_at(order.placed_at, rules.expiry_years),
+        plan_version=plan.version,
+        order_id=order.id,
     )
 
 
@@ -200,35 +211,26 @@ def taken_back(earned: int, amount: int, refunded: int) -> int:
 
 
 def take_back_entry(
-    *,
-    order_id: str,
-    buyer_id: str,
-    amount: int,
-    refunded_before: int,
-    refund_id: str,
-    refund_amount: int,
-    refunded_at: int,
-    plan_version: str,
-    rules: PointsRules | None,
-    now: int,
+    order: OrderFacts, refunded_before: int, refund: RefundFacts, plan: Plan, now: int
 ) -> PointsEntry | None:
-    """The step the refund adds to the order's taken-back total (None: nothing to take)."""
-    earned = points_earned(rules, amount)
-    points = taken_back(earned, amount, refunded_before + refund_amount) - taken_back(
-        earned, amount, refunded_before
+    """The step `refund` adds to the order's taken-back total, under `plan`, the plan the
+    order was priced with (None: nothing to take)."""
+    earned = points_earned(plan.points, order.amount)
+    points = taken_back(earned, order.amount, refunded_before + refund.amount) - taken_back(
+        earned, order.amount, refunded_before
     )
     if points <= 0:
         return None
     return PointsEntry(
-        id=take_back_id(refund_id),
-        member_id=buyer_id,
+        id=take_back_id(refund.id),
+        member_id=order.buyer_id,
         kind="take_back",
         points=-points,
-        event_at=refunded_at,
+        event_at=refund.refunded_at,
         created_at=now,
-        plan_version=plan_version,
-        order_id=order_id,
-        refund_id=refund_id,
+        plan_version=plan.version,
+        order_id=order.id,
+        refund_id=refund.id,
     )
 
 

@@ -12,7 +12,14 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from app.domain.ledger import LedgerEntry, Order, Refund, plan_in_force, replay_buyer
+from app.domain.ledger import (
+    LedgerEntry,
+    Order,
+    Refund,
+    plan_in_force,
+    plan_of_version,
+    replay_buyer,
+)
 from app.domain.payouts import payout_differences
 from app.domain.plans import Plan
 from app.domain.points import (
@@ -156,40 +163,17 @@ def audit_points(
     want = {entry.id: entry for entry in expected}
     have = {entry.id: entry for entry in stored}
     found = [
-        AuditDifference(
-            problem="missing",
-            entry_id=entry_id,
-            order_id=want[entry_id].order_id,
-            detail=f"{want[entry_id].kind} of {want[entry_id].points} points to "
-            f"{want[entry_id].member_id} is not written",
-        )
-        for entry_id in sorted(want.keys() - have.keys())
+        _points_difference("missing", want[i], "is not written") for i in want.keys() - have.keys()
     ]
     found += [
-        AuditDifference(
-            problem="unexpected",
-            entry_id=entry_id,
-            order_id=have[entry_id].order_id,
-            detail=f"{have[entry_id].kind} of {have[entry_id].points} points to "
-            f"{have[entry_id].member_id} has no cause",
-        )
-        for entry_id in sorted(have.keys() - want.keys())
+        _points_difference("unexpected", have[i], "has no cause") for i in have.keys() - want.keys()
     ]
+    found.sort(key=lambda difference: (difference.problem, difference.entry_id or ""))
     for entry_id in sorted(want.keys() & have.keys()):
         a, b = want[entry_id], have[entry_id]
         if a.derivation() != b.derivation():
             fields = [name for name in POINTS_FIELDS if getattr(a, name) != getattr(b, name)]
-            found.append(
-                AuditDifference(
-                    problem="differs",
-                    entry_id=entry_id,
-                    order_id=b.order_id,
-                    detail="; ".join(
-                        f"{name}: stored {getattr(b, name)!r}, re-derived {getattr(a, name)!r}"
-                        for name in fields
-                    ),
-                )
-            )
+            found.append(_differs(entry_id, b.order_id, b, a, fields))
     for _, hers in groupby(sorted(stored, key=lambda e: e.member_id), key=lambda e: e.member_id):
         for redemption, balance in overdrawn(list(hers)):
             found.append(
@@ -204,41 +188,32 @@ def audit_points(
     return found
 
 
+def _points_difference(
+    problem: Literal["missing", "unexpected"], entry: PointsEntry, what: str
+) -> AuditDifference:
+    return AuditDifference(
+        problem=problem,
+        entry_id=entry.id,
+        order_id=entry.order_id,
+        detail=f"{entry.kind} of {entry.points} points to {entry.member_id} {what}",
+    )
+
+
 def _points_of_orders(
     plans: list[Plan], orders: list[StoredOrder], refunds_of: dict[str, list[Refund]]
 ) -> list[PointsEntry]:
     """The earn of every order priced under a plan with points, and the take-back of each of
     its refunds, in the order they were written."""
-    by_version = {plan.version: plan for plan in plans}
     expected: list[PointsEntry] = []
     for order in orders:
-        plan = by_version.get(order.plan_version or "")
+        plan = plan_of_version(plans, order.plan_version)
         if plan is None:
             continue
-        earned = earn_entry(
-            order_id=order.id,
-            buyer_id=order.buyer_id,
-            amount=order.amount,
-            placed_at=order.placed_at,
-            plan_version=plan.version,
-            rules=plan.points,
-            now=0,
-        )
+        earned = earn_entry(order, plan, now=0)
         expected += [earned] if earned else []
         refunded = 0
         for refund in sorted(refunds_of.get(order.id, []), key=lambda r: r.seq):
-            taken = take_back_entry(
-                order_id=order.id,
-                buyer_id=order.buyer_id,
-                amount=order.amount,
-                refunded_before=refunded,
-                refund_id=refund.id,
-                refund_amount=refund.amount,
-                refunded_at=refund.refunded_at,
-                plan_version=plan.version,
-                rules=plan.points,
-                now=0,
-            )
+            taken = take_back_entry(order, refunded, refund, plan, now=0)
             expected += [taken] if taken else []
             refunded += refund.amount
     return expected
@@ -368,19 +343,24 @@ def compare_entries(
                 )
                 if getattr(a, name) != getattr(b, name)
             ]
-            found.append(
-                AuditDifference(
-                    problem="differs",
-                    entry_id=entry_id,
-                    order_id=b.order_id,
-                    detail="; ".join(
-                        f"{name}: stored {getattr(b, name)!r}, re-derived {getattr(a, name)!r}"
-                        for name in fields
-                    ),
-                )
-            )
+            found.append(_differs(entry_id, b.order_id, b, a, fields))
         found += _release_differences(b, have)
     return found
+
+
+def _differs(
+    entry_id: str, order_id: str | None, stored: object, derived: object, fields: list[str]
+) -> AuditDifference:
+    """An entry whose `fields` the re-derivation does not reproduce, each with both values."""
+    return AuditDifference(
+        problem="differs",
+        entry_id=entry_id,
+        order_id=order_id,
+        detail="; ".join(
+            f"{name}: stored {getattr(stored, name)!r}, re-derived {getattr(derived, name)!r}"
+            for name in fields
+        ),
+    )
 
 
 def _release_differences(entry: LedgerEntry, have: dict[str, LedgerEntry]) -> list[AuditDifference]:

@@ -21,12 +21,13 @@ from app.domain.ledger import (
     entries_for_order,
     moved_bonus,
     plan_in_force,
+    plan_of_version,
     reversals_for_refund,
     reversed_amounts,
 )
 from app.domain.lifecycle import status_at
 from app.domain.plans import Plan
-from app.domain.points import PointsEntry, earn_entry, take_back_entry
+from app.domain.points import earn_entry, take_back_entry
 from app.domain.tiers import TierLadder, known_changes, tier_reached
 from app.domain.units import iso_moment
 from app.services.periodic import Periodic
@@ -141,19 +142,7 @@ def _price_and_record(
     entries = entries_for_order(request, plan, context, ladder, now) if plan else []
     version = plan.version if plan else None
     # The points it earns ride in the order's own statement, as its entries do.
-    earned = (
-        earn_entry(
-            order_id=request.id,
-            buyer_id=request.buyer_id,
-            amount=request.amount,
-            placed_at=request.placed_at,
-            plan_version=plan.version,
-            rules=plan.points,
-            now=now,
-        )
-        if plan
-        else None
-    )
+    earned = earn_entry(request, plan, now) if plan else None
     if not store.record_order(
         request,
         version,
@@ -265,7 +254,10 @@ def post_refund(
             bonus_on_partial_refund=bonus_rule_of(plans, order.plan_version),
         )
         moved, expected_seq, next_first = _moving_bonus(store, ladder, order, request, now)
-        taken = _points_taken_back(plans, order, request, now)
+        # The share of the points the order earned that this refund takes back (a plan
+        # version never changes, so what it earned is derived again, not read).
+        priced = plan_of_version(plans, order.plan_version)
+        taken = take_back_entry(order, order.refunded, request, priced, now) if priced else None
         if store.record_refund(
             order,
             request,
@@ -281,28 +273,6 @@ def post_refund(
             # The answer is the reversals; a bonus that moved belongs to its own order.
             return RefundPosted(refund=stored[0] if stored else refund, entries=reversals), True
     raise Conflict(f"refund {request.id} kept racing with other refunds; retry it")
-
-
-def _points_taken_back(
-    plans: list[Plan], order: StoredOrder, refund: RefundCreate, now: int
-) -> PointsEntry | None:
-    """The share of the points `order` earned that `refund` takes back (its plan's rules: a
-    plan version never changes, so what it earned is derived again, not read)."""
-    plan = next((p for p in plans if p.version == order.plan_version), None)
-    if plan is None:
-        return None
-    return take_back_entry(
-        order_id=order.id,
-        buyer_id=order.buyer_id,
-        amount=order.amount,
-        refunded_before=order.refunded,
-        refund_id=refund.id,
-        refund_amount=refund.amount,
-        refunded_at=refund.refunded_at,
-        plan_version=plan.version,
-        rules=plan.points,
-        now=now,
-    )
 
 
 def _moving_bonus(

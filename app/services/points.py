@@ -68,7 +68,14 @@ def grant_points(
     a 409."""
     at = now if request.at is None else request.at
     plan, rules = _points_rules(store, at)
-    for earlier in _member_points(store, member_id).entries:
+    member = _member_points(store, member_id)
+    if at < member.joined_at:
+        raise InvalidInput(
+            f"at {iso_moment(at)} is before member {member_id} joined "
+            f"({iso_moment(member.joined_at)})",
+            field="at",
+        )
+    for earlier in member.entries:
         if earlier.request_id == request.id and earlier.action != request.action:
             raise Conflict(
                 f"grant {request.id} was posted for {earlier.action}, not {request.action}",

@@ -29,7 +29,7 @@ class PointsQueries:
         if not rows:
             return None
         entries = [PointsEntry(**entry) for entry in rows[0]["entries"]]
-        return MemberPoints(int(rows[0]["seq"]), entries)
+        return MemberPoints(int(rows[0]["seq"]), int(rows[0]["joined_at"]), entries)
 
     def record_points_grant(self, entry: PointsEntry) -> tuple[PointsEntry, bool] | None:
         params = {"member_id": entry.member_id, "entry": points_params(entry)}

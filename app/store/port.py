@@ -181,10 +181,11 @@ class StoredOrder(Order):
 
 
 class MemberPoints(NamedTuple):
-    """A member's points entries, and how many redemptions she has made (the sequence a
-    redemption's write checks)."""
+    """A member's points entries, how many redemptions she has made (the sequence a
+    redemption's write checks), and when she joined."""
 
     redemptions: int
+    joined_at: int
     entries: list[PointsEntry]
 
 

@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from app.domain.ledger import OrderCreate, RefundCreate
+from app.domain.plans import Plan
 from app.domain.points import (
     NEVER,
     PointsEntry,
@@ -28,6 +30,15 @@ RULES = PointsRules.model_validate(
     {"earn": {"points": 1, "per": 100}, "grants": {"bind_phone": 200},
      "redemption": {"points": 100, "value": 100}}
 )  # fmt: skip
+
+
+def plan(rules: PointsRules | None) -> Plan:
+    return Plan(version="v", effective_from=0, currency="CNY", max_levels=0, rate_ceiling_bp=0,
+                rules=[], points=rules)  # fmt: skip
+
+
+def order(amount: int) -> OrderCreate:
+    return OrderCreate(id="o1", buyer_id="ann", amount=amount, currency="CNY", placed_at=0)
 
 
 def t(text: str) -> int:
@@ -62,8 +73,7 @@ def test_earning_floors_and_a_plan_without_earn_earns_nothing() -> None:
     assert hundred_per_ten_yuan.earn.points_for(19_999) == 1_999
 
     def earned(rules: PointsRules | None, amount: int) -> PointsEntry | None:
-        return earn_entry(order_id="o1", buyer_id="ann", amount=amount, placed_at=0,
-                          plan_version="v", rules=rules, now=0)  # fmt: skip
+        return earn_entry(order(amount), plan(rules), now=0)
 
     assert earned(RULES, 99) is None  # 0.99 yuan earns 0: nothing written
     assert earned(PointsRules(), 10**6) is None
@@ -125,9 +135,8 @@ def test_take_backs_add_up_to_what_the_order_earned(
 
 def test_take_back_entries_are_negative_and_none_when_nothing_is_taken() -> None:
     def taken(before: int, amount: int) -> int | None:
-        found = take_back_entry(order_id="o1", buyer_id="ann", amount=40_050,
-                                refunded_before=before, refund_id="r1", refund_amount=amount,
-                                refunded_at=5, plan_version="v", rules=RULES, now=5)  # fmt: skip
+        refund = RefundCreate(id="r1", amount=amount, refunded_at=5)
+        found = take_back_entry(order(40_050), before, refund, plan(RULES), now=5)
         return None if found is None else found.points
 
     assert taken(0, 30_000) == -299  # floor(400 * 30,000 / 40,050)
