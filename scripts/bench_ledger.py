@@ -2,11 +2,14 @@
 every figure side by side with its baseline in one run.
 
     python scripts/bench_ledger.py --members 1000000 --orders 40000
+    python scripts/bench_ledger.py --members 1000000 --orders 40000 --points
 
 Figures (issue "Commissions ... auditable ledger"):
   ingest       orders/s through the order service with the seed plan in force, against
                orders/s of the same service with no plan in force (no entries), interleaved;
-               1 and 4 clients
+               1 and 4 clients. With --points (issue 15's figure, goal >= 0.8x): orders/s
+               with ledger + points (the seed plan with a points section) against the ledger
+               alone (the seed plan as it is, in force the day before), interleaved
   refunds      partial refunds/s (reversal entries) through the refund service
   trace        GET /v1/ledger/{id}/trace through the service, p50/p99, against a raw
                point lookup of the entry by id
@@ -45,6 +48,7 @@ from app.core.config import PROJECT_ROOT
 from app.core.errors import InvalidInput
 from app.domain.ledger import OrderCreate, RefundCreate
 from app.domain.plans import DAY_MS, Plan
+from app.domain.points import PointsRules
 from app.domain.tiers import DEFAULT_LADDER
 from app.services.audit import audit_ledger
 from app.services.compliance import compliance_report
@@ -57,6 +61,11 @@ from app.store.catalogue import Backend
 from app.store.cypher_store import CypherStore
 
 SEED_PLAN = PROJECT_ROOT / "examples" / "seed-plan.json"
+# A point per yuan, as the sources run it, expiring at the month's end a year on.
+BENCH_POINTS = PointsRules.model_validate(
+    {"earn": {"points": 1, "per": 100}, "grants": {"bind_phone": 200},
+     "redemption": {"points": 100, "value": 100}}
+)  # fmt: skip
 
 
 def main() -> None:
@@ -68,6 +77,11 @@ def main() -> None:
     parser.add_argument("--backends", default="falkordb,neo4j")
     parser.add_argument("--neo4j-url", default=None, help="default: scripts/neo4j-local url")
     parser.add_argument("--traces", type=int, default=2000)
+    parser.add_argument(
+        "--points",
+        action="store_true",
+        help="ingest: ledger + points against the ledger alone (not against no plan)",
+    )
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results")
     args = parser.parse_args()
 
@@ -81,7 +95,7 @@ def main() -> None:
         log(f"=== {backend}")
         with fresh_store(Backend(backend), args.neo4j_url) as store:
             results["backends"][backend] = run_figures(store, network, rows, args)
-        out = args.out / f"ledger-{args.members}.json"
+        out = args.out / f"ledger-{args.members}{'-points' if args.points else ''}.json"
         out.write_text(json.dumps(results, indent=2))
     print_table(results)
 
@@ -93,12 +107,17 @@ def run_figures(
     report = import_members(store=store, ladder=DEFAULT_LADDER, source=network, batch_size=5000)
     log(f"imported {report.created} members in {time.perf_counter() - started:.0f}s")
     last_join = max(r["joined_at"] for r in rows)
-    plan = Plan.model_validate_json(SEED_PLAN.read_text()).model_copy(
-        update={"version": "bench", "effective_from": last_join + DAY_MS}
-    )
+    seed = Plan.model_validate_json(SEED_PLAN.read_text())
+    plan = seed.model_copy(update={"version": "bench", "effective_from": last_join + DAY_MS})
+    if args.points:
+        # The orders placed the day before are priced by the seed plan as it is: the same
+        # entries, no points; the others by the same plan with points.
+        alone = seed.model_copy(update={"version": "bench-ledger", "effective_from": last_join})
+        load_plan(store=store, ladder=DEFAULT_LADDER, plan=alone, now=alone.effective_from)
+        plan = plan.model_copy(update={"version": "bench", "points": BENCH_POINTS})
     load_plan(store=store, ladder=DEFAULT_LADDER, plan=plan, now=plan.effective_from)
     orders = make_orders(rows, args.orders, plan.effective_from)
-    figures: dict[str, Any] = {"ingest": ingest_figure(store, orders)}
+    figures: dict[str, Any] = {"ingest": ingest_figure(store, orders, points=args.points)}
     log(f"ingest {figures['ingest']}")
     priced = [o for o in orders if o.placed_at >= plan.effective_from]
     figures["refunds"] = refunds_figure(store, priced[: len(priced) // 10])
@@ -113,8 +132,8 @@ def run_figures(
 
 
 def make_orders(rows: list[dict[str, Any]], count: int, plan_from: int) -> list[OrderCreate]:
-    """Every other order is placed before the plan takes effect (no entries): the baseline,
-    interleaved with the priced ones."""
+    """Every other order is placed before the plan takes effect (no entries; with --points,
+    under the seed plan without points): the baseline, interleaved with the priced ones."""
     rng = random.Random(11)
     orders = []
     for k in range(count):
@@ -141,10 +160,16 @@ def make_orders(rows: list[dict[str, Any]], count: int, plan_from: int) -> list[
     return orders
 
 
-def ingest_figure(store: CypherStore, orders: list[OrderCreate]) -> dict[str, Any]:
-    """Orders/s with and without ledger writes, measured interleaved, with 1 then 4 clients.
-    Each order is posted once; the sharer may have joined after the order's time, which the
-    service refuses (counted apart, not timed against either side)."""
+def ingest_figure(
+    store: CypherStore, orders: list[OrderCreate], *, points: bool = False
+) -> dict[str, Any]:
+    """Orders/s with and without ledger writes (with --points: with ledger and points, and
+    with the ledger alone), measured interleaved, with 1 then 4 clients. Each order is posted
+    once; the sharer may have joined after the order's time, which the service refuses
+    (counted apart, not timed against either side)."""
+    measured, baseline = (
+        ("with_points", "ledger_alone") if points else ("with_ledger", "without_ledger")
+    )
     figure: dict[str, Any] = {}
     half = len(orders) // 5
     for clients, batch in ((1, orders[:half]), (4, orders[half:])):
@@ -153,19 +178,22 @@ def ingest_figure(store: CypherStore, orders: list[OrderCreate]) -> dict[str, An
             outcomes = list(pool.map(partial(post_timed, store), batch))
         wall = time.perf_counter() - started
         done = [o for o in outcomes if o is not None]
-        priced = [seconds for seconds, version, _ in done if version]
-        unpriced = [seconds for seconds, version, _ in done if not version]
-        entries = sum(count for _, version, count in done if version)
+        # The measured side is the orders the "bench" plan priced (placed after it took
+        # effect); the baseline the ones placed the day before.
+        priced = [seconds for seconds, version, _ in done if version == "bench"]
+        unpriced = [seconds for seconds, version, _ in done if version != "bench"]
+        entries = sum(count for _, version, count in done if version == "bench")
         per_s_priced = len(priced) / sum(priced) * clients
         per_s_unpriced = len(unpriced) / sum(unpriced) * clients
         figure[f"{clients}_client"] = {
             "orders": len(batch),
             "wall_orders_per_s": round(len(batch) / wall, 1),
-            "with_ledger_per_s": round(per_s_priced, 1),
-            "without_ledger_per_s": round(per_s_unpriced, 1),
+            f"{measured}_per_s": round(per_s_priced, 1),
+            f"{baseline}_per_s": round(per_s_unpriced, 1),
             "ratio": round(per_s_priced / per_s_unpriced, 2),
             "entries_per_priced_order": round(entries / max(len(priced), 1), 2),
-            "p99_with_ledger_ms": ms(percentile(priced, 99)),
+            f"p99_{measured}_ms": ms(percentile(priced, 99)),
+            f"p99_{baseline}_ms": ms(percentile(unpriced, 99)),
             "refused": len(outcomes) - len(done),
         }
     return figure
@@ -258,11 +286,15 @@ def print_table(results: dict[str, Any]) -> None:
         "--- | " + " | ".join("---" for _ in backends),
     ]
     picks = [
+        ("orders/s with ledger + points, 1 client", "ingest", "1_client", "with_points_per_s"),
+        ("orders/s with the ledger alone, 1 client", "ingest", "1_client", "ledger_alone_per_s"),
+        ("orders/s with ledger + points, 4 clients", "ingest", "4_client", "with_points_per_s"),
+        ("orders/s with the ledger alone, 4 clients", "ingest", "4_client", "ledger_alone_per_s"),
         ("orders/s with ledger, 1 client", "ingest", "1_client", "with_ledger_per_s"),
         ("orders/s without ledger, 1 client", "ingest", "1_client", "without_ledger_per_s"),
-        ("with / without ledger, 1 client", "ingest", "1_client", "ratio"),
+        ("measured / baseline, 1 client", "ingest", "1_client", "ratio"),
         ("orders/s with ledger, 4 clients", "ingest", "4_client", "with_ledger_per_s"),
-        ("with / without ledger, 4 clients", "ingest", "4_client", "ratio"),
+        ("measured / baseline, 4 clients", "ingest", "4_client", "ratio"),
         ("entries per priced order", "ingest", "1_client", "entries_per_priced_order"),
         ("refunds/s", "refunds", None, "per_s"),
         ("trace p50 ms", "trace", None, "p50_ms"),
@@ -277,8 +309,10 @@ def print_table(results: dict[str, Any]) -> None:
         for backend in backends:
             node = results["backends"][backend].get(figure, {})
             node = node.get(sub, {}) if sub else node
-            values.append(str(node.get(key, "-")))
-        lines.append(f"{label} | " + " | ".join(values))
+            values.append(node.get(key))
+        if all(value is None for value in values):
+            continue  # a figure of the other mode (--points or not)
+        lines.append(f"{label} | " + " | ".join("-" if v is None else str(v) for v in values))
     print("\n".join(lines))
 
 
