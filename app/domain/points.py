@@ -397,7 +397,7 @@ class GrantCreate(BaseModel):
 class RedemptionCreate(BaseModel):
     """`POST /v1/members/{id}/points/redemptions`."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid")
 
     id: MemberId = Field(description="The storefront's id for it: sent again, a retry")
     points: Points

@@ -67,20 +67,18 @@ def grant_points(
     same request again is a retry (the first answer); the action again under another id is
     a 409."""
     at = now if request.at is None else request.at
-    plan, rules = _points_rules(store, at)
     member = _member_points(store, member_id)
+    earlier = next((e for e in member.entries if e.request_id == request.id), None)
+    if earlier is not None and earlier.kind == "grant":
+        # A retry answers what the first call wrote, whatever plan is in force now.
+        return _retried_grant(earlier, request), False
+    plan, rules = _points_rules(store, at)
     if at < member.joined_at:
         raise InvalidInput(
             f"at {iso_moment(at)} is before member {member_id} joined "
             f"({iso_moment(member.joined_at)})",
             field="at",
         )
-    for earlier in member.entries:
-        if earlier.request_id == request.id and earlier.action != request.action:
-            raise Conflict(
-                f"grant {request.id} was posted for {earlier.action}, not {request.action}",
-                conflicting_fields=["action"],
-            )
     entry = grant_entry(
         member_id=member_id,
         action=request.action,
@@ -107,11 +105,24 @@ def grant_points(
             f"{stored.request_id}; an action is granted once",
             grant_id=stored.request_id,
         )
-    if not created and request.at is not None and stored.event_at != request.at:
-        raise Conflict(
-            f"grant {request.id} was posted with a different at", conflicting_fields=["at"]
+    return (stored, True) if created else (_retried_grant(stored, request), False)
+
+
+def _retried_grant(stored: PointsEntry, request: GrantCreate) -> PointsEntry:
+    differences = [
+        name
+        for name, was, sent in (
+            ("action", stored.action, request.action),
+            ("at", stored.event_at, stored.event_at if request.at is None else request.at),
         )
-    return stored, created
+        if was != sent
+    ]
+    if differences:
+        raise Conflict(
+            f"grant {request.id} was posted with a different " + ", ".join(differences),
+            conflicting_fields=differences,
+        )
+    return stored
 
 
 def redeem_points(
@@ -119,6 +130,11 @@ def redeem_points(
 ) -> tuple[PointsEntry, bool]:
     """The redemption as stored, and whether this call wrote it; refused (409) beyond her
     balance now. The same id again is a retry: the first answer, or a 409 when it differs."""
+    member = _member_points(store, member_id)
+    stored = next((e for e in member.entries if e.id == redemption_id(member_id, request.id)), None)
+    if stored is not None:
+        # A retry answers what the first call wrote, whatever plan is in force now.
+        return _retried_redemption(stored, request), False
     plan, rules = _points_rules(store, now)
     value = redemption_value(rules, request.points)
     if value is None:
@@ -143,11 +159,12 @@ def redeem_points(
         value=value,
         currency=plan.currency,
     )
-    for _ in range(WRITE_TRIES):
-        member = _member_points(store, member_id)
-        stored = next((e for e in member.entries if e.id == entry.id), None)
-        if stored is not None:
-            return _retried_redemption(stored, request), False
+    for attempt in range(WRITE_TRIES):
+        if attempt:  # a concurrent redemption of hers landed first (or this one's retry)
+            member = _member_points(store, member_id)
+            stored = next((e for e in member.entries if e.id == entry.id), None)
+            if stored is not None:
+                return _retried_redemption(stored, request), False
         balance = points_state(member.entries, now).balance
         if request.points > balance:
             raise Conflict(
@@ -164,11 +181,11 @@ def redeem_points(
 def _retried_redemption(stored: PointsEntry, request: RedemptionCreate) -> PointsEntry:
     differences = [
         name
-        for name, was, now in (
+        for name, was, sent in (
             ("points", -stored.points, request.points),
             ("for", stored.redemption_for, request.for_),
         )
-        if was != now
+        if was != sent
     ]
     if differences:
         raise Conflict(

@@ -28,6 +28,8 @@ POINTS = {
     "expiry_years": 1,
 }
 POINTS_PLAN = {**SEED_PLAN, "points": POINTS}
+JAN = SEED_PLAN["effective_from"]
+MARCH = 1_772_323_200_000  # 2026-03-01T00:00Z
 
 
 def t(text: str) -> int:
@@ -165,7 +167,8 @@ def test_grants_are_once_per_action_and_retries_answer_the_first(
     again = grant(client, "claim_member_card", "g1")
     assert again.status_code == 200 and again.json() == first.json()
     assert_problem(grant(client, "claim_member_card", "g2"), 409, "granted once")
-    assert_problem(grant(client, "bind_phone", "g1"), 409, "posted for claim_member_card")
+    assert_problem(grant(client, "bind_phone", "g1"), 409, "with a different action")
+    assert_problem(grant(client, "claim_member_card", "g1", at=JAN), 409, "with a different at")
     assert_problem(grant(client, "write_review", "g3"), 422, "write_review earns no points")
     assert grant(client, "Bind Phone", "g4").status_code == 422
     assert grant(client, "bind_phone", "g5", at="yesterday").status_code == 422
@@ -174,6 +177,12 @@ def test_grants_are_once_per_action_and_retries_answer_the_first(
     )
     assert_problem(missing, 404, "ghost")
     assert balance(client, "2026-02-02T00:00:00Z")["balance"] == 100
+    # A plan without points from March: a retry still answers what was written; a new
+    # grant is refused.
+    load_points_plan(client, {**SEED_PLAN, "version": "2026-03", "effective_from": MARCH})
+    clock(MARCH + 1)
+    assert grant(client, "claim_member_card", "g1").json() == first.json()
+    assert_problem(grant(client, "bind_phone", "g7"), 422, "has no points")
 
 
 def test_redemptions_refuse_bad_input_and_beyond_the_balance_and_change_nothing(
