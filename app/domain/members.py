@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from app.domain.referral_codes import ReferralCode
 from app.domain.spend import (
+    PointsGain,
     Purchase,
     SpendLadder,
     SpendStatus,
@@ -298,6 +299,8 @@ class TierSnapshot(BaseModel):
     joined_at: int
     purchases: list[Purchase] = Field(default_factory=list)
     memberships: list[Term] = Field(default_factory=list)
+    # Her points of the two years (only when the spend ladder counts points).
+    points: list[PointsGain] = Field(default_factory=list)
 
 
 def tier_status(
@@ -315,7 +318,7 @@ def tier_status(
         next_tier=nxt.tier if nxt else None,
         invites_to_next=nxt.min_paid_invites - snapshot.paid_direct_invites if nxt else None,
         since=snapshot.since,
-        spend=spend_status(snapshot.purchases, at, spend_ladder),
+        spend=spend_status(snapshot.purchases, at, spend_ladder, snapshot.points),
         super_membership=super_membership_status(snapshot.memberships, at),
     )
 

@@ -25,6 +25,14 @@ ms and a year of WINDOW_MS = 365 days:
   earn it (always positive: the newest purchase of the year earned at least what rolling(t)
   reaches).
 
+Points (a ladder option, `min_points` on a level; the sources upgrade at 8,000 points): a
+level may also be reached by points. points(t) is the net of her points earned, granted and
+taken back (app/domain/points.py) in (t - 365 days, t]; redemptions and expiry do not lower
+it (spending points is no reason to fall back). Each earn or grant g earns the highest level
+whose `min_points` points(g.at) reaches, held for 365 days, exactly as a purchase earns one
+by spend; her level is the highest earned either way, and `held_until` is that of the latest
+event that earned it. `spend_to_next` still says what spend alone would take.
+
 The level at t needs the purchases of the two years to t (each purchase's own year). The
 store returns those newest first, at most MAX_PURCHASES: a member with more in two years is
 judged on her newest MAX_PURCHASES, which can only under-state her level, never over-state
@@ -66,6 +74,9 @@ class SpendLevel(BaseModel):
     level: str = Field(min_length=1, max_length=40)
     min_spend: int = Field(ge=0, description="Net spend over the rolling year, minor units")
     price_bp: int = Field(gt=0, le=FULL_PRICE_BP, description="Price paid, bp of list price")
+    min_points: int | None = Field(
+        default=None, gt=0, description="Also reached by this many points over the rolling year"
+    )
 
 
 class SpendLadder(BaseModel):
@@ -90,11 +101,28 @@ class SpendLadder(BaseModel):
         names = [level.level for level in self.levels]
         if len(set(names)) != len(names):
             raise ValueError("spend level names must be unique")
+        if self.levels[0].min_points is not None:
+            raise ValueError("the first spend level is everyone's: it takes no min_points")
+        by_points = [level.min_points for level in self.levels if level.min_points is not None]
+        if any(b <= a for a, b in pairwise(by_points)):
+            raise ValueError("spend level min_points must be strictly increasing")
         return self
+
+    @property
+    def counts_points(self) -> bool:
+        return any(level.min_points is not None for level in self.levels)
 
     def rank_for(self, spend: int) -> int:
         """The index of the highest level `spend` reaches."""
         return max(i for i, level in enumerate(self.levels) if spend >= level.min_spend)
+
+    def rank_for_points(self, points: int) -> int:
+        """The index of the highest level `points` reach (0: none)."""
+        return max(
+            (i for i, level in enumerate(self.levels) if level.min_points is not None
+             and points >= level.min_points),
+            default=0,
+        )  # fmt: skip
 
 
 # The source's example: thresholds 5k/10k/20k/30k/40k/50k yuan a year, discounts from 9.8折
@@ -118,6 +146,14 @@ class Purchase(NamedTuple):
     net: int  # amount - refunded, minor units
 
 
+class PointsGain(NamedTuple):
+    """A points entry that counts towards a level: an earn or a grant (positive) or a
+    take-back (negative)."""
+
+    at: int
+    points: int
+
+
 class SpendStatus(BaseModel):
     level: str
     price_bp: int
@@ -128,8 +164,14 @@ class SpendStatus(BaseModel):
     spend_to_next: int | None
 
 
-def spend_status(purchases: Iterable[Purchase], at: int, ladder: SpendLadder) -> SpendStatus:
-    """The spend level at `at` (module docstring), from her purchases of the two years to it."""
+def spend_status(
+    purchases: Iterable[Purchase],
+    at: int,
+    ladder: SpendLadder,
+    points: Iterable[PointsGain] = (),
+) -> SpendStatus:
+    """The spend level at `at` (module docstring), from her purchases (and, when the ladder
+    counts points, her points) of the two years to it."""
     kept = sorted(p for p in purchases if p.net > 0 and at - LOOKBACK_MS < p.placed_at <= at)
     times = [p.placed_at for p in kept]
     spent = [0, *accumulate(p.net for p in kept)]
@@ -142,6 +184,8 @@ def spend_status(purchases: Iterable[Purchase], at: int, ladder: SpendLadder) ->
         for p in kept
         if p.placed_at > at - WINDOW_MS
     ]
+    if ladder.counts_points:
+        earned += _earned_by_points(points, at, ladder)
     rank, last_earned = max(earned, default=(0, None))
     level = ladder.levels[rank]
     nxt = ladder.levels[rank + 1] if rank + 1 < len(ladder.levels) else None
@@ -155,6 +199,24 @@ def spend_status(purchases: Iterable[Purchase], at: int, ladder: SpendLadder) ->
         next_level=nxt.level if nxt else None,
         spend_to_next=nxt.min_spend - now_spend if nxt else None,
     )
+
+
+def _earned_by_points(
+    points: Iterable[PointsGain], at: int, ladder: SpendLadder
+) -> list[tuple[int, int]]:
+    """(rank, when) earned by each earn or grant of the year to `at`, by its rolling points."""
+    gains = sorted(g for g in points if at - LOOKBACK_MS < g.at <= at)
+    times = [g.at for g in gains]
+    running = [0, *accumulate(g.points for g in gains)]
+
+    def rolling(t: int) -> int:
+        return running[bisect_right(times, t)] - running[bisect_right(times, t - WINDOW_MS)]
+
+    return [
+        (ladder.rank_for_points(rolling(g.at)), g.at)
+        for g in gains
+        if g.points > 0 and g.at > at - WINDOW_MS
+    ]
 
 
 class Term(NamedTuple):

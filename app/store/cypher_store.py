@@ -144,6 +144,7 @@ class CypherStore(
             "currency": spend_ladder.currency,
             "max_purchases": spend.MAX_PURCHASES,
             "max_memberships": spend.MAX_MEMBERSHIPS,
+            "with_points": spend_ladder.counts_points,
         }
         rows = self._read("tier_status", params)
         return TierSnapshot(**rows[0]) if rows else None

@@ -12,6 +12,7 @@ from app.domain.spend import (
     DEFAULT_SPEND_LADDER,
     LOOKBACK_MS,
     WINDOW_MS,
+    PointsGain,
     Purchase,
     SpendLadder,
     SpendStatus,
@@ -306,3 +307,50 @@ def test_membership_agrees_with_coverage(terms: list[tuple[int, int]], at: int) 
     else:
         ended = [e for _, e in terms if e <= at]
         assert since is None and expires_at == (max(ended) if ended else None)
+
+
+POINTS_LADDER = DEFAULT_SPEND_LADDER.model_copy(
+    update={
+        "levels": (
+            DEFAULT_SPEND_LADDER.levels[0],
+            DEFAULT_SPEND_LADDER.levels[1].model_copy(update={"min_points": 8_000}),
+            *DEFAULT_SPEND_LADDER.levels[2:],
+        )
+    }
+)
+
+
+def test_a_level_may_also_be_reached_by_points_over_the_year() -> None:
+    """v1 at 5,000 yuan or 8,000 points (the sources' upgrade): 5,000 points on day 10 and
+    3,000 on day 100 reach 8,000 on day 100; she holds v1 until day 465, though she spent
+    little. A take-back of 500 on day 50 would have left 7,500: no v1. Redemptions and
+    expiry are no gains and never lower it."""
+    purchases = [buy(80, 10)]
+    gains = [PointsGain(day(10), 5_000), PointsGain(day(100), 3_000)]
+    assert spend_status(purchases, day(99), POINTS_LADDER, gains).level == "v0"
+    reached = spend_status(purchases, day(100), POINTS_LADDER, gains)
+    assert (reached.level, reached.held_until) == ("v1", day(100) + YEAR)
+    assert (reached.next_level, reached.spend_to_next) == ("v2", 1_000_000 - 8_000)  # by spend
+    assert spend_status(purchases, day(464), POINTS_LADDER, gains).level == "v1"
+    assert spend_status(purchases, day(465), POINTS_LADDER, gains).level == "v0"
+    taken = [*gains, PointsGain(day(50), -500)]
+    assert spend_status(purchases, day(100), POINTS_LADDER, taken).level == "v0"
+    # The same points on a ladder without min_points change nothing.
+    assert spend_status(purchases, day(100), LADDER, gains).level == "v0"
+
+
+def test_min_points_are_refused_on_the_base_level_and_out_of_order() -> None:
+    levels = [level.model_dump() for level in DEFAULT_SPEND_LADDER.levels]
+    with pytest.raises(ValidationError, match="takes no min_points"):
+        SpendLadder.model_validate({"levels": [{**levels[0], "min_points": 1}, *levels[1:]]})
+    with pytest.raises(ValidationError, match="min_points must be strictly increasing"):
+        SpendLadder.model_validate(
+            {
+                "levels": [
+                    levels[0],
+                    {**levels[1], "min_points": 9},
+                    {**levels[2], "min_points": 9},
+                    *levels[3:],
+                ]
+            }
+        )

@@ -10,13 +10,15 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from app.api.main import create_app
+from app.domain.spend import DEFAULT_SPEND_LADDER, SpendLadder
 from app.domain.tiers import DEFAULT_LADDER
 from app.domain.units import iso_epoch_ms
 from app.services.audit import audit_ledger
 from app.store.cypher_store import CypherStore
 from tests.api.routes.test_members import assert_problem, register
 from tests.api.routes.test_orders import SEED_PLAN
-from tests.conftest import auth
+from tests.conftest import auth, make_settings
 
 ADMIN = auth("admin")
 STORE = auth("storefront")
@@ -269,3 +271,27 @@ def test_points_plans_refuse_bad_sections(client: TestClient) -> None:
         )
         assert refused.status_code == 422, (points, refused.text)
     assert client.get("/v1/plans", headers=ADMIN).json() == []
+
+
+def test_a_spend_ladder_may_count_points(store: CypherStore) -> None:
+    """REFGRAPH_SPEND_LADDER with v1 also at 8,000 points (the sources' upgrade): 800 yuan
+    under a plan earning 10 points a yuan reach v1, which 800 yuan of spend alone do not."""
+    levels = [level.model_dump() for level in DEFAULT_SPEND_LADDER.levels]
+    levels[1]["min_points"] = 8_000
+    ladder = SpendLadder.model_validate({"currency": "CNY", "levels": levels})
+    ten_a_yuan = {**POINTS_PLAN, "points": {**POINTS, "earn": {"points": 10, "per": 100}}}
+    with TestClient(create_app(make_settings(spend_ladder=ladder), store=store)) as client:
+        load_points_plan(client, ten_a_yuan)
+        register(client, "ann")
+        buy(client, "o1", 80_000, "2026-01-10T12:00:00Z")  # 800 yuan: 8,000 points
+        tier = client.get("/v1/members/ann/tier?as_of=2026-01-11T00:00:00Z", headers=STORE)
+        assert tier.status_code == 200, tier.text
+        assert (tier.json()["spend"]["level"], tier.json()["spend"]["rolling_spend"]) == (
+            "v1",
+            80_000,
+        )
+        refund(client, "o1", "r1", 10_000, "2026-01-12T00:00:00Z")  # takes back 1,000
+        later = client.get("/v1/members/ann/tier?as_of=2026-01-13T00:00:00Z", headers=STORE)
+        # v1 was earned on the 10th and is held for a year: a take-back lowers the points of
+        # later gains, not a level already earned (as a refund does to spend).
+        assert later.json()["spend"]["level"] == "v1"
