@@ -46,9 +46,10 @@ NEVER = MAX_EPOCH_MS + 1
 POINTS_UNITS = integer_of("a number of points", "points are whole numbers, e.g. 100")
 Points = Annotated[int, Field(strict=True, gt=0, le=MAX_POINTS), POINTS_UNITS]
 Money = Annotated[int, Field(strict=True, gt=0, le=10**15), MINOR_UNITS]
+ACTION_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 ActionName = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$"),
+    StringConstraints(pattern=ACTION_PATTERN),
     Field(
         description="A profile action: lower-case letters, digits and _", examples=["bind_phone"]
     ),
@@ -84,7 +85,16 @@ class PointsRules(_Section):
     """The plan's `points` section (README, "Points")."""
 
     earn: PointsEarn | None = None
-    grants: dict[ActionName, Points] = Field(default_factory=dict, max_length=50)
+    grants: dict[ActionName, Points] = Field(
+        default_factory=dict,
+        max_length=50,
+        # Pydantic says the key pattern as patternProperties only, which lets any other key
+        # through in the schema's eyes: the document names what validation refuses.
+        json_schema_extra={
+            "additionalProperties": False,
+            "propertyNames": {"pattern": ACTION_PATTERN, "examples": ["bind_phone"]},
+        },
+    )
     redemption: PointsRedemption | None = None
     expiry_years: int = Field(default=1, strict=True, ge=1, le=10)
 
