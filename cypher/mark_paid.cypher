@@ -1,5 +1,6 @@
 // Marks a batch of members paid: the paid time, the paid counters of every ancestor and the
-// inviter's tier (with one TierChange per tier crossed), in one atomic statement.
+// inviter's tier (with one TierChange per tier crossed), and the outbox events of each
+// (member.paid, member.tier_changed), in one atomic statement.
 // A member already paid is left as she is, so a retry changes nothing.
 // Callers send each id at most once per batch. $top: the ladder's highest threshold.
 UNWIND $rows AS row
@@ -11,6 +12,11 @@ WITH row, m, m.paid_at IS NULL AS unpaid
 REMOVE m.lock_
 WITH row, m WHERE unpaid
 SET m.paid_at = row.paid_at
+// Her member.paid event enters the outbox with the mark.
+CREATE (:OutboxEvent {
+  id: row.event.id, type: row.event.type, member_id: row.id, at: row.event.at,
+  rank: row.event.rank, data_json: row.event.data_json, written_at: $written_at, state: 'new'
+})
 WITH row, m
 OPTIONAL MATCH (m)-[:INVITED_BY]->(inviter:Member)
 WITH collect(inviter) AS inviters, collect([row, inviter]) AS marks
@@ -60,6 +66,11 @@ FOREACH (k IN range(0, size(changes) - 1) |
   CREATE (:TierChange {
     member_id: inviter.id, seq: inviter.tier_seq + k + 1, tier: changes[k].tier,
     previous: changes[k].previous, at: changes[k].at
+  })
+  CREATE (:OutboxEvent {
+    id: 'evt_' + randomUUID(), type: 'member.tier_changed', member_id: inviter.id,
+    at: changes[k].at, rank: $tier_changed_rank, tier: changes[k].tier,
+    previous: changes[k].previous, written_at: $written_at, state: 'new'
   }))
 FOREACH (last IN CASE WHEN size(changes) > 0 THEN reached[-1..] ELSE [] END |
   SET inviter.tier = last.tier, inviter.tier_since = last.at,

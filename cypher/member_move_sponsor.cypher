@@ -1,5 +1,5 @@
 // Moves a member, with her whole downline, under another sponsor from $effective_at on, in
-// one statement with its audit entry. Her invitation edge ends (kept as WAS_INVITED_BY, with
+// one statement with its audit entry and its member.sponsor_changed event. Her invitation edge ends (kept as WAS_INVITED_BY, with
 // when it held) and a new one starts; every counter of her old and her new upline, and the
 // depth of everyone below her, follow. Only if she is at the version the caller read ($rev),
 // the change id is new, the new sponsor had joined by $effective_at and is not in her
@@ -80,5 +80,11 @@ CREATE (:MemberChange {
   actor_role: $change.actor.role, actor_key_id: $change.actor.key_id,
   reason: $change.reason, changed: $change.changed, fingerprint: $change.fingerprint,
   inviter_id: new.id, previous_inviter_id: previous.id, effective_at: $effective_at
+})
+CREATE (:OutboxEvent {
+  id: 'evt_' + randomUUID(), type: 'member.sponsor_changed', member_id: m.id,
+  at: $effective_at, rank: $sponsor_changed_rank, inviter_id: new.id,
+  previous_inviter_id: previous.id, change_id: $change.change_id, written_at: $written_at,
+  state: 'new'
 })
 RETURN m.id AS id, previous.id AS previous_inviter_id

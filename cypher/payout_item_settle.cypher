@@ -1,5 +1,6 @@
 // Marks one open item of an exported batch paid or failed, with its event, in one statement
-// under the batch's lock. Paid: her payout line (negative, kind payout) enters the ledger.
+// under the batch's lock. Paid: her payout line (negative, kind payout) enters the ledger and
+// her payout.item_paid event the outbox.
 // Failed: the entries it claimed are free again, so the next batch pays them. The batch is
 // settled once no item is open (the count of open items it keeps reaches 0). No row when
 // the batch is not exported or the item not open.
@@ -17,6 +18,11 @@ FOREACH (x IN CASE WHEN $status = 'paid' THEN [i] ELSE [] END |
     id: $line_id, kind: 'payout', member_id: x.member_id, payout_id: $payout_id,
     amount: -x.amount, currency: x.currency, reference: $reference, event_at: $at,
     created_at: $now
+  })
+  CREATE (:OutboxEvent {
+    id: 'evt_' + randomUUID(), type: 'payout.item_paid', member_id: x.member_id, at: $at,
+    rank: $item_paid_rank, payout_id: $payout_id, amount: x.amount, currency: x.currency,
+    reference: $reference, written_at: $written_at, state: 'new'
   }))
 WITH p, i
 UNWIND CASE WHEN $status = 'failed' THEN i.entry_ids ELSE [null] END AS entry_id

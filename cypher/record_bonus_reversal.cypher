@@ -19,4 +19,17 @@ CREATE (e:LedgerEntry {
   created_at: $entry.created_at, available_from: $entry.available_from,
   released_at: CASE WHEN status = 'available' THEN $now END
 })
+// Its events (ledger.entry_created, and ledger.entry_released when written available) enter
+// the outbox with it.
+FOREACH (x IN CASE WHEN status = 'available' THEN [e] ELSE [] END |
+  CREATE (:OutboxEvent {
+    id: 'evt_' + randomUUID(), type: 'ledger.entry_released', member_id: x.beneficiary_id,
+    at: $now, rank: $entry_released_rank, entry_id: x.id, order_id: x.order_id,
+    amount: x.amount, currency: x.currency, written_at: $written_at, state: 'new'
+  }))
+FOREACH (v IN $events |
+  CREATE (:OutboxEvent {
+    id: v.id, type: v.type, member_id: v.member_id, at: v.at, rank: v.rank,
+    data_json: v.data_json, written_at: $written_at, state: 'new'
+  }))
 RETURN e.id AS id

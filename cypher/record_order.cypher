@@ -1,5 +1,6 @@
-// Records an order with the ledger entries it grants and the points it earns its buyer
-// ($points: none, or her earn entry), in one atomic statement.
+// Records an order with the ledger entries it grants, the points it earns its buyer
+// ($points: none, or her earn entry) and the outbox events of its entries ($events), in one
+// atomic statement.
 // The entries were derived from the buyer's state at $expected_seq and the plan in force at
 // placed_at; when either has moved since (a concurrent order or refund of the same buyer, a
 // plan loaded meanwhile), or the order exists, nothing is written and no row comes back:
@@ -46,5 +47,11 @@ FOREACH (p IN $points |
     plan_version: p.plan_version, order_id: p.order_id, refund_id: p.refund_id,
     action: p.action, request_id: p.request_id, redemption_for: p.redemption_for,
     value: p.value, currency: p.currency, seq: p.seq
+  }))
+// Its events (ledger.entry_created, one per entry) enter the outbox with it.
+FOREACH (v IN $events |
+  CREATE (:OutboxEvent {
+    id: v.id, type: v.type, member_id: v.member_id, at: v.at, rank: v.rank,
+    data_json: v.data_json, written_at: $written_at, state: 'new'
   }))
 RETURN o.id AS id

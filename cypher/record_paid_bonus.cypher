@@ -14,4 +14,10 @@ CREATE (e:LedgerEntry {
   path_ids: $entry.path_ids, event_at: $entry.event_at, created_at: $entry.created_at,
   available_from: $entry.available_from, released_at: $entry.released_at
 })
+// Its event (ledger.entry_created) enters the outbox with it.
+FOREACH (v IN $events |
+  CREATE (:OutboxEvent {
+    id: v.id, type: v.type, member_id: v.member_id, at: v.at, rank: v.rank,
+    data_json: v.data_json, written_at: $written_at, state: 'new'
+  }))
 RETURN e.id AS id

@@ -63,4 +63,19 @@ FOREACH (p IN $points |
     action: p.action, request_id: p.request_id, redemption_for: p.redemption_for,
     value: p.value, currency: p.currency, seq: p.seq
   }))
+// The events of its entries (ledger.entry_created, and ledger.entry_released for each
+// written available) enter the outbox with it.
+FOREACH (e IN [x IN $entries
+               WHERE coalesce(head([s IN statuses WHERE s[0] = x.reverses | s[1]]), x.status)
+                 = 'available'] |
+  CREATE (:OutboxEvent {
+    id: 'evt_' + randomUUID(), type: 'ledger.entry_released', member_id: e.beneficiary_id,
+    at: CASE WHEN e.reverses IS NULL THEN e.released_at ELSE $now END, rank: $entry_released_rank, entry_id: e.id, order_id: e.order_id,
+    amount: e.amount, currency: e.currency, written_at: $written_at, state: 'new'
+  }))
+FOREACH (v IN $events |
+  CREATE (:OutboxEvent {
+    id: v.id, type: v.type, member_id: v.member_id, at: v.at, rank: v.rank,
+    data_json: v.data_json, written_at: $written_at, state: 'new'
+  }))
 RETURN r.id AS id

@@ -1,5 +1,5 @@
-// Registers a batch of new members: each member, her invitation edge and the maintained
-// counters of every ancestor, in one atomic statement.
+// Registers a batch of new members: each member, her invitation edge, the maintained
+// counters of every ancestor and her member.registered event, in one atomic statement.
 // A row is created only when its id is new and its inviter (if any) exists and joined no
 // later than the row (a member cannot join before her inviter; the same millisecond is
 // fine); the caller classifies the rows that come back missing. An inviter's joined_at is
@@ -21,6 +21,11 @@ CREATE (m:Member {
   tier: $base_tier, tier_since: row.joined_at, tier_seq: 0
 })
 CREATE (:SearchKey {member_id: row.id, id_key: row.id_key, name_key: row.name_key})
+// Her member.registered event enters the outbox with her.
+CREATE (:OutboxEvent {
+  id: row.event.id, type: row.event.type, member_id: row.id, at: row.event.at,
+  rank: row.event.rank, data_json: row.event.data_json, written_at: $written_at, state: 'new'
+})
 WITH collect([m, inviter]) AS created, collect(inviter) AS inviters
 // Counters: every ancestor of every new member (one row each, found without building
 // paths, the level from the stored depths), aggregated so that an ancestor shared by the

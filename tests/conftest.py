@@ -53,6 +53,9 @@ def make_settings(**overrides: object) -> Settings:
         # No releaser on the real clock inside tests that did not ask for one: a test that
         # wants one sets its interval (tests/services/test_release_races.py).
         "release_interval_s": 0,
+        # No webhook worker either: a test drives one round at a time
+        # (tests/services/test_webhook_delivery.py) or sets the interval.
+        "webhook_interval_s": 0,
         # Boards computed on every ask: a test compares each with the data it just wrote
         # (tests/services/test_leaderboards.py holds the cache to its time).
         "leaderboard_ttl_s": 0,

@@ -30,12 +30,14 @@ from app.api.routes import (
     referral_codes,
     simulations,
     tree,
+    webhooks,
 )
 from app.core.config import Settings
 from app.services.connectors import connector_schedule
 from app.services.leaderboards import BoardCache
 from app.services.orders import hold_releaser
 from app.services.repairs import run_startup_repairs
+from app.services.webhook_delivery import WebhookService, WebhookWorker
 from app.store.coalescing import CoalescingStore
 from app.store.cypher_store import CypherStore
 from app.store.factory import open_store, supervise
@@ -79,12 +81,16 @@ def create_app(
         app.state.store = writes_grouped = CoalescingStore(inner)
         releaser = hold_releaser(inner, settings.release_interval_s)
         scheduled_runs = connector_schedule(inner, settings.tier_ladder, settings.connectors_every)
+        webhooks = WebhookService(
+            WebhookWorker(inner, settings.webhook_worker_settings()), settings.webhook_interval_s
+        )
         try:
             yield
         finally:
             supervisor.stop()  # first: no restart of an engine that is being stopped
             releaser.stop()
             scheduled_runs.stop()
+            webhooks.stop()
             writes_grouped.stop()
             if store is None or owns_store:
                 inner.close()
@@ -121,6 +127,7 @@ def create_app(
     app.include_router(referral_codes.router)
     app.include_router(payouts.router)
     app.include_router(points.router)
+    app.include_router(webhooks.router)
     install_web(app)
     install_docs(app)
     return app

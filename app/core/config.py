@@ -20,6 +20,7 @@ from app.core.errors import InvalidInput
 from app.core.validation import error_message
 from app.domain.spend import DEFAULT_SPEND_LADDER, SpendLadder
 from app.domain.tiers import DEFAULT_LADDER, TierLadder
+from app.domain.webhooks import RetrySchedule, WorkerSettings
 
 # The source checkout: scripts, benchmarks and tests live there. An installed service reads
 # only what ships inside the package (`packaged`).
@@ -93,6 +94,32 @@ class Settings(BaseSettings):
     # (from a forked engine, which keeps serving).
     compact_interval_s: float = Field(default=3600.0, ge=0)
     compact_log_mb: float = Field(default=8.0, ge=0)
+    # The webhook worker (app/services/webhook_delivery.py): how often it looks for new
+    # events and due deliveries (0: no worker), how long it waits for a receiver, how many
+    # receivers' members it sends to at once, and how long an event waits after it was
+    # written before it is dispatched (a statement that wrote an earlier time but commits
+    # later must come into view first, or a member's events could go out of order).
+    webhook_interval_s: float = Field(default=1.0, ge=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_concurrency: int = Field(default=8, ge=1, le=64)
+    webhook_settle_ms: int = Field(default=2000, ge=0)
+    # Retries: the first after retry_base_s, doubling up to retry_cap_s, each with jitter
+    # (half to all of it), until retry_for_s after the first attempt: then failed.
+    webhook_retry_base_s: float = Field(default=5.0, gt=0)
+    webhook_retry_cap_s: float = Field(default=3600.0, gt=0)
+    webhook_retry_for_s: float = Field(default=86400.0, ge=0)
+
+    def webhook_worker_settings(self) -> WorkerSettings:
+        return WorkerSettings(
+            schedule=RetrySchedule(
+                base_ms=int(self.webhook_retry_base_s * 1000),
+                cap_ms=int(self.webhook_retry_cap_s * 1000),
+                give_up_after_ms=int(self.webhook_retry_for_s * 1000),
+            ),
+            timeout_s=self.webhook_timeout_s,
+            settle_ms=self.webhook_settle_ms,
+            concurrency=self.webhook_concurrency,
+        )
 
     @field_validator("api_keys", mode="before")
     @classmethod

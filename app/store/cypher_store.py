@@ -32,6 +32,7 @@ from app.store.job_queries import JobQueries
 from app.store.leaderboard_queries import LeaderboardQueries
 from app.store.lifecycle_queries import LifecycleQueries
 from app.store.order_queries import OrderQueries
+from app.store.outbox import member_event, outbox_params, registered_event
 from app.store.path_queries import PathQueries
 from app.store.payout_queries import PayoutQueries
 from app.store.plan_queries import PlanQueries
@@ -51,6 +52,7 @@ from app.store.search_queries import SearchQueries
 from app.store.shape_lock import ShapeLock
 from app.store.simulation_queries import SimulationQueries
 from app.store.tree_queries import TreeQueries
+from app.store.webhook_queries import WebhookQueries
 
 Record = dict[str, Any]
 
@@ -72,6 +74,7 @@ class CypherStore(
     ReferralCodeQueries,
     PayoutQueries,
     PointsQueries,
+    WebhookQueries,
     ABC,
 ):
     backend: Backend
@@ -109,9 +112,15 @@ class CypherStore(
         if not rows:
             return []
         params = {
-            "rows": [row.model_dump() | search_key_fields(row.id, row.name) for row in rows],
+            "rows": [
+                row.model_dump()
+                | search_key_fields(row.id, row.name)
+                | {"event": registered_event(row)}
+                for row in rows
+            ],
             "zero_levels": [0] * TRACKED_LEVELS,
             "base_tier": ladder.base_tier,
+            **outbox_params(),
         }
         with self.shape.shared():
             result = self._write("register_members", params)
@@ -121,9 +130,18 @@ class CypherStore(
         if not rows:
             return []
         params = {
-            "rows": [row.model_dump() for row in rows],
+            "rows": [
+                row.model_dump()
+                | {
+                    "event": member_event(
+                        "member.paid", row.id, row.paid_at, {"paid_at": row.paid_at}
+                    )
+                }
+                for row in rows
+            ],
             "ladder": ladder.as_params(),
             "top": ladder.steps[-1].min_paid_invites,
+            **outbox_params("member.tier_changed"),
         }
         with self.shape.shared():
             result = self._write("mark_paid", params)
@@ -211,6 +229,7 @@ class CypherStore(
             "changes": [correction._asdict() for correction in corrections],
             "tier": corrections[-1].tier,
             "since": since,
+            **outbox_params("member.tier_changed"),
         }
         with self.shape.exclusive():
             return bool(self._write("tier_history_put", params))

@@ -7,6 +7,7 @@ from abc import abstractmethod
 from typing import Any
 
 from app.domain.lifecycle import Actor, MemberChange, StoredChange
+from app.store.outbox import outbox_params
 from app.store.shape_lock import ShapeLock
 
 Record = dict[str, Any]
@@ -68,6 +69,7 @@ class LifecycleQueries:
             "inviter_id": inviter_id,
             "effective_at": effective_at,
             "change": change.model_dump(mode="json"),
+            **outbox_params("member.sponsor_changed"),
         }
         with self.shape.exclusive():
             return bool(self._write("member_move_sponsor", params))

@@ -10,6 +10,7 @@ from typing import Any
 
 from app.domain.ledger import LedgerEntry, Order, OrderCreate, PathStep, Refund, RefundCreate
 from app.domain.points import PointsEntry
+from app.store.outbox import entry_created_events, outbox_params
 from app.store.port import OrderContextRow, PaidMark, PurchaseState, StoredOrder
 
 Record = dict[str, Any]
@@ -79,6 +80,7 @@ class OrderQueries:
                 "tier_seqs": [tier_seqs[member] for member in members],
                 "points": [entry.model_dump() for entry in points],
                 "now": now,
+                **outbox_params(events=entry_created_events(entries)),
             },
         )
         return bool(rows)
@@ -107,6 +109,10 @@ class OrderQueries:
                 "next_first": next_first,
                 "points": [entry.model_dump() for entry in points],
                 "now": now,
+                **outbox_params(
+                    "ledger.entry_released",
+                    events=entry_created_events(entries, released=False),
+                ),
             },
         )
         return bool(rows)
@@ -138,10 +144,13 @@ class OrderQueries:
         return [Refund(**row["refund"]) for row in self._read("all_refunds", {})]
 
     def release_due_entries(self, now: int, limit: int = 10_000) -> int:
-        return int(self._write("release_due_entries", {"now": now, "limit": limit})[0]["released"])
+        params = {"now": now, "limit": limit, **outbox_params("ledger.entry_released")}
+        return int(self._write("release_due_entries", params)[0]["released"])
 
     def record_paid_bonus(self, entry: LedgerEntry) -> bool:
-        return bool(self._write("record_paid_bonus", {"entry": entry_params(entry)}))
+        events = entry_created_events([entry])
+        params = {"entry": entry_params(entry), **outbox_params(events=events)}
+        return bool(self._write("record_paid_bonus", params))
 
     def paid_members(self, from_: int) -> list[PaidMark]:
         return paid_marks(self._read("paid_members", {"from": from_}))
@@ -151,7 +160,13 @@ class OrderQueries:
         return paid_marks(self._read("paid_marks_without_bonus", params))
 
     def record_bonus_reversal(self, entry: LedgerEntry, now: int) -> bool:
-        params = {"entry": entry_params(entry), "now": now}
+        params = {
+            "entry": entry_params(entry),
+            "now": now,
+            **outbox_params(
+                "ledger.entry_released", events=entry_created_events([entry], released=False)
+            ),
+        }
         return bool(self._write("record_bonus_reversal", params))
 
     def paid_bonus_entries(self) -> list[LedgerEntry]:

@@ -23,6 +23,7 @@ from app.domain.payouts import (
     payout_line_id,
 )
 from app.domain.statements import StatementLine
+from app.store.outbox import outbox_params
 
 Record = dict[str, Any]
 # Amounts are summed as a high part and a low remainder of this size: FalkorDB's sum() adds
@@ -116,6 +117,7 @@ class PayoutQueries:
             "at": at,
             "actor": actor.model_dump(),
             "now": now,
+            **outbox_params("payout.item_paid"),
         }
         return bool(self._write("payout_item_settle", params))
 

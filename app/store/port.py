@@ -64,6 +64,7 @@ from app.domain.statements import StatementLine
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
 from app.domain.tiers import PaidSpan, TierCorrection, TierLadder, TierStamp
 from app.domain.tree import TreeNode
+from app.domain.webhooks import Attempt, Delivery, DeliveryState, OutboxEvent
 from app.store.catalogue import Backend
 
 # --- value types: members and the forest ----------------------------------------------
@@ -342,6 +343,35 @@ class ConnectorScoreRow(NamedTuple):
 
 
 # --- the port ---------------------------------------------------------------------------
+
+
+class StoredWebhook(NamedTuple):
+    id: str
+    url: str
+    events: list[str]
+    description: str
+    status: str
+    created_at: int
+    secret: str
+
+
+class PendingDelivery(NamedTuple):
+    """A delivery as the worker sends it: the stored body, and the attempt count its answer
+    is recorded against."""
+
+    id: str
+    event_id: str
+    member_id: str
+    body: str
+    attempts: int
+    next_attempt_at: int
+    retry_from: int
+
+
+class Dispatch(NamedTuple):
+    event_id: str
+    body: str
+    webhook_ids: list[str]
 
 
 class GraphStore(Protocol):
@@ -680,6 +710,52 @@ class GraphStore(Protocol):
 
     def all_points_entries(self) -> list[PointsEntry]:
         """Every points entry, by member and event time."""
+        ...
+
+    # --- webhooks (webhook_queries.py; the events ride in the causing statements) --------
+
+    def put_webhook(self, webhook: StoredWebhook) -> tuple[StoredWebhook, bool]:
+        """Stores an endpoint unless its id is taken; (the stored one, whether written now)."""
+        ...
+
+    def webhooks(self) -> list[StoredWebhook]: ...
+
+    def disable_webhook(self, webhook_id: str, now: int) -> StoredWebhook | None: ...
+
+    def delivery_counts(self, webhook_id: str) -> dict[str, int]: ...
+
+    def new_outbox_events(self, settled_before: int, limit: int) -> list[OutboxEvent]:
+        """Events not yet dispatched, written by `settled_before`, in sending order."""
+        ...
+
+    def dispatch_events(self, dispatches: Sequence[Dispatch], now: int) -> int:
+        """Marks events dispatched with a pending delivery per endpoint; the deliveries made."""
+        ...
+
+    def pending_deliveries(self, webhook_id: str, limit: int) -> list[PendingDelivery]:
+        """An endpoint's pending deliveries in sending order, due or not."""
+        ...
+
+    def record_attempt(
+        self,
+        delivery: PendingDelivery,
+        attempt: Attempt,
+        state: DeliveryState,
+        next_at: int | None,
+    ) -> bool:
+        """Records an attempt if the delivery is still pending at the count read."""
+        ...
+
+    def deliveries_page(
+        self, webhook_id: str, state: DeliveryState | None, before: tuple[int, str], limit: int
+    ) -> list[Delivery]:
+        """An endpoint's deliveries newest first, before `before` = (written_at, event id)."""
+        ...
+
+    def resend_delivery(
+        self, webhook_id: str, event_id: str, now: int
+    ) -> tuple[Delivery, bool] | None:
+        """Makes a failed delivery pending again; (the delivery, whether it was resent)."""
         ...
 
     # --- the auditor's and the reports' reads (report_queries.py) ------------------------

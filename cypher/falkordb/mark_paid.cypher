@@ -13,6 +13,10 @@ WITH row, m, m.paid_at IS NULL AS unpaid
 REMOVE m.lock_
 WITH row, m WHERE unpaid
 SET m.paid_at = row.paid_at
+CREATE (:OutboxEvent {
+  id: row.event.id, type: row.event.type, member_id: row.id, at: row.event.at,
+  rank: row.event.rank, data_json: row.event.data_json, written_at: $written_at, state: 'new'
+})
 WITH row, m
 OPTIONAL MATCH (m)-[:INVITED_BY]->(inviter:Member)
 WITH collect(inviter) AS inviters, collect([row, inviter]) AS marks
@@ -68,6 +72,11 @@ FOREACH (k IN range(0, size(changes) - 1) |
   CREATE (:TierChange {
     member_id: inviter.id, seq: inviter.tier_seq + k + 1, tier: changes[k].tier,
     previous: changes[k].previous, at: changes[k].at
+  })
+  CREATE (:OutboxEvent {
+    id: 'evt_' + randomUUID(), type: 'member.tier_changed', member_id: inviter.id,
+    at: changes[k].at, rank: $tier_changed_rank, tier: changes[k].tier,
+    previous: changes[k].previous, written_at: $written_at, state: 'new'
   }))
 FOREACH (last IN CASE WHEN size(changes) > 0 THEN reached[-1..] ELSE [] END |
   SET inviter.tier = last.tier, inviter.tier_since = last.at,

@@ -12,6 +12,10 @@ CREATE (m:Member {
   tier: $base_tier, tier_since: row.joined_at, tier_seq: 0
 })
 CREATE (:SearchKey {member_id: row.id, id_key: row.id_key, name_key: row.name_key})
+CREATE (:OutboxEvent {
+  id: row.event.id, type: row.event.type, member_id: row.id, at: row.event.at,
+  rank: row.event.rank, data_json: row.event.data_json, written_at: $written_at, state: 'new'
+})
 WITH collect([m, inviter]) AS created, collect(inviter) AS inviters
 // As cypher/register_members.cypher, except for how the counters are written. FalkorDB
 // re-indexes a node on every SET of any of its properties (every index of every label it

@@ -8,7 +8,17 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
+from app.domain.webhooks import RetrySchedule, WorkerSettings
+from app.services.webhook_delivery import WebhookWorker
 from tests.conftest import ROLE_KEYS, auth
+
+# Dispatch only (no round sends here): events settle at once.
+NO_SENDING = WorkerSettings(
+    schedule=RetrySchedule(base_ms=1000, cap_ms=1000, give_up_after_ms=0),
+    timeout_s=1,
+    settle_ms=0,
+    concurrency=1,
+)
 
 PLAN = {"version": "p1", "effective_from": 0, "currency": "CNY", "max_levels": 1,
         "rate_ceiling_bp": 500, "rules": [{"kind": "self_rebate", "rate_bp": 500}],
@@ -34,6 +44,8 @@ PAYOUT = {"currency": "CNY", "minimum": 1}
 MOVE = {"change_id": "mv1", "inviter_id": "root", "reason": "wrong link"}
 JOB = "{job}"  # the connector run the network fixture started
 CODE = "{code}"  # root's referral code, issued by the network fixture
+EVENT = "{event}"  # root's registration, dispatched to the fixture's endpoint
+HOOK = {"id": "hook2", "url": "https://crm.example.com/hooks", "events": ["member.paid"]}
 # (method, path, body, roles allowed)
 ROUTES = [
     ("POST", "/v1/members", {"id": "new", "inviter_id": "root"}, {"admin", "storefront"}),
@@ -103,6 +115,13 @@ ROUTES = [
     ("POST", "/v1/payouts/pay2/approve", None, {"admin"}),
     ("GET", "/v1/payouts/pay2/export", None, {"admin"}),
     ("POST", "/v1/payouts/pay2/items/kid/paid", {"reference": "B1"}, {"admin"}),
+    ("POST", "/v1/webhooks", HOOK, {"admin"}),
+    ("GET", "/v1/webhooks", None, {"admin"}),
+    ("GET", "/v1/webhooks/hook", None, {"admin"}),
+    ("GET", "/v1/webhooks/hook/deliveries", None, {"admin"}),
+    # Pending, so it is left as it is: 200 for the admin, every time.
+    ("POST", f"/v1/webhooks/hook/deliveries/{EVENT}/resend", None, {"admin"}),
+    ("DELETE", "/v1/webhooks/hook2", None, {"admin"}),
 ]
 
 
@@ -123,6 +142,19 @@ def network(client: TestClient) -> TestClient:
     client.job_id = started.json()["job_id"]
     finished(client)
     client.code = client.get("/v1/members/root/referral-code", headers=auth("admin")).json()["code"]
+    hook = {"id": "hook", "url": "http://127.0.0.1:9/never", "events": ["member.registered"]}
+    assert client.post("/v1/webhooks", json=hook, headers=auth("admin")).status_code == 201
+    dispatcher = WebhookWorker(client.app.state.store, NO_SENDING)  # type: ignore[attr-defined]
+    try:
+        dispatcher.dispatch()
+    finally:
+        dispatcher.close()
+    (delivery,) = [
+        d
+        for d in client.get("/v1/webhooks/hook/deliveries", headers=auth("admin")).json()["items"]
+        if d["member_id"] == "root"
+    ]
+    client.event = delivery["event_id"]
     return client
 
 
@@ -139,7 +171,11 @@ def finished(client: TestClient) -> None:
 
 
 def concrete(client: TestClient, path: str) -> str:
-    return path.replace(JOB, str(client.job_id)).replace(CODE, str(client.code))
+    return (
+        path.replace(JOB, str(client.job_id))
+        .replace(CODE, str(client.code))
+        .replace(EVENT, str(client.event))
+    )
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_KEYS))
