@@ -31,6 +31,8 @@ class Receiver:
     # Set: each request waits for it before answering (a slow receiver).
     hold: threading.Event | None = None
     arrivals: list[Arrival] = field(default_factory=list)
+    # Requests that came in (verified), answered or not yet.
+    received: int = 0
     forged: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     arrived: threading.Condition = field(init=False)
@@ -68,6 +70,9 @@ def receiving(secret: str | None = None) -> Iterator[Receiver]:
                 self.send_response(401)
                 self.end_headers()
                 return
+            with receiver.arrived:
+                receiver.received += 1
+                receiver.arrived.notify_all()
             if receiver.hold is not None:
                 receiver.hold.wait(timeout=60)
             with receiver.arrived:
@@ -76,9 +81,12 @@ def receiving(secret: str | None = None) -> Iterator[Receiver]:
                 answer = 500 if failing else 200
                 receiver.arrivals.append(Arrival(headers["webhook-id"], json.loads(body), answer))
                 receiver.arrived.notify_all()
-            self.send_response(answer)
-            self.end_headers()
-            self.wfile.write(b"busy" if failing else b"ok")
+            try:
+                self.send_response(answer)
+                self.end_headers()
+                self.wfile.write(b"busy" if failing else b"ok")
+            except OSError:  # the sender is gone (killed mid-request): it will send again
+                pass
 
         def log_message(self, format: str, *args: object) -> None:
             return
