@@ -120,6 +120,8 @@ NETWORK_READER_ROLES = ("admin", "growth", "auditor")
 GROWTH_ROLES = ("admin", "growth")
 # A member's account page in the storefront shows her earnings, balance and statement.
 EARNINGS_READER_ROLES = ("admin", "auditor", "storefront")
+# ... and her points, which the storefront also grants and redeems (Writers).
+POINTS_READER_ROLES = EARNINGS_READER_ROLES
 AUDITOR_ROLES = ("admin", "auditor")
 
 Writers = Depends(require_roles("admin", "storefront"))
@@ -132,5 +134,4 @@ GrowthTeam = Depends(require_roles(*GROWTH_ROLES))
 # Circles are kept by the storefront and curated by the growth team.
 GroupWriters = Depends(require_roles("admin", "storefront", "growth"))
 EarningsReaders = Depends(require_roles(*EARNINGS_READER_ROLES))
-# ... and her points, which the storefront also grants and redeems (Writers).
-PointsReaders = EarningsReaders
+PointsReaders = Depends(require_roles(*POINTS_READER_ROLES))

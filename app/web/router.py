@@ -21,6 +21,7 @@ from app.api.deps import (
     GROWTH_ROLES,
     MEMBER_READER_ROLES,
     NETWORK_READER_ROLES,
+    POINTS_READER_ROLES,
     LadderDep,
     RoleDep,
 )
@@ -59,7 +60,12 @@ VIEW_ROLES = {
     "payouts": AUDITOR_ROLES,
     "statement": EARNINGS_READER_ROLES,
 }
-ACTION_ROLES = {"run_connectors": GROWTH_ROLES, "manage_payouts": ("admin",)}
+# `read_points`: the member card shows her points (a role without it is not sent to a 403).
+ACTION_ROLES = {
+    "run_connectors": GROWTH_ROLES,
+    "manage_payouts": ("admin",),
+    "read_points": POINTS_READER_ROLES,
+}
 
 
 class UiContext(BaseModel):

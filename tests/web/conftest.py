@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from app.api.deps import get_now
 from app.api.main import create_app
 from app.domain.tiers import DEFAULT_LADDER
 from app.services.connectors import run_connectors
@@ -119,10 +120,13 @@ def site(site_store: CypherStore, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @contextmanager
-def serving(store: CypherStore) -> Iterator[str]:
-    """The service on `store` under uvicorn on a free local port; its URL."""
+def serving(store: CypherStore, now: Callable[[], int] | None = None) -> Iterator[str]:
+    """The service on `store` under uvicorn on a free local port; its URL. `now`, when
+    given, is the service's clock."""
     port = free_port()
     app = create_app(make_settings(), store=store)
+    if now is not None:
+        app.dependency_overrides[get_now] = now
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -5,11 +5,13 @@ go to the artifacts folder (tests/web/conftest.py)."""
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import unquote
 
 import httpx
+import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -18,9 +20,12 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app.domain.tiers import DEFAULT_LADDER
+from app.domain.units import iso_epoch_ms
+from app.store.catalogue import Backend
 from app.store.cypher_store import CypherStore
-from tests.conftest import ROLE_KEYS
-from tests.web.conftest import ROLE_VIEWS, Site, screenshot, signed_in
+from tests.conftest import ROLE_KEYS, auth, drop_test_store, open_test_store
+from tests.engines import ROOT
+from tests.web.conftest import ROLE_VIEWS, Site, screenshot, serving, signed_in
 
 WAIT_S = 20
 
@@ -328,7 +333,36 @@ def test_each_role_sees_only_the_pages_and_actions_it_may_use(
         if "connectors" in views:
             wait_for(driver, "connectors-results")
             assert bool(shown(driver, "connectors-run")) == (role in ("admin", "growth")), role
+        # The member card shows her points to the roles that may read them (the site's plan
+        # earns none: "0 points"); the others get no section and ask for none (no 403).
+        requested = card_requests(driver, site.url, site.widest)
+        if role in POINTS_READERS:
+            assert wait_for(driver, "points-balance")[0].text == "0 points", role
+            assert shown(driver, "points-expiring-none") and shown(driver, "points-history-empty")
+            assert any("/points" in url for url in requested), (role, requested)
+        else:
+            assert not driver.find_elements(By.CSS_SELECTOR, by_testid("card-points")), role
+            assert not any("/points" in url for url in requested), (role, requested)
         screenshot(driver, f"pages-{role}")
+
+
+POINTS_READERS = ("admin", "storefront", "auditor")  # app/api/deps.py POINTS_READER_ROLES
+
+
+def card_requests(driver: WebDriver, url: str, member: str) -> list[str]:
+    """Opens `member`'s card on the page already loaded and returns the paths the page
+    fetched for it, recorded as it calls fetch (an answer still on its way counts too)."""
+    driver.execute_script(
+        "window.requested = [];"
+        "const fetched = window.fetch;"
+        "window.fetch = (resource, init) => {"
+        "  window.requested.push(String(resource)); return fetched(resource, init); };"
+    )
+    driver.execute_script("window.location.hash = arguments[0]", f"#/search/{member}")
+    wait_for(driver, "member-card")
+    requested: list[str] | None = driver.execute_script("return window.requested")
+    assert requested is not None, "the page was loaded again: fetch is no longer recorded"
+    return [full.removeprefix(url) for full in requested]
 
 
 def test_the_dashboard_is_the_landing_page(driver: WebDriver, site: Site) -> None:
@@ -630,3 +664,131 @@ def test_a_payout_batch_walks_from_draft_to_paid(
         )
     )
     screenshot(driver, "statement")
+
+
+# The points card's site: a store of its own on a clock the test sets, so the hand-computed
+# balance, expiry and history below hold whatever the day the suite runs.
+POINTS_NOW = "2027-01-20T00:00:00Z"
+POINTS_PLAN = {
+    **json.loads((ROOT / "examples" / "seed-plan.json").read_text()),
+    "version": "points-2025-12",
+    "effective_from": "2025-12-01T00:00:00Z",
+    "points": {
+        "earn": {"points": 1, "per": 100},  # a point per yuan (100 fen)
+        "grants": {"claim_member_card": 100, "bind_phone": 200},
+        "redemption": {"points": 100, "value": 100},  # 100 points = a 1-yuan voucher
+        "expiry_years": 1,
+    },
+}
+
+
+def points_steps() -> list[tuple[str, str, str, dict[str, object]]]:
+    """Ann's points history as the API's writes, each with its moment: (moment, method,
+    path, body). Twelve entries, of which the card shows the latest ten."""
+
+    def order(day: str, order_id: str, amount: int) -> tuple[str, str, str, dict[str, object]]:
+        body = {"id": order_id, "buyer_id": "ann", "amount": amount, "currency": "CNY",
+                "placed_at": f"{day}T10:00:00Z"}  # fmt: skip
+        return (day, "POST", "/v1/orders", body)
+
+    grants, redemptions = "/v1/members/ann/points/grants", "/v1/members/ann/points/redemptions"
+    voucher = {"id": "x1", "points": 500, "for": "500 points voucher"}
+    return [
+        ("2025-12-01", "PUT", f"/v1/plans/{POINTS_PLAN['version']}", POINTS_PLAN),
+        ("2025-12-15", "POST", "/v1/members",
+         {"id": "ann", "name": "Ann", "inviter_id": None, "joined_at": "2025-12-15T10:00:00Z"}),
+        order("2026-01-05", "o1", 50_000),
+        ("2026-01-20", "POST", grants, {"action": "bind_phone", "id": "g1"}),
+        order("2026-02-10", "o2", 12_345),
+        order("2026-03-05", "o3", 30_000),
+        order("2026-04-02", "o4", 9_999),
+        order("2026-05-02", "o5", 20_000),
+        ("2026-06-01", "POST", redemptions, voucher),
+        order("2026-07-15", "o6", 45_000),
+        ("2026-08-01", "POST", "/v1/orders/o6/refunds",
+         {"id": "r1", "amount": 15_000, "refunded_at": "2026-08-01T10:00:00Z"}),
+        order("2026-09-09", "o7", 8_800),
+        ("2026-10-10", "POST", grants, {"action": "claim_member_card", "id": "g2"}),
+        order("2026-11-11", "o8", 111_100),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def points_site(request: pytest.FixtureRequest, site: Site) -> Iterator[Site]:
+    """A store of its own holding Ann's points, each written at its moment (the service's
+    clock set to it), then served at POINTS_NOW. (After `site`: its browser check.)"""
+    store = open_test_store(request, Backend.FALKORDB)
+    clock = {"now": 0}
+    try:
+        with serving(store, now=lambda: clock["now"]) as url:
+            with httpx.Client(base_url=url, headers=auth("admin")) as http:
+                for day, method, path, body in points_steps():
+                    clock["now"] = iso_epoch_ms(f"{day}T10:00:00Z")
+                    answer = http.request(method, path, json=body)
+                    assert answer.status_code == 201, (path, answer.text)
+            clock["now"] = iso_epoch_ms(POINTS_NOW)
+            yield Site(url, "ann", 0)
+    finally:
+        drop_test_store(store)
+
+
+def test_the_member_card_shows_her_points(driver: WebDriver, points_site: Site) -> None:
+    # At 2027-01-20, each order earning a point per yuan (floored) in its month's lot, each
+    # lot gone at the end of the same month a year on, spent and taken back oldest first:
+    #   2026-01-05 o1 500.00 yuan        +500   January's lot 500
+    #   2026-01-20 bind_phone grant      +200   January's lot 700
+    #   2026-02-10 o2 123.45 yuan        +123   February 123
+    #   2026-03-05 o3 300.00 yuan        +300   March 300
+    #   2026-04-02 o4 99.99 yuan          +99   April 99
+    #   2026-05-02 o5 200.00 yuan        +200   May 200
+    #   2026-06-01 redeems 500 (5.00)    -500   from January: 700 → 200
+    #   2026-07-15 o6 450.00 yuan        +450   July 450
+    #   2026-08-01 refund r1 of o6, 150.00 of 450.00: floor(450 * 15,000 / 45,000) = 150
+    #                                    -150   from January: 200 → 50
+    #   2026-09-09 o7 88.00 yuan          +88   September 88
+    #   2026-10-10 claim_member_card     +100   October 100
+    #   2026-11-11 o8 1,111.00 yuan    +1,111   November 1,111
+    # Balance: earned 500+123+300+99+200+450+88+1,111 = 2,871, granted 300, redeemed 500,
+    # taken back 150, none expired yet: 2,871 + 300 - 500 - 150 = 2,521 (the lots: 50 + 123
+    # + 300 + 99 + 200 + 450 + 88 + 100 + 1,111). Within 30 days (by 2027-02-19) only
+    # January's 50 expire, gone from 2027-02-01: they last to the end of 2027-01-31.
+    signed_in(driver, points_site, key=ROLE_KEYS["storefront"])
+    waiting(driver).until(signed_in_as("storefront"))
+    driver.get(f"{points_site.url}/#/search/ann")
+    [balance] = wait_for(driver, "points-balance")
+    assert (balance.text, balance.get_attribute("data-points")) == ("2,521 points", "2521")
+    assert [
+        (lot.text, lot.get_attribute("data-points"), lot.get_attribute("data-expires-at"))
+        for lot in shown(driver, "points-expiring-lot")
+    ] == [
+        (
+            "50 points expire at the end of 2027-01-31 (UTC)",
+            "50",
+            str(iso_epoch_ms("2027-02-01T00:00:00Z")),
+        )
+    ]
+    # The latest ten of her twelve entries, newest first: o1's earn and the phone grant are
+    # older than all of them.
+    rows = [
+        tuple(cell.text for cell in row.find_elements(By.TAG_NAME, "td"))
+        for row in shown(driver, "points-entry")
+    ]
+    assert rows == [
+        ("2026-11-11 10:00 UTC", "earned", "+1,111", "o8"),
+        ("2026-10-10 10:00 UTC", "granted", "+100", "claim_member_card"),
+        ("2026-09-09 10:00 UTC", "earned", "+88", "o7"),
+        ("2026-08-01 10:00 UTC", "taken back", "-150", "o6, refund r1"),
+        ("2026-07-15 10:00 UTC", "earned", "+450", "o6"),
+        ("2026-06-01 10:00 UTC", "redeemed", "-500", "500 points voucher (5.00 CNY)"),
+        ("2026-05-02 10:00 UTC", "earned", "+200", "o5"),
+        ("2026-04-02 10:00 UTC", "earned", "+99", "o4"),
+        ("2026-03-05 10:00 UTC", "earned", "+300", "o3"),
+        ("2026-02-10 10:00 UTC", "earned", "+123", "o2"),
+    ]
+    screenshot(driver, "member-card-points")
+    # The growth team reads members but not their points: her card has no points section.
+    signed_in(driver, points_site, key=ROLE_KEYS["growth"])
+    waiting(driver).until(signed_in_as("growth"))
+    requested = card_requests(driver, points_site.url, "ann")
+    assert not driver.find_elements(By.CSS_SELECTOR, by_testid("card-points"))
+    assert not any("/points" in path for path in requested), requested

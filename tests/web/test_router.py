@@ -50,8 +50,18 @@ def test_each_role_is_offered_the_views_and_actions_its_routes_allow(client: Tes
         for role in ("admin", "storefront", "growth", "auditor")
         for context in [client.get("/ui/context", headers=auth(role)).json()]
     }
-    actions = {"admin": ["run_connectors", "manage_payouts"], "growth": ["run_connectors"]}
+    actions = {
+        "admin": ["run_connectors", "manage_payouts", "read_points"],
+        "storefront": ["read_points"],
+        "growth": ["run_connectors"],
+        "auditor": ["read_points"],
+    }
     assert offered == {role: (views, actions.get(role, [])) for role, views in ROLE_VIEWS.items()}
+    # `read_points` is exactly the roles the points routes answer (the others get a 403).
+    for role, (_, role_actions) in offered.items():
+        for tail in ("/points", "/points/history"):
+            answer = client.get(f"/v1/members/nobody{tail}", headers=auth(role))
+            assert answer.status_code == (404 if "read_points" in role_actions else 403), role
 
 
 def test_every_page_path_carries_the_policy(client: TestClient) -> None:

@@ -1,10 +1,10 @@
 // Members: a search by name or id prefix with filters, a result table paged by the API's
-// cursor, and a member's card (#/search/<id>) with her counts, circles, earnings and links.
-// The card asks only for what the key's role may read.
+// cursor, and a member's card (#/search/<id>) with her counts, circles, earnings, points and
+// links. The card asks only for what the key's role may read.
 
 import * as api from "../api.js";
 import { downloadable, guarded, h } from "../dom.js";
-import { count, money, utcTime } from "../format.js";
+import { count, money, utcDate, utcTime } from "../format.js";
 import { paidMarker, tierBadge } from "../badges.js";
 
 const SORTS = [
@@ -16,6 +16,11 @@ const SORTS = [
 ];
 const EARNINGS_READERS = new Set(["admin", "auditor", "storefront"]);
 const PAGE = 50;
+// The card's points: what expires within this many days, and her latest entries.
+const EXPIRING_DAYS = 30;
+const RECENT_POINTS = 10;
+const HISTORY_PAGE = 1000; // the API's largest page
+const POINTS_KINDS = { earn: "earned", grant: "granted", redemption: "redeemed", take_back: "taken back" };
 
 export function render(section, { param, context }) {
   const result = h("div", { testid: "search-result" });
@@ -179,6 +184,7 @@ async function showCard(result, memberId, context) {
         ),
         earnings ? field("Earnings", h("span", { testid: "card-earnings" }, earningsText(earnings))) : null,
       ),
+      context.actions.includes("read_points") ? pointsSection(member.id) : null,
       h(
         "p",
         {},
@@ -190,6 +196,105 @@ async function showCard(result, memberId, context) {
       ),
     ),
   );
+}
+
+// Her points, filled in when they arrive: a failure shows in the section, not in the card.
+function pointsSection(memberId) {
+  const body = h("div", {});
+  showPoints(body, memberId);
+  return h("section", { class: "points", testid: "card-points" }, h("h4", {}, "Points"), body);
+}
+
+async function showPoints(slot, memberId) {
+  const answers = await guarded(slot, () =>
+    Promise.all([
+      api.get(api.memberPath(memberId, "/points"), { expiring_days: EXPIRING_DAYS }),
+      recentPoints(memberId),
+    ]),
+  );
+  if (!answers) return;
+  const [points, recent] = answers;
+  slot.replaceChildren(
+    h(
+      "dl",
+      {},
+      field(
+        "Balance",
+        h(
+          "span",
+          { testid: "points-balance", dataset: { points: points.balance } },
+          pointsText(points.balance),
+          points.debt ? h("span", { class: "hint" }, ` (owes ${pointsText(points.debt)} taken back)`) : null,
+        ),
+      ),
+      field("Expiring soon", expiringList(points.expiring)),
+    ),
+    recent.length
+      ? h(
+          "table",
+          { class: "data", testid: "points-history" },
+          h("caption", { class: "hint" }, `Her latest ${count(recent.length)} entries, newest first`),
+          h("thead", {}, h("tr", {}, ["When", "Kind", "Points", "Order / action"].map((label) => h("th", {}, label)))),
+          h("tbody", {}, recent.map(pointsRow)),
+        )
+      : h("p", { class: "notice", testid: "points-history-empty" }, "No points entries yet."),
+  );
+}
+
+// The history comes oldest first a page at a time: her latest entries are on the last page
+// (and maybe the one before). Newest first.
+async function recentPoints(memberId) {
+  let recent = [];
+  let cursor = null;
+  do {
+    const page = await api.get(api.memberPath(memberId, "/points/history"), { cursor, limit: HISTORY_PAGE });
+    recent = [...recent, ...page.items].slice(-RECENT_POINTS);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return recent.reverse();
+}
+
+function expiringList(expiring) {
+  if (!expiring.length) {
+    return h("span", { testid: "points-expiring-none" }, `none within ${EXPIRING_DAYS} days`);
+  }
+  // expires_at is the first moment they are gone: the day before is the last they count.
+  return h(
+    "ul",
+    { class: "plain", testid: "points-expiring" },
+    expiring.map((lot) =>
+      h(
+        "li",
+        { testid: "points-expiring-lot", dataset: { points: lot.points, expiresAt: lot.expires_at } },
+        `${pointsText(lot.points)} expire at the end of ${utcDate(lot.expires_at - 1)} (UTC)`,
+      ),
+    ),
+  );
+}
+
+function pointsRow(entry) {
+  return h(
+    "tr",
+    { testid: "points-entry", dataset: { id: entry.id, kind: entry.kind, points: entry.points } },
+    h("td", {}, utcTime(entry.event_at)),
+    h("td", {}, POINTS_KINDS[entry.kind] ?? entry.kind),
+    h("td", { class: "num" }, `${entry.points > 0 ? "+" : ""}${count(entry.points)}`),
+    h("td", {}, pointsReason(entry)),
+  );
+}
+
+function pointsReason(entry) {
+  if (entry.kind === "grant") return entry.action ?? "";
+  if (entry.kind === "redemption") {
+    const value = entry.value ? ` (${[money(entry.value), entry.currency].filter(Boolean).join(" ")})` : "";
+    return `${entry.redemption_for ?? ""}${value}`;
+  }
+  if (entry.kind === "take_back") return `${entry.order_id ?? ""}, refund ${entry.refund_id ?? ""}`;
+  return entry.order_id ?? "";
+}
+
+function pointsText(points) {
+  return `${count(points)} ${Math.abs(points) === 1 ? "point" : "points"}`;
 }
 
 function earningsText(earnings) {
