@@ -8,8 +8,10 @@ Figures (issue "Commissions ... auditable ledger"):
   ingest       orders/s through the order service with the seed plan in force, against
                orders/s of the same service with no plan in force (no entries), interleaved;
                1 and 4 clients. With --points (issue 15's figure, goal >= 0.8x): orders/s
-               with ledger + points (the seed plan with a points section) against the ledger
-               alone (the seed plan as it is, in force the day before), interleaved
+               with ledger + points + outbox (the seed plan with a points section, each
+               entry's webhook events written in the order's statement) against the ledger
+               alone (the seed plan as it is, in force the day before, the same statement
+               given no events), interleaved
   refunds      partial refunds/s (reversal entries) through the refund service
   trace        GET /v1/ledger/{id}/trace through the service, p50/p99, against a raw
                point lookup of the entry by id
@@ -25,6 +27,7 @@ import argparse
 import json
 import random
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -57,6 +60,7 @@ from app.services.importer import import_members
 from app.services.ledger import trace_entry
 from app.services.orders import post_order, post_refund
 from app.services.plans import load_plan
+from app.store import order_queries, outbox
 from app.store.catalogue import Backend
 from app.store.cypher_store import CypherStore
 
@@ -117,7 +121,8 @@ def run_figures(
         plan = plan.model_copy(update={"version": "bench", "points": BENCH_POINTS})
     load_plan(store=store, ladder=DEFAULT_LADDER, plan=plan, now=plan.effective_from)
     orders = make_orders(rows, args.orders, plan.effective_from)
-    figures: dict[str, Any] = {"ingest": ingest_figure(store, orders, points=args.points)}
+    alone_before = plan.effective_from if args.points else None
+    figures: dict[str, Any] = {"ingest": ingest_figure(store, orders, alone_before=alone_before)}
     log(f"ingest {figures['ingest']}")
     priced = [o for o in orders if o.placed_at >= plan.effective_from]
     figures["refunds"] = refunds_figure(store, priced[: len(priced) // 10])
@@ -161,21 +166,23 @@ def make_orders(rows: list[dict[str, Any]], count: int, plan_from: int) -> list[
 
 
 def ingest_figure(
-    store: CypherStore, orders: list[OrderCreate], *, points: bool = False
+    store: CypherStore, orders: list[OrderCreate], *, alone_before: int | None = None
 ) -> dict[str, Any]:
-    """Orders/s with and without ledger writes (with --points: with ledger and points, and
-    with the ledger alone), measured interleaved, with 1 then 4 clients. Each order is posted
-    once; the sharer may have joined after the order's time, which the service refuses
-    (counted apart, not timed against either side)."""
+    """Orders/s with and without ledger writes (with --points, `alone_before` set: with
+    ledger, points and outbox, and with the ledger alone), measured interleaved, with 1 then
+    4 clients. Each order is posted once; the sharer may have joined after the order's time,
+    which the service refuses (counted apart, not timed against either side)."""
     measured, baseline = (
-        ("with_points", "ledger_alone") if points else ("with_ledger", "without_ledger")
+        ("with_points", "ledger_alone")
+        if alone_before is not None
+        else ("with_ledger", "without_ledger")
     )
     figure: dict[str, Any] = {}
     half = len(orders) // 5
     for clients, batch in ((1, orders[:half]), (4, orders[half:])):
         started = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
-            outcomes = list(pool.map(partial(post_timed, store), batch))
+            outcomes = list(pool.map(partial(post_timed, store, alone_before=alone_before), batch))
         wall = time.perf_counter() - started
         done = [o for o in outcomes if o is not None]
         # The measured side is the orders the "bench" plan priced (placed after it took
@@ -199,9 +206,26 @@ def ingest_figure(
     return figure
 
 
-def post_timed(store: CypherStore, order: OrderCreate) -> tuple[float, str | None, int] | None:
+# The baseline of --points is the ledger alone: the order's statement is given no outbox
+# events on the thread posting a baseline order (order_queries builds them per call).
+_ledger_alone = threading.local()
+_entry_events = outbox.entry_created_events
+
+
+def _events_unless_ledger_alone(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    return [] if getattr(_ledger_alone, "on", False) else _entry_events(*args, **kwargs)
+
+
+setattr(order_queries, "entry_created_events", _events_unless_ledger_alone)  # noqa: B010
+
+
+def post_timed(
+    store: CypherStore, order: OrderCreate, *, alone_before: int | None = None
+) -> tuple[float, str | None, int] | None:
     """(seconds, the plan version that priced it, entries written), or None when refused
-    (a sharer who joined after the order's time: a 422)."""
+    (a sharer who joined after the order's time: a 422). An order placed before
+    `alone_before` is written without its outbox events."""
+    _ledger_alone.on = alone_before is not None and order.placed_at < alone_before
     started = time.perf_counter()
     try:
         posted, _ = post_order(
@@ -209,6 +233,8 @@ def post_timed(store: CypherStore, order: OrderCreate) -> tuple[float, str | Non
         )
     except InvalidInput:
         return None
+    finally:
+        _ledger_alone.on = False
     return time.perf_counter() - started, posted.order.plan_version, len(posted.entries)
 
 
@@ -286,9 +312,19 @@ def print_table(results: dict[str, Any]) -> None:
         "--- | " + " | ".join("---" for _ in backends),
     ]
     picks = [
-        ("orders/s with ledger + points, 1 client", "ingest", "1_client", "with_points_per_s"),
+        (
+            "orders/s with ledger + points + outbox, 1 client",
+            "ingest",
+            "1_client",
+            "with_points_per_s",
+        ),
         ("orders/s with the ledger alone, 1 client", "ingest", "1_client", "ledger_alone_per_s"),
-        ("orders/s with ledger + points, 4 clients", "ingest", "4_client", "with_points_per_s"),
+        (
+            "orders/s with ledger + points + outbox, 4 clients",
+            "ingest",
+            "4_client",
+            "with_points_per_s",
+        ),
         ("orders/s with the ledger alone, 4 clients", "ingest", "4_client", "ledger_alone_per_s"),
         ("orders/s with ledger, 1 client", "ingest", "1_client", "with_ledger_per_s"),
         ("orders/s without ledger, 1 client", "ingest", "1_client", "without_ledger_per_s"),

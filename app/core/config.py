@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     webhook_retry_base_s: float = Field(default=5.0, gt=0)
     webhook_retry_cap_s: float = Field(default=3600.0, gt=0)
     webhook_retry_for_s: float = Field(default=86400.0, ge=0)
+    # points.expiring: a member's points that expire within this many days are announced
+    # once per expiry date; looked for this often while an endpoint asks for the event.
+    webhook_points_expiring_days: int = Field(default=30, ge=1, le=366)
+    webhook_points_expiring_every_s: float = Field(default=3600.0, gt=0)
 
     def webhook_worker_settings(self) -> WorkerSettings:
         return WorkerSettings(
@@ -119,6 +123,8 @@ class Settings(BaseSettings):
             timeout_s=self.webhook_timeout_s,
             settle_ms=self.webhook_settle_ms,
             concurrency=self.webhook_concurrency,
+            expiring_within_ms=self.webhook_points_expiring_days * 86_400_000,
+            expiring_every_ms=int(self.webhook_points_expiring_every_s * 1000),
         )
 
     @field_validator("api_keys", mode="before")

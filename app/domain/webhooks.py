@@ -5,6 +5,7 @@ app/services/webhook_delivery.py."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from typing import Annotated, Any, Literal, NamedTuple
@@ -198,6 +199,17 @@ class WorkerSettings(NamedTuple):
     timeout_s: float
     settle_ms: int
     concurrency: int
+    # points.expiring: lots expiring within this window, looked for this often (and at the
+    # worker's first round), only while an active endpoint asks for the event.
+    expiring_within_ms: int = 30 * 86_400_000
+    expiring_every_ms: int = 3_600_000
+
+
+def notice_id(*parts: str) -> str:
+    """The id of an event no change causes (the clock noticed it), the same each time the
+    same thing is noticed, so it is written once; safe in a URL path."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    return f"evt_{digest}"
 
 
 def outbox_event(

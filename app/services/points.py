@@ -20,6 +20,7 @@ from app.domain.points import (
     redemption_value,
 )
 from app.domain.units import iso_moment
+from app.domain.webhooks import notice_id, outbox_event
 from app.services.cursors import decode_position, encode_position
 from app.store.port import GraphStore, MemberPoints
 
@@ -210,3 +211,32 @@ def _points_rules(store: GraphStore, at: int) -> tuple[Plan, PointsRules]:
             f"{in_force} in force at {iso_moment(at)}: no points are granted or redeemed"
         )
     return plan, plan.points
+
+
+def notice_expiring_points(*, store: GraphStore, now: int, within_ms: int) -> int:
+    """Writes a points.expiring event for each of a member's expiry dates within `within_ms`
+    of `now` that still has points (her balance consumes the oldest lots first), once per
+    member and date however often it is asked; how many were written now."""
+    events = []
+    for member_id in store.points_expiring_members(now, now + within_ms):
+        state = points_state(_member_points(store, member_id).entries, now)
+        due: dict[int, int] = {}
+        for lot in state.expiring_by(now + within_ms):
+            due[lot.expires_at] = due.get(lot.expires_at, 0) + lot.points
+        events += [
+            outbox_event(
+                notice_id("points.expiring", member_id, str(expires_at)),
+                "points.expiring",
+                member_id,
+                now,
+                {
+                    "member_id": member_id,
+                    "expires_at": expires_at,
+                    "points": points,
+                    "balance": state.balance,
+                },
+            )
+            for expires_at, points in sorted(due.items())
+            if points > 0
+        ]
+    return store.put_outbox_events(events)

@@ -22,6 +22,7 @@ from standardwebhooks.webhooks import Webhook as Signer
 
 from app.domain.webhooks import Attempt, DeliveryState, WorkerSettings, event_body
 from app.services.periodic import Periodic
+from app.services.points import notice_expiring_points
 from app.store.port import Dispatch, GraphStore, PendingDelivery, StoredWebhook
 
 log = logging.getLogger("refgraph.webhooks")
@@ -64,6 +65,7 @@ class WebhookWorker:
         )
         self._pool = ThreadPoolExecutor(settings.concurrency, thread_name_prefix="webhook")
         self._round = threading.Lock()
+        self._expiry_looked_at: int | None = None
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -71,6 +73,7 @@ class WebhookWorker:
 
     def run_round(self) -> Round:
         with self._round:
+            self.notice_expiring_points()
             dispatched = self.dispatch()
             attempted, delivered = self.deliver()
             return Round(dispatched, attempted, delivered)
@@ -82,6 +85,24 @@ class WebhookWorker:
             done = self.run_round()
             if done.dispatched == 0 and done.attempted == 0:
                 return
+
+    def notice_expiring_points(self, *, force: bool = False) -> int:
+        """Writes the points.expiring events due (app/services/points.py) when an active
+        endpoint asks for them and the last look is `expiring_every_ms` old; how many."""
+        now = self._clock()
+        last = self._expiry_looked_at
+        if not force and last is not None and now - last < self._settings.expiring_every_ms:
+            return 0
+        self._expiry_looked_at = now
+        wanted = any(
+            hook.status == "active" and "points.expiring" in hook.events
+            for hook in self._store.webhooks()
+        )
+        if not wanted:
+            return 0
+        return notice_expiring_points(
+            store=self._store, now=now, within_ms=self._settings.expiring_within_ms
+        )
 
     def dispatch(self) -> int:
         """Dispatches the settled new events; the deliveries made."""
@@ -136,7 +157,9 @@ class WebhookWorker:
 
     def _send(self, hook: StoredWebhook, pending: PendingDelivery) -> bool:
         started = self._clock()
-        sent_at = datetime.fromtimestamp(started / 1000, tz=UTC)
+        # The wall clock, whatever clock schedules the work: a receiver refuses a signature
+        # whose timestamp is more than minutes off its own.
+        sent_at = datetime.now(tz=UTC)
         headers = {
             "content-type": "application/json",
             "webhook-id": pending.event_id,

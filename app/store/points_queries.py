@@ -55,5 +55,9 @@ class PointsQueries:
         }
         return [PointsEntry(**row["entry"]) for row in self._read("points_history", params)]
 
+    def points_expiring_members(self, now: int, until: int) -> list[str]:
+        rows = self._read("points_expiring_members", {"now": now, "until": until})
+        return [row["member_id"] for row in rows]
+
     def all_points_entries(self) -> list[PointsEntry]:
         return [PointsEntry(**row["entry"]) for row in self._read("all_points_entries", {})]

@@ -708,6 +708,10 @@ class GraphStore(Protocol):
         """Her entries after `after` = (event_at, id), in that order."""
         ...
 
+    def points_expiring_members(self, now: int, until: int) -> list[str]:
+        """The members with points entries expiring in (now, until]."""
+        ...
+
     def all_points_entries(self) -> list[PointsEntry]:
         """Every points entry, by member and event time."""
         ...
@@ -726,6 +730,10 @@ class GraphStore(Protocol):
 
     def new_outbox_events(self, settled_before: int, limit: int) -> list[OutboxEvent]:
         """Events not yet dispatched, written by `settled_before`, in sending order."""
+        ...
+
+    def put_outbox_events(self, events: Sequence[dict[str, object]]) -> int:
+        """Writes events no change causes, each once by its id; how many were new."""
         ...
 
     def dispatch_events(self, dispatches: Sequence[Dispatch], now: int) -> int:

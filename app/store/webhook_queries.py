@@ -16,6 +16,7 @@ from app.domain.webhooks import (
     OutboxEvent,
     event_data,
 )
+from app.store.outbox import outbox_params
 from app.store.port import Dispatch, PendingDelivery, StoredWebhook
 
 Record = dict[str, Any]
@@ -89,6 +90,10 @@ class WebhookQueries:
             )
             for row in self._read("outbox_new_events", params)
         ]
+
+    def put_outbox_events(self, events: Sequence[Record]) -> int:
+        params = outbox_params(events=events)
+        return int(self._write("outbox_put_events", params)[0]["written"]) if events else 0
 
     def dispatch_events(self, dispatches: Sequence[Dispatch], now: int) -> int:
         events = [

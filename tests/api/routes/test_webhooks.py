@@ -20,6 +20,8 @@ from app.services.webhook_delivery import WebhookWorker
 from app.store.cypher_store import CypherStore
 from tests.api.routes.test_members import assert_problem, register
 from tests.api.routes.test_payouts import DAY, DEC, a_paid_november
+from tests.api.routes.test_payouts import PLAN as PAYOUT_PLAN
+from tests.api.routes.test_points import POINTS, buy, grant, load_points_plan, redeem, t
 from tests.conftest import auth, make_settings
 from tests.receiver import Arrival, Receiver, receiving
 
@@ -306,3 +308,42 @@ def test_a_change_has_its_event_before_any_endpoint_exists(
         worker.close()
     assert store.new_outbox_events(settled_before=2**62, limit=10) == []
     assert [a.body["data"]["member_id"] for a in receiver.delivered()] == ["b"]
+
+
+def test_points_about_to_expire_are_announced_once_per_expiry_date(
+    client: TestClient,
+    store: CypherStore,
+    clock: Callable[[int], None],
+    receiver: Receiver,
+) -> None:
+    """ann earns 150 points in January 2026 (they expire when January 2027 ends) and is
+    granted 200 in February (they expire when February 2027 ends); on March 20 she redeems
+    100, taken from the oldest lot: 50 left of January's, 250 in all."""
+    clock(t("2026-03-20T00:00:00Z"))
+    # No tier rules (this module's ladder has two tiers): the payouts plan, with points.
+    load_points_plan(client, {**PAYOUT_PLAN, "version": "points-1", "points": POINTS})
+    register(client, "ann", joined_at=t("2026-01-02T00:00:00Z"))
+    buy(client, "o1", 15_000, "2026-01-15T00:00:00Z")  # 150 yuan: 150 points
+    assert grant(client, "bind_phone", "g1", at="2026-02-10T00:00:00Z").status_code == 201
+    assert redeem(client, "x1", 100).status_code == 201
+    receiver.secret = subscribe(client, receiver, "points", ["points.expiring"])
+    now = {"at": t("2027-01-10T00:00:00Z")}
+    worker = WebhookWorker(store, QUICK, clock=lambda: now["at"])
+    try:
+        # Jan 10, 2027, 30 days ahead (to Feb 9): January's 50 expire Feb 1; February's
+        # expire Mar 1, outside.
+        assert worker.notice_expiring_points(force=True) == 1
+        assert worker.notice_expiring_points(force=True) == 0  # announced already
+        # Feb 5: January's 50 expired; February's 200 expire Mar 1, within 30 days.
+        now["at"] = t("2027-02-05T00:00:00Z")
+        assert worker.notice_expiring_points(force=True) == 1
+        now["at"] = t("2027-02-06T00:00:00Z")
+        worker.run_until_idle(budget_s=30)  # looks again at its first round: nothing new
+    finally:
+        worker.close()
+    assert [(a.body["type"], a.body["data"]) for a in receiver.delivered()] == [
+        ("points.expiring", {"member_id": "ann", "expires_at": t("2027-02-01T00:00:00Z"),
+                             "points": 50, "balance": 250}),
+        ("points.expiring", {"member_id": "ann", "expires_at": t("2027-03-01T00:00:00Z"),
+                             "points": 200, "balance": 200}),
+    ]  # fmt: skip
