@@ -5,10 +5,12 @@ a body that the document declares, refuse what the document says is invalid, and
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import schemathesis
@@ -45,6 +47,7 @@ EXAMPLES = 150
 # Errors of the code's own rules (a field validator: a period that ends before it starts,
 # attributes nested too deep), which no schema can state.
 RULE_ERRORS = {"value_error", "assertion_error"}
+PATTERN_REFUSED = re.compile(r"String should match pattern '(.*)'", re.DOTALL)
 
 
 def _at(body: Any, location: list[Any]) -> Any:
@@ -60,13 +63,21 @@ def _at(body: Any, location: list[Any]) -> Any:
     return body
 
 
-def _said_by_the_schema(error: dict[str, Any], body: Any) -> bool:
+def _said_by_the_schema(error: dict[str, Any], case: schemathesis.Case[Any]) -> bool:
     """Whether the schema could have refused what this validation error refused. JSON
     Schema's `integer` takes 600.0 (the same JSON number as 600), which the API refuses on
-    purpose: an amount or a time is an integer, never a float."""
+    purpose: an amount or a time is an integer, never a float. A path value holding a
+    literal `%0D` is sent unencoded by the generator, so the API receives a carriage return
+    the schema's pattern excludes: the transport's mistake, not a looser schema."""
     if error["type"] in RULE_ERRORS:
         return False
     location = error["location"]
+    body = case.body
+    if error["type"] == "string_pattern_mismatch" and location[:1] == ["path"]:
+        pattern = PATTERN_REFUSED.fullmatch(error["message"])
+        value = (case.path_parameters or {}).get(location[1])
+        if pattern and isinstance(value, str) and unquote(value) != value:
+            return re.search(pattern[1], unquote(value)) is not None
     if error["type"] == "int_type" and location[:1] == ["body"]:
         value = _at(body, location[1:])
         return not (isinstance(value, float) and value.is_integer())
@@ -87,7 +98,7 @@ def schema_valid_requests_pass_validation(
     problem = response.json()
     if problem.get("title") != "Invalid request":
         return None
-    refused = [e for e in problem["errors"] if _said_by_the_schema(e, case.body)]
+    refused = [e for e in problem["errors"] if _said_by_the_schema(e, case)]
     if refused:
         raise AssertionError(f"the schema allows what validation refused: {refused}")
     return None
