@@ -1,6 +1,7 @@
 """The hold releaser, running on the real clock at a very short interval, raced against full
 refunds posted through the API at the very moment each order's hold ends: whichever wins,
-a refunded order leaves nothing payable and every reversal shares its original's status."""
+a refunded order leaves nothing payable, every reversal shares its original's status, and
+the outbox holds one event per entry created and per entry released."""
 
 from __future__ import annotations
 
@@ -85,6 +86,21 @@ def test_full_refunds_racing_the_releaser_leave_nothing_payable(store: CypherSto
     entries = store.entries_of_orders([f"o{k}" for k in range(ORDERS)])
     assert_refunded_orders_leave_nothing(entries)
     assert audit_ledger(store=store, ladder=DEFAULT_LADDER).differences == []
+    assert_one_event_per_fact(store, entries)
+
+
+def assert_one_event_per_fact(store: CypherStore, entries: list[LedgerEntry]) -> None:
+    """Whichever statement released an entry (the releaser, or a refund that found its
+    original released and wrote the reversal released), its webhook event was written once,
+    and every entry's creation once: the outbox holds exactly the ledger's facts."""
+    events = store.new_outbox_events(settled_before=2**62, limit=100_000)
+    created = sorted(e.data["entry_id"] for e in events if e.type == "ledger.entry_created")
+    released = sorted(e.data["entry_id"] for e in events if e.type == "ledger.entry_released")
+    assert created == sorted(entry.id for entry in entries)
+    assert released == sorted(entry.id for entry in entries if entry.released_at is not None)
+    beneficiary = {entry.id: entry.beneficiary_id for entry in entries}
+    assert all(e.member_id == beneficiary[e.data["entry_id"]] for e in events
+               if e.type.startswith("ledger."))  # fmt: skip
 
 
 def assert_refunded_orders_leave_nothing(entries: list[LedgerEntry]) -> None:
