@@ -126,9 +126,10 @@ class WebhookWorker:
                 return made
 
     def deliver(self) -> tuple[int, int]:
-        """Sends every active endpoint's due deliveries: per member, her first pending one
-        and, while they succeed, the next ones; members side by side. (attempts, delivered)."""
-        attempted = delivered = 0
+        """Sends every active endpoint's due deliveries: per endpoint and member, her first
+        pending one and, while they succeed, the next ones; all endpoints' members side by
+        side, so a slow endpoint holds up only its own members. (attempts, delivered)."""
+        work: list[tuple[StoredWebhook, list[PendingDelivery]]] = []
         for hook in self._store.webhooks():
             if hook.status != "active":
                 continue
@@ -136,11 +137,11 @@ class WebhookWorker:
             for pending in self._store.pending_deliveries(hook.id, PENDING_WINDOW):
                 queues.setdefault(pending.member_id, []).append(pending)
             now = self._clock()
-            due = [queue for queue in queues.values() if queue[0].next_attempt_at <= now]
-            hooks = [hook] * len(due)
-            for tried, succeeded in self._pool.map(self._send_queue, hooks, due):
-                attempted += tried
-                delivered += succeeded
+            work += [(hook, queue) for queue in queues.values() if queue[0].next_attempt_at <= now]
+        attempted = delivered = 0
+        for tried, succeeded in self._pool.map(lambda job: self._send_queue(*job), work):
+            attempted += tried
+            delivered += succeeded
         return attempted, delivered
 
     def _send_queue(self, hook: StoredWebhook, queue: list[PendingDelivery]) -> tuple[int, int]:

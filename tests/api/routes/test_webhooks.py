@@ -5,6 +5,7 @@ order per member, and each compared with the graph's own facts read back; refusa
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -347,3 +348,26 @@ def test_points_about_to_expire_are_announced_once_per_expiry_date(
         ("points.expiring", {"member_id": "ann", "expires_at": t("2027-03-01T00:00:00Z"),
                              "points": 200, "balance": 200}),
     ]  # fmt: skip
+
+
+def test_a_slow_endpoint_holds_up_only_its_own_deliveries(
+    client: TestClient, store: CypherStore
+) -> None:
+    with receiving() as slow, receiving() as quick:
+        slow.hold = threading.Event()
+        slow.secret = subscribe(client, slow, "slow", ["member.registered"])
+        quick.secret = subscribe(client, quick, "quick", ["member.registered"])
+        for member in ("a", "b"):
+            assert register(client, member).status_code == 201
+        worker = WebhookWorker(store, QUICK)
+        sending = threading.Thread(target=worker.run_round)
+        try:
+            sending.start()
+            # Both of the quick endpoint's arrive while the slow one holds its requests.
+            assert len(quick.wait_for(2, timeout=30)) == 2
+            assert slow.delivered() == []
+        finally:
+            slow.hold.set()
+            sending.join(timeout=30)
+            worker.close()
+        assert sorted(a.body["data"]["member_id"] for a in slow.delivered()) == ["a", "b"]
