@@ -59,6 +59,7 @@ VIEW_ROLES = {
     "cohorts": NETWORK_READER_ROLES,
     "payouts": AUDITOR_ROLES,
     "statement": EARNINGS_READER_ROLES,
+    "webhooks": ("admin",),
 }
 # `read_points`: the member card shows her points (a role without it is not sent to a 403).
 ACTION_ROLES = {

@@ -59,12 +59,13 @@ EVERYTHING = [
     "cohorts",
     "payouts",
     "statement",
+    "webhooks",
 ]
 ROLE_VIEWS = {
     "admin": EVERYTHING,
     "storefront": ["search", "leaderboards", "statement"],
-    "growth": [view for view in EVERYTHING if view not in ("payouts", "statement")],
-    "auditor": [view for view in EVERYTHING if view != "tiers"],
+    "growth": [view for view in EVERYTHING if view not in ("payouts", "statement", "webhooks")],
+    "auditor": [view for view in EVERYTHING if view not in ("tiers", "webhooks")],
 }
 
 

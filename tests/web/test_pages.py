@@ -16,15 +16,19 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.expected_conditions import alert_is_present, staleness_of
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app.domain.tiers import DEFAULT_LADDER
 from app.domain.units import iso_epoch_ms
+from app.domain.webhooks import RetrySchedule, WorkerSettings
+from app.services.webhook_delivery import WebhookWorker
 from app.store.catalogue import Backend
 from app.store.cypher_store import CypherStore
 from tests.conftest import ROLE_KEYS, auth, drop_test_store, open_test_store
 from tests.engines import ROOT
+from tests.receiver import receiving
 from tests.web.conftest import ROLE_VIEWS, Site, screenshot, serving, signed_in
 
 WAIT_S = 20
@@ -326,6 +330,16 @@ def test_each_role_sees_only_the_pages_and_actions_it_may_use(
             if link.is_displayed()
         ]
         assert offered == views, role
+        # Webhooks are the admin's alone: another role is shown its first view and the page
+        # asks nothing of the webhook routes (which would answer 403).
+        drawn = "webhooks" if role == "admin" else views[0]
+        requested = hash_requests(driver, site.url, "#/webhooks", f"view-{drawn}")
+        if role == "admin":
+            wait_for(driver, "webhook-form")
+            assert "/v1/webhooks" in requested, requested
+        else:
+            assert not shown(driver, "view-webhooks"), role
+            assert not any("/webhooks" in url for url in requested), (role, requested)
         # A view the role may not open is not drawn: the page falls back to the first.
         driver.get(f"{site.url}/#/tiers")
         wait_for(driver, f"view-{'tiers' if 'tiers' in views else views[0]}")
@@ -349,20 +363,33 @@ def test_each_role_sees_only_the_pages_and_actions_it_may_use(
 POINTS_READERS = ("admin", "storefront", "auditor")  # app/api/deps.py POINTS_READER_ROLES
 
 
-def card_requests(driver: WebDriver, url: str, member: str) -> list[str]:
-    """Opens `member`'s card on the page already loaded and returns the paths the page
-    fetched for it, recorded as it calls fetch (an answer still on its way counts too)."""
+def hash_requests(driver: WebDriver, url: str, route: str, view: str) -> list[str]:
+    """Moves the page already loaded to `route` and returns the paths the page fetched until
+    `view` was drawn, recorded as it calls fetch (a view asks as it is drawn; an answer
+    still on its way counts too)."""
     driver.execute_script(
         "window.requested = [];"
-        "const fetched = window.fetch;"
-        "window.fetch = (resource, init) => {"
-        "  window.requested.push(String(resource)); return fetched(resource, init); };"
+        "if (!window.recordsFetches) {"
+        "  window.recordsFetches = true;"
+        "  const fetched = window.fetch;"
+        "  window.fetch = (resource, init) => {"
+        "    window.requested.push(String(resource)); return fetched(resource, init); };"
+        "}"
     )
-    driver.execute_script("window.location.hash = arguments[0]", f"#/search/{member}")
-    wait_for(driver, "member-card")
+    drawn = driver.find_elements(By.CSS_SELECTOR, "#view > section")
+    driver.execute_script("window.location.hash = arguments[0]", route)
+    if drawn:  # every render draws a fresh section: wait until the old one is gone
+        waiting(driver).until(staleness_of(drawn[0]))
+    wait_for(driver, view)
     requested: list[str] | None = driver.execute_script("return window.requested")
     assert requested is not None, "the page was loaded again: fetch is no longer recorded"
     return [full.removeprefix(url) for full in requested]
+
+
+def card_requests(driver: WebDriver, url: str, member: str) -> list[str]:
+    """Opens `member`'s card on the page already loaded and returns the paths the page
+    fetched for it."""
+    return hash_requests(driver, url, f"#/search/{member}", "member-card")
 
 
 def test_the_dashboard_is_the_landing_page(driver: WebDriver, site: Site) -> None:
@@ -792,3 +819,208 @@ def test_the_member_card_shows_her_points(driver: WebDriver, points_site: Site) 
     requested = card_requests(driver, points_site.url, "ann")
     assert not driver.find_elements(By.CSS_SELECTOR, by_testid("card-points"))
     assert not any("/points" in path for path in requested), requested
+
+
+# The webhook worker as the test drives it: every event sent as soon as written, a refused
+# one retried after a millisecond or two (tests/api/routes/test_webhooks.py); GIVE_UP after
+# ~30 ms of refusals, so a delivery fails for good within the test.
+QUICK = WorkerSettings(
+    schedule=RetrySchedule(base_ms=1, cap_ms=4, give_up_after_ms=60_000),
+    timeout_s=10,
+    settle_ms=0,
+    concurrency=4,
+)
+GIVE_UP = QUICK._replace(schedule=RetrySchedule(base_ms=1, cap_ms=2, give_up_after_ms=30))
+WEBHOOK_PAGE = 20  # the deliveries the view lists before "More" (views/webhooks.js PAGE)
+
+
+def deliver(store: CypherStore, settings: WorkerSettings) -> None:
+    """One worker's rounds, as the server's would run them, until nothing is left to do."""
+    worker = WebhookWorker(store, settings)
+    try:
+        worker.run_until_idle(budget_s=30)
+    finally:
+        worker.close()
+
+
+def delivery_rows(driver: WebDriver) -> list[WebElement]:
+    return shown(driver, "delivery-row")
+
+
+def row_of(driver: WebDriver, event_id: str, state: str) -> WebElement | None:
+    return next(
+        (
+            row
+            for row in delivery_rows(driver)
+            if row.get_attribute("data-event-id") == event_id
+            and row.get_attribute("data-state") == state
+        ),
+        None,
+    )
+
+
+def answers(row: WebElement) -> list[str]:
+    """The status codes of a delivery's attempts as its row lists them (newest first)."""
+    attempts = row.find_elements(By.CSS_SELECTOR, by_testid("delivery-attempt"))
+    return [str(attempt.get_attribute("data-status-code")) for attempt in attempts]
+
+
+def test_an_admin_registers_a_webhook_and_follows_its_deliveries(
+    driver: WebDriver, site: Site, site_store: CypherStore
+) -> None:
+    signed_in(driver, site)
+    waiting(driver).until(signed_in_as("admin"))
+    driver.get(f"{site.url}/#/webhooks")
+    [form] = wait_for(driver, "webhook-form")
+    boxes = form.find_elements(By.CSS_SELECTOR, by_testid("webhook-event"))
+    assert [box.get_attribute("value") for box in boxes][:2] == [
+        "member.registered", "member.sponsor_changed",
+    ]  # fmt: skip
+    with receiving() as receiver, httpx.Client(base_url=site.url, headers=auth("admin")) as http:
+        # A URL the API refuses: its detail is shown by the form, and nothing is registered.
+        url = form.find_element(By.CSS_SELECTOR, by_testid("webhook-url"))
+        url.send_keys("ftp://files.example.com/hooks")
+        boxes[0].click()  # member.registered
+        form.find_element(By.CSS_SELECTOR, by_testid("webhook-create")).click()
+        [problem] = wait_for(driver, "problem-detail")
+        assert "not an http(s) URL" in problem.text, problem.text
+        assert form.find_element(By.CSS_SELECTOR, by_testid("problem")).is_displayed()
+        assert not shown(driver, "webhook-secret") and http.get("/v1/webhooks").json() == []
+
+        # Registered: the secret is shown right away, once, saying so.
+        url.clear()
+        url.send_keys(receiver.url)
+        form.find_element(By.CSS_SELECTOR, by_testid("webhook-id")).send_keys("web-hooks")
+        form.find_element(By.CSS_SELECTOR, by_testid("webhook-description")).send_keys("CRM")
+        form.find_element(By.CSS_SELECTOR, by_testid("webhook-create")).click()
+        [field] = wait_for(driver, "webhook-secret")
+        secret = str(field.get_attribute("value"))
+        assert secret.startswith("whsec_") and field.get_attribute("readonly") is not None
+        [warning] = wait_for(driver, "webhook-secret-warning")
+        assert "will not be shown again" in warning.text
+        assert not shown(driver, "problem")
+        receiver.secret = secret
+        waiting(driver).until(
+            lambda d: (
+                [
+                    (r.get_attribute("data-webhook-id"), r.get_attribute("data-status"))
+                    for r in shown(d, "webhook-row")
+                ]
+                == [("web-hooks", "active")]
+            )
+        )
+        screenshot(driver, "webhook-secret")
+        # The view again, and the page loaded again: the endpoint, never its secret.
+        driver.execute_script("window.location.hash = '#/dashboard'")
+        wait_for(driver, "view-dashboard")
+        driver.execute_script("window.location.hash = '#/webhooks'")
+        wait_for(driver, "webhook-row")
+        assert not driver.find_elements(By.CSS_SELECTOR, by_testid("webhook-secret"))
+        driver.refresh()
+        wait_for(driver, "webhook-row")
+        assert not driver.find_elements(By.CSS_SELECTOR, by_testid("webhook-secret"))
+        assert secret not in driver.page_source
+
+        # Members registered (one more than a page), the worker's rounds: each delivered.
+        now = int(time.time() * 1000)
+        members = [f"hook-{k:02}" for k in range(WEBHOOK_PAGE + 1)]
+        for member in members:
+            body = {"id": member, "name": member, "inviter_id": None, "joined_at": now}
+            assert http.post("/v1/members", json=body).status_code == 201
+        deliver(site_store, QUICK)
+        assert receiver.forged == []
+        arrived = {a.webhook_id: a.body["data"]["member_id"] for a in receiver.delivered()}
+        assert sorted(arrived.values()) == members
+
+        wait_for(driver, "webhook-open")[0].click()
+        [counts] = wait_for(driver, "webhook-counts")
+        assert counts.text == f"0 pending · {len(members)} delivered · 0 failed"
+        waiting(driver).until(lambda d: len(delivery_rows(d)) == WEBHOOK_PAGE)
+        wait_for(driver, "deliveries-more")[0].click()
+        waiting(driver).until(lambda d: len(delivery_rows(d)) == len(members))
+        assert not shown(driver, "deliveries-more")
+        rows = delivery_rows(driver)
+        assert {
+            str(row.get_attribute("data-event-id")): row.get_attribute("data-member-id")
+            for row in rows
+        } == arrived
+        for row in rows:
+            assert (row.get_attribute("data-state"), row.get_attribute("data-attempts")) == (
+                "delivered", "1",
+            )  # fmt: skip
+            assert answers(row) == ["200"]
+            assert (
+                "HTTP 200" in row.find_element(By.CSS_SELECTOR, by_testid("delivery-attempt")).text
+            )
+            assert row.find_elements(By.CSS_SELECTOR, by_testid("delivery-resend"))
+        screenshot(driver, "webhook-deliveries")
+
+        # A receiver that answers 500 until the worker gives up: the delivery failed.
+        receiver.fail_first = 10_000
+        body = {"id": "hook-late", "name": "late", "inviter_id": None, "joined_at": now}
+        assert http.post("/v1/members", json=body).status_code == 201
+        deliver(site_store, GIVE_UP)
+        Select(wait_for(driver, "deliveries-state")[0]).select_by_value("failed")
+        waiting(driver).until(
+            lambda d: [r.get_attribute("data-member-id") for r in delivery_rows(d)] == ["hook-late"]
+        )
+        [failed] = delivery_rows(driver)
+        event_id = str(failed.get_attribute("data-event-id"))
+        tries = int(str(failed.get_attribute("data-attempts")))
+        assert failed.get_attribute("data-state") == "failed" and tries >= 1
+        assert set(answers(failed)) == {"500"} and len(answers(failed)) == min(tries, 30)
+        errors = failed.find_elements(By.CSS_SELECTOR, by_testid("attempt-error"))
+        assert len(errors) == len(answers(failed))
+        assert all("HTTP 500: busy" in str(e.get_attribute("textContent")) for e in errors)
+        # The latest three are listed; the older ones fold away.
+        assert len(shown(failed, "delivery-attempt")) == min(tries, 3)
+        assert bool(failed.find_elements(By.CSS_SELECTOR, by_testid("earlier-attempts"))) == (
+            tries > 3
+        )
+        waiting(driver).until(
+            lambda d: (
+                d.find_element(By.CSS_SELECTOR, by_testid("webhook-counts")).text
+                == f"0 pending · {len(members)} delivered · 1 failed"
+            )
+        )
+        screenshot(driver, "webhook-failed")
+
+        # Sent again: pending at once, then delivered by the next round, same webhook-id.
+        failed.find_element(By.CSS_SELECTOR, by_testid("delivery-resend")).click()
+        waiting(driver).until(lambda d: row_of(d, event_id, "pending") is not None)
+        pending = row_of(driver, event_id, "pending")
+        assert pending is not None
+        assert not pending.find_elements(By.CSS_SELECTOR, by_testid("delivery-resend"))
+        receiver.fail_first = 0
+        deliver(site_store, QUICK)
+        assert [a.webhook_id for a in receiver.delivered()][-1] == event_id
+        Select(wait_for(driver, "deliveries-state")[0]).select_by_value("delivered")
+        waiting(driver).until(lambda d: row_of(d, event_id, "delivered") is not None)
+        delivered = row_of(driver, event_id, "delivered")
+        assert delivered is not None
+        assert int(str(delivered.get_attribute("data-attempts"))) == tries + 1
+        assert answers(delivered)[0] == "200" and set(answers(delivered)[1:]) == {"500"}
+        waiting(driver).until(
+            lambda d: (
+                d.find_element(By.CSS_SELECTOR, by_testid("webhook-counts")).text
+                == f"0 pending · {len(members) + 1} delivered · 0 failed"
+            )
+        )
+        wait_for(driver, "deliveries-refresh")[0].click()
+        Select(wait_for(driver, "deliveries-state")[0]).select_by_value("failed")
+        wait_for(driver, "deliveries-empty")
+
+        # Disabled after a confirmation (declined once): nothing more is sent to it.
+        driver.execute_script("window.location.hash = '#/webhooks'")
+        wait_for(driver, "webhook-disable")[0].click()
+        waiting(driver).until(alert_is_present()).dismiss()
+        assert http.get("/v1/webhooks/web-hooks").json()["status"] == "active"
+        wait_for(driver, "webhook-disable")[0].click()
+        waiting(driver).until(alert_is_present()).accept()
+        waiting(driver).until(
+            lambda d: (
+                [r.get_attribute("data-status") for r in shown(d, "webhook-row")] == ["disabled"]
+            )
+        )
+        assert not shown(driver, "webhook-disable")
+        screenshot(driver, "webhook-disabled")

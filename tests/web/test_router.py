@@ -6,6 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from app.domain.webhooks import EVENT_TYPES
 from app.web.router import STATIC
 from tests.conftest import auth
 from tests.web.conftest import ROLE_VIEWS
@@ -77,3 +78,11 @@ def test_every_page_path_carries_the_policy(client: TestClient) -> None:
     again = client.get("/ui/static/index.html", headers={"if-none-match": etag})
     assert again.status_code == 304
     assert "frame-ancestors 'none'" in again.headers["content-security-policy"]
+
+
+def test_the_webhook_form_offers_every_event_type_in_order() -> None:
+    """The create form's checkboxes are the page's own list: the domain's, in its order."""
+    source = (STATIC / "js" / "views" / "webhooks.js").read_text()
+    listed = re.search(r"const EVENT_TYPES = \[(.*?)\];", source, re.S)
+    assert listed is not None
+    assert tuple(re.findall(r'"([a-z_.]+)"', listed.group(1))) == EVENT_TYPES

@@ -88,5 +88,6 @@ export async function request(method, path, { query, body, raw = false } = {}) {
 
 export const get = (path, query) => request("GET", path, { query });
 export const post = (path, body) => request("POST", path, { body });
+export const remove = (path) => request("DELETE", path);
 // An answer that is no JSON (a CSV file), as its text.
 export const getText = (path, query) => request("GET", path, { query, raw: true });

@@ -29,6 +29,12 @@ export function utcTime(ms) {
   return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
+// To the second: when each attempt of a webhook delivery was made.
+export function utcSeconds(ms) {
+  if (ms === null || ms === undefined) return "–";
+  return `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
 export function utcDate(ms) {
   return new Date(ms).toISOString().slice(0, 10);
 }

@@ -12,8 +12,9 @@ import * as search from "./views/search.js";
 import * as statement from "./views/statement.js";
 import * as tiers from "./views/tiers.js";
 import * as tree from "./views/tree.js";
+import * as webhooks from "./views/webhooks.js";
 
-const VIEWS = { dashboard, search, tree, chart, leaderboards, connectors, tiers, cohorts, payouts, statement };
+const VIEWS = { dashboard, search, tree, chart, leaderboards, connectors, tiers, cohorts, payouts, statement, webhooks };
 const keyForm = document.querySelector("[data-testid=key-form]");
 const keyInput = document.querySelector("[data-testid=key-input]");
 const keyStatus = document.querySelector("[data-testid=key-status]");
