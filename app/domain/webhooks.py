@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, get_args
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -19,16 +19,6 @@ from app.domain.units import iso_moment
 # In the order of their rank: events of one member written in one millisecond are sent in
 # this order, which is the order one can cause the next (she registers, is moved, pays, her
 # inviter's tier follows; an entry is created before it is released and paid out).
-EVENT_TYPES = (
-    "member.registered",
-    "member.sponsor_changed",
-    "member.paid",
-    "member.tier_changed",
-    "ledger.entry_created",
-    "ledger.entry_released",
-    "payout.item_paid",
-    "points.expiring",
-)
 EventType = Literal[
     "member.registered",
     "member.sponsor_changed",
@@ -39,6 +29,7 @@ EventType = Literal[
     "payout.item_paid",
     "points.expiring",
 ]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 RANK = {event_type: rank for rank, event_type in enumerate(EVENT_TYPES)}
 # The properties an event written inside a statement carries (the statement cannot write
 # JSON); an event whose data the caller knew carries it as data_json instead.
