@@ -24,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from app.api.main import create_app
 from app.core.config import PROJECT_ROOT, ROLES, Settings, load_settings, packaged
 from app.core.errors import InvalidInput, RefgraphError
+from app.core.logs import configure_logging
 from app.core.validation import validation_lines
 from app.domain.plans import Plan
 from app.domain.units import iso_moment
@@ -96,7 +97,17 @@ def serve(
     except BaseException:
         store.close()
         raise
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+    configure_logging(settings.log_format)
+    # Its own access line per request (app/api/middleware.py: route template, status, time,
+    # request id), not uvicorn's: that one shows the path and query of every call.
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        log_config=None,
+        access_log=False,
+    )
 
 
 @cli.command()
