@@ -36,6 +36,7 @@ from app.api.routes import (
 )
 from app.core.config import Settings
 from app.core.metrics import REGISTRY, ScrapeGauges
+from app.core.tracing import install_tracing
 from app.services.connectors import connector_schedule
 from app.services.leaderboards import BoardCache
 from app.services.metrics import backlog_gauges
@@ -148,4 +149,5 @@ def create_app(
     app.include_router(webhooks.router)
     install_web(app)
     install_docs(app)
+    install_tracing(app, settings.otel_endpoint)
     return app

@@ -32,6 +32,7 @@ from app.api.problems import TITLES, problem_json
 from app.core.config import Settings
 from app.core.logs import REQUEST_ID, request_id_from
 from app.core.metrics import HTTP_REQUESTS, HTTP_SECONDS
+from app.core.tracing import tag_current_span
 from app.domain.units import quoted
 from app.store.read_routing import replica_may_answer
 
@@ -228,6 +229,7 @@ class RequestContext:
             return
         request_id = request_id_from(_header(scope, b"x-request-id"))
         token = REQUEST_ID.set(request_id)
+        tag_current_span(request_id)
         started = time.perf_counter()
         status = 500
 
