@@ -1,5 +1,5 @@
 """`refgraph`: serve, migrate, import, generate, verify, bench; plan load/check/list, audit,
-release."""
+release; backup, restore."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from app.api.main import create_app
 from app.core.config import PROJECT_ROOT, ROLES, Settings, load_settings, packaged
 from app.core.errors import InvalidInput, RefgraphError
+from app.core.logs import configure_logging
 from app.core.validation import validation_lines
 from app.domain.plans import Plan
 from app.domain.units import iso_moment
@@ -38,6 +39,7 @@ from app.services.orders import release_due_entries
 from app.services.plans import check_plan, list_plans, load_plan
 from app.services.repairs import run_startup_repairs
 from app.services.verify import verify_sample, verify_store
+from app.store.backup import BackupRefused, backup_embedded, restore_embedded
 from app.store.catalogue import Backend
 from app.store.factory import backend_of, open_store
 from app.store.migrations import apply_migrations
@@ -96,7 +98,17 @@ def serve(
     except BaseException:
         store.close()
         raise
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+    configure_logging(settings.log_format)
+    # Its own access line per request (app/api/middleware.py: route template, status, time,
+    # request id), not uvicorn's: that one shows the path and query of every call.
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        log_config=None,
+        access_log=False,
+    )
 
 
 @cli.command()
@@ -390,6 +402,74 @@ def connectors_run(
     console.print(
         f"{run.members} members scored at {iso_moment(run.computed_at)}"
         + (" (betweenness sampled)" if run.approximate else " (exact)")
+    )
+
+
+NOT_EMBEDDED = (
+    "backup and restore work on the embedded engine (REFGRAPH_GRAPH_URL=embedded:PATH); "
+    "for Neo4j use neo4j-admin database dump/load, for a FalkorDB server its own BGSAVE "
+    "(README: Backups)"
+)
+
+
+def _embedded_folder(settings: Settings) -> Path:
+    if not settings.graph_url.startswith("embedded:"):
+        console.print(f"[red]error:[/red] {NOT_EMBEDDED}", highlight=False)
+        raise typer.Exit(2)
+    return Path(settings.graph_url.removeprefix("embedded:"))
+
+
+@cli.command()
+def backup(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="The backup file to write")],
+    force: Annotated[bool, typer.Option(help="Replace FILE if it exists")] = False,
+) -> None:
+    """Write a consistent snapshot of the embedded graph to FILE while the service serves
+    (through its engine) or not (an engine is started for it): every write acknowledged
+    before the backup began is in it, none by halves. FILE appears whole or not at all,
+    with a checksum; an existing FILE is refused (exit 2) without --force."""
+    settings = load_settings()
+    folder = _embedded_folder(settings)
+    try:
+        saved = backup_embedded(folder, file, graph_name=settings.graph_name, force=force)
+    except BackupRefused as refused:
+        console.print(f"[red]error:[/red] {escape(refused.detail)}", highlight=False)
+        raise typer.Exit(2) from None
+    for name, nodes in sorted(saved.graphs.items()):
+        typer.echo(f"graph {name}: {nodes} nodes")
+    console.print(
+        f"backed up {len(saved.graphs)} graphs ({sum(saved.graphs.values())} nodes, "
+        f"{saved.payload_bytes} bytes of snapshot) to {escape(str(saved.path))} "
+        f"({saved.file_bytes} bytes)",
+        highlight=False,
+    )
+
+
+@cli.command()
+def restore(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A file from `refgraph backup`")
+    ],
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="The EMPTY data folder to restore into (default: REFGRAPH_GRAPH_URL's)"),
+    ] = None,
+) -> None:
+    """Restore a backup into an empty data folder (a non-empty one is refused, exit 2),
+    after checking its checksum; the next `serve` or `verify` starts from it."""
+    settings = load_settings()
+    folder = data_dir if data_dir is not None else _embedded_folder(settings)
+    try:
+        restored = restore_embedded(file, folder, graph_name=settings.graph_name)
+    except BackupRefused as refused:
+        console.print(f"[red]error:[/red] {escape(refused.detail)}", highlight=False)
+        raise typer.Exit(2) from None
+    for name, nodes in sorted(restored.graphs.items()):
+        typer.echo(f"graph {name}: {nodes} nodes")
+    console.print(
+        f"restored {len(restored.graphs)} graphs from the backup of "
+        f"{restored.header.get('created_at', '?')} into {escape(str(restored.data_dir))}",
+        highlight=False,
     )
 
 

@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from prometheus_client import start_http_server
 
-from app.api.middleware import ReplicaReads, RequestGuard
+from app.api.middleware import ReplicaReads, RequestContext, RequestGuard
 from app.api.problems import install_problem_handlers
 from app.api.routes import (
     analytics,
@@ -22,6 +23,7 @@ from app.api.routes import (
     leaderboards,
     ledger,
     members,
+    metrics,
     orders,
     paths,
     payouts,
@@ -33,8 +35,11 @@ from app.api.routes import (
     webhooks,
 )
 from app.core.config import Settings
+from app.core.metrics import REGISTRY, ScrapeGauges
+from app.core.tracing import install_tracing
 from app.services.connectors import connector_schedule
 from app.services.leaderboards import BoardCache
+from app.services.metrics import backlog_gauges
 from app.services.orders import hold_releaser
 from app.services.repairs import run_startup_repairs
 from app.services.webhook_delivery import WebhookService, WebhookWorker
@@ -84,6 +89,13 @@ def create_app(
         webhooks = WebhookService(
             WebhookWorker(inner, settings.webhook_worker_settings()), settings.webhook_interval_s
         )
+        gauges = ScrapeGauges(lambda: backlog_gauges(store=inner, now=int(time.time() * 1000)))
+        REGISTRY.register(gauges)
+        metrics_server = (
+            start_http_server(settings.metrics_port, addr="127.0.0.1", registry=REGISTRY)[0]
+            if settings.metrics_port
+            else None
+        )
         try:
             yield
         finally:
@@ -91,6 +103,10 @@ def create_app(
             releaser.stop()
             scheduled_runs.stop()
             webhooks.stop()
+            REGISTRY.unregister(gauges)
+            if metrics_server is not None:
+                metrics_server.shutdown()
+                metrics_server.server_close()
             writes_grouped.stop()
             if store is None or owns_store:
                 inner.close()
@@ -110,7 +126,10 @@ def create_app(
     app.add_middleware(RequestGuard, settings=settings)
     if settings.read_url:
         app.add_middleware(ReplicaReads)
+    # Added last, so outermost: the guard's refusals get an id and are counted too.
+    app.add_middleware(RequestContext)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(members.router)
     app.include_router(orders.router)
     app.include_router(plans.router)
@@ -130,4 +149,5 @@ def create_app(
     app.include_router(webhooks.router)
     install_web(app)
     install_docs(app)
+    install_tracing(app, settings.otel_endpoint)
     return app

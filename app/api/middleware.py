@@ -19,7 +19,9 @@ A pure ASGI middleware: it sees the request before FastAPI has read a byte of it
 from __future__ import annotations
 
 import hmac
+import logging
 import re
+import time
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlencode
 
@@ -28,6 +30,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.deps import KEY_INVALID, KEY_REQUIRED, role_of_key
 from app.api.problems import TITLES, problem_json
 from app.core.config import Settings
+from app.core.logs import REQUEST_ID, request_id_from
+from app.core.metrics import HTTP_REQUESTS, HTTP_SECONDS
+from app.core.tracing import tag_current_span
 from app.domain.units import quoted
 from app.store.read_routing import replica_may_answer
 
@@ -38,11 +43,14 @@ KEY_PARAMETERS = frozenset(
 REDACTED = "[redacted]"
 _DIGITS = re.compile(r"[0-9]+")
 API_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store"))
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+access = logging.getLogger("refgraph.access")
 
 
 def is_keyed(path: str) -> bool:
-    """Paths that need an API key: the API, and the page's view of the caller's key."""
-    return path == "/v1" or path.startswith("/v1/") or path == "/ui/context"
+    """Paths that need an API key: the API, the page's view of the caller's key, and the
+    metrics (the admin's; unkeyed only on REFGRAPH_METRICS_PORT, bound to 127.0.0.1)."""
+    return path == "/v1" or path.startswith("/v1/") or path in ("/ui/context", "/metrics")
 
 
 class RequestGuard:
@@ -204,3 +212,48 @@ class ReplicaReads:
                 await self.app(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+class RequestContext:
+    """The outermost layer: gives each request its id (the caller's `X-Request-ID` when it
+    is plain, else a new one), answers it in `X-Request-ID` (problem+json bodies carry it
+    too), and counts, times and logs the request by its route template once it is answered,
+    refusals by the guard included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_from(_header(scope, b"x-request-id"))
+        token = REQUEST_ID.set(request_id)
+        tag_current_span(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
+                message = {**message, "headers": [*headers, (b"x-request-id", request_id.encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            seconds = time.perf_counter() - started
+            method = scope["method"] if scope["method"] in METHODS else "OTHER"
+            # The template the router matched ("/v1/members/{member_id}"), never the path:
+            # the labels stay as few as the routes.
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            HTTP_REQUESTS.labels(method, route, str(status)).inc()
+            HTTP_SECONDS.labels(method, route).observe(seconds)
+            access.info(
+                "answered",
+                extra={"method": method, "route": route, "status": status,
+                       "ms": round(seconds * 1000, 2)},
+            )  # fmt: skip
+            REQUEST_ID.reset(token)

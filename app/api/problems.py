@@ -23,6 +23,7 @@ from app.core.errors import (
     RefgraphError,
     StoreUnavailable,
 )
+from app.core.logs import REQUEST_ID
 from app.core.validation import error_message, error_path, validation_summary
 from app.domain.text import servable_text
 
@@ -83,6 +84,9 @@ def problem_json(
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     body["instance"] = instance
     body.update(extra)
+    # The id in X-Request-ID and in the logs: what a caller quotes to the operator.
+    if (request_id := REQUEST_ID.get()) is not None:
+        body["request_id"] = request_id
     headers = dict(response_headers or {})
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"

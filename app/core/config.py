@@ -99,6 +99,14 @@ class Settings(BaseSettings):
     # receivers' members it sends to at once, and how long an event waits after it was
     # written before it is dispatched (a statement that wrote an earlier time but commits
     # later must come into view first, or a member's events could go out of order).
+    # Metrics: GET /metrics with the admin key on the API port; when set, also without a key
+    # on this port, bound to 127.0.0.1 only (for a Prometheus beside the service).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Logs: one JSON object per line (json) or plain lines (text), on stderr.
+    log_format: Literal["json", "text"] = "json"
+    # OpenTelemetry: spans per request sent to this OTLP/HTTP endpoint
+    # (http://collector:4318/v1/traces); unset, no tracing (app/core/tracing.py).
+    otel_endpoint: str | None = None
     webhook_interval_s: float = Field(default=1.0, ge=0)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     webhook_concurrency: int = Field(default=8, ge=1, le=64)

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 
 from app.core.errors import NotFound
+from app.core.metrics import JOB_RUNS, JOB_SECONDS
 from app.core.validation import readable
 from app.domain.jobs import Job
 from app.domain.units import iso_moment
@@ -63,6 +64,14 @@ class _Runner:
                 log.warning("job %s: heartbeat not written", self.state.job_id, exc_info=True)
 
     def run(self, work: Work) -> None:
+        started = time.monotonic()
+        try:
+            self._run(work)
+        finally:
+            JOB_RUNS.labels(self.state.kind, self.state.status).inc()
+            JOB_SECONDS.labels(self.state.kind).observe(time.monotonic() - started)
+
+    def _run(self, work: Work) -> None:
         self.save(status="running", started_at=_now())
         threading.Thread(target=self.beat, name=f"job-{self.state.kind}-beat", daemon=True).start()
         try:

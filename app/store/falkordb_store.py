@@ -13,6 +13,7 @@ import redis
 from falkordb import FalkorDB, Graph, QueryResult
 
 from app.core.errors import GdsUnavailable, InvalidInput, StoreUnavailable
+from app.core.metrics import timed_query
 from app.domain.lifecycle import Actor, StoredChange
 from app.domain.payouts import PayoutCreate, PayoutItem, PayoutSkip
 from app.domain.points import PointsEntry
@@ -256,14 +257,15 @@ class FalkorDBStore(CypherStore):
             raise InvalidInput("text sent to the graph may not contain a NUL character")
         on_replica = graph is not None
         try:
-            if graph is not None:
-                result = graph.ro_query(query, params)
-            elif read_only:
-                result = self.graph.ro_query(query, params)
-            elif self.wait_for_replica_ms is not None:
-                result = self._query_and_wait(query, params, self.wait_for_replica_ms)
-            else:
-                result = self.graph.query(query, params)
+            with timed_query(name, self.backend.value):
+                if graph is not None:
+                    result = graph.ro_query(query, params)
+                elif read_only:
+                    result = self.graph.ro_query(query, params)
+                elif self.wait_for_replica_ms is not None:
+                    result = self._query_and_wait(query, params, self.wait_for_replica_ms)
+                else:
+                    result = self.graph.query(query, params)
         except redis.ConnectionError as error:  # also "loading": a restarted engine replaying
             if on_replica:
                 raise  # the caller falls back to the primary

@@ -18,6 +18,7 @@ from neo4j.exceptions import (
 )
 
 from app.core.errors import StoreUnavailable
+from app.core.metrics import timed_query
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.cypher_store import CypherStore, Record
 from app.store.neo4j_gds import GdsQueries
@@ -85,9 +86,10 @@ class Neo4jStore(GdsQueries, CypherStore):
 
     def _run(self, name: str, params: Record, routing: RoutingControl) -> list[Record]:
         try:
-            records, _, _ = self.driver.execute_query(
-                self.queries[name], params, routing_=routing, database_=self.database
-            )
+            with timed_query(name, self.backend.value):
+                records, _, _ = self.driver.execute_query(
+                    self.queries[name], params, routing_=routing, database_=self.database
+                )
         except UNREACHABLE as error:
             raise self._unavailable(error) from error
         return [record.data() for record in records]

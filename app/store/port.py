@@ -374,6 +374,15 @@ class Dispatch(NamedTuple):
     webhook_ids: list[str]
 
 
+class Backlog(NamedTuple):
+    """What waits for the service's own workers (the metrics' gauges)."""
+
+    due_releases: int
+    new_events: int
+    pending_deliveries: int
+    failed_deliveries: int
+
+
 class GraphStore(Protocol):
     backend: Backend
 
@@ -730,6 +739,10 @@ class GraphStore(Protocol):
 
     def new_outbox_events(self, settled_before: int, limit: int) -> list[OutboxEvent]:
         """Events not yet dispatched, written by `settled_before`, in sending order."""
+        ...
+
+    def operations_backlog(self, now: int) -> Backlog:
+        """Entries due for release, events not dispatched, deliveries pending and failed."""
         ...
 
     def put_outbox_events(self, events: Sequence[dict[str, object]]) -> int:

@@ -17,7 +17,7 @@ from app.domain.webhooks import (
     event_data,
 )
 from app.store.outbox import outbox_params
-from app.store.port import Dispatch, PendingDelivery, StoredWebhook
+from app.store.port import Backlog, Dispatch, PendingDelivery, StoredWebhook
 
 Record = dict[str, Any]
 
@@ -90,6 +90,10 @@ class WebhookQueries:
             )
             for row in self._read("outbox_new_events", params)
         ]
+
+    def operations_backlog(self, now: int) -> Backlog:
+        row = self._read("operations_backlog", {"now": now})[0]
+        return Backlog(**{field: int(row[field]) for field in Backlog._fields})
 
     def put_outbox_events(self, events: Sequence[Record]) -> int:
         params = outbox_params(events=events)
