@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from app.api.main import create_app
 from app.core.config import Settings
+from app.domain.rate_limits import NO_LIMITS
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.coalescing import CoalescingStore
 from app.store.cypher_store import CypherStore
@@ -59,6 +60,9 @@ def make_settings(**overrides: object) -> Settings:
         # Boards computed on every ask: a test compares each with the data it just wrote
         # (tests/services/test_leaderboards.py holds the cache to its time).
         "leaderboard_ttl_s": 0,
+        # No rate limits: tests send bursts on purpose (eight concurrent job starts, a
+        # job polled every 50 ms); tests/api/test_rate_limits.py sets its own.
+        "rate_limits": NO_LIMITS,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

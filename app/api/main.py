@@ -13,6 +13,7 @@ from prometheus_client import start_http_server
 
 from app.api.middleware import ReplicaReads, RequestContext, RequestGuard
 from app.api.problems import install_problem_handlers
+from app.api.rate_limiter import RateLimiter
 from app.api.routes import (
     analytics,
     compliance,
@@ -122,8 +123,11 @@ def create_app(
     app.state.settings = settings
     app.state.board_cache = BoardCache(settings.leaderboard_ttl_s)
     install_problem_handlers(app)
-    # Keys in URLs, the key and the body size are checked before anything reads the body.
-    app.add_middleware(RequestGuard, settings=settings)
+    # The rate limits' buckets, one per key and route class (a test sets its clock).
+    app.state.rate_limiter = limiter = RateLimiter(settings.rate_limits)
+    # Keys in URLs, the key, its rate limit and the body size are checked before anything
+    # reads the body.
+    app.add_middleware(RequestGuard, settings=settings, limiter=limiter)
     if settings.read_url:
         app.add_middleware(ReplicaReads)
     # Added last, so outermost: the guard's refusals get an id and are counted too.

@@ -8,7 +8,10 @@ runs any dependency, the key check included. So, in this order, before any route
    no access log line (uvicorn logs the path with its query string) ever shows it;
 2. a /v1 request (and the page's /ui/context) without a valid key is refused (401); the
    role each route needs is still checked by its dependency (app/api/deps.py);
-3. a body larger than REFGRAPH_MAX_BODY_BYTES is refused (413): at once on its
+3. a key past its rate limit for the request's class (reads, writes, jobs:
+   REFGRAPH_RATE_LIMITS, app/domain/rate_limits.py) is refused (429, with Retry-After); a
+   request refused before this (400, 401) takes nothing from the key's bucket;
+4. a body larger than REFGRAPH_MAX_BODY_BYTES is refused (413): at once on its
    Content-Length, or as soon as a chunked body passes the limit, so at most the limit is
    ever held in memory.
 
@@ -29,10 +32,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.deps import KEY_INVALID, KEY_REQUIRED, role_of_key
 from app.api.problems import TITLES, problem_json
+from app.api.rate_limiter import RateLimiter
 from app.core.config import Settings
 from app.core.logs import REQUEST_ID, request_id_from
-from app.core.metrics import HTTP_REQUESTS, HTTP_SECONDS
+from app.core.metrics import HTTP_REQUESTS, HTTP_SECONDS, RATE_LIMITED
 from app.core.tracing import tag_current_span
+from app.domain.rate_limits import route_class
 from app.domain.units import quoted
 from app.store.read_routing import replica_may_answer
 
@@ -54,10 +59,13 @@ def is_keyed(path: str) -> bool:
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(
+        self, app: ASGIApp, settings: Settings, limiter: RateLimiter | None = None
+    ) -> None:
         self.app = app
         self.api_keys: Mapping[str, str] = settings.api_keys
         self.max_body_bytes = settings.max_body_bytes
+        self.limiter = limiter or RateLimiter(settings.rate_limits)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,9 +90,11 @@ class RequestGuard:
             )
             return
         if keyed:
-            refusal = self._key_refusal(scope)
-            if refusal is not None:
-                await self._refuse(scope, receive, send, 401, refusal)
+            presented, role = self._caller(scope)
+            if role is None:
+                await self._refuse(scope, receive, send, 401, presented)
+                return
+            if await self._over_rate_limit(scope, receive, send, presented, role):
                 return
         declared = _header(scope, b"content-length")
         if declared is not None:
@@ -119,14 +129,47 @@ class RequestGuard:
             found |= hmac.compare_digest(key.encode(), value.encode())
         return found
 
-    def _key_refusal(self, scope: Scope) -> str | None:
+    def _caller(self, scope: Scope) -> tuple[str, str | None]:
+        """The presented key and its role; without a valid key, why (and None)."""
         authorization = _header(scope, b"authorization")
         scheme, _, presented = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not presented.strip():
-            return KEY_REQUIRED
-        if role_of_key(self.api_keys, presented.strip()) is None:
-            return KEY_INVALID
-        return None
+        presented = presented.strip()
+        if scheme.lower() != "bearer" or not presented:
+            return KEY_REQUIRED, None
+        role = role_of_key(self.api_keys, presented)
+        if role is None:
+            return KEY_INVALID, None
+        return presented, role
+
+    async def _over_rate_limit(
+        self, scope: Scope, receive: Receive, send: Send, key: str, role: str
+    ) -> bool:
+        """Takes a token from the key's bucket for the request's class; without one, answers
+        429 with Retry-After (and True)."""
+        kind = route_class(scope["method"], scope["path"])
+        if kind is None:
+            return False
+        admission = self.limiter.take(key, role, kind)
+        if admission is None or admission.admitted:
+            return False
+        RATE_LIMITED.labels(kind).inc()
+        retry_after = admission.retry_after_s
+        limit = self.limiter.limit_for(role, kind)
+        detail = (
+            f"this API key is past its rate limit for {kind}: {limit.describe()} "
+            f"(REFGRAPH_RATE_LIMITS); retry in {retry_after} s"
+        )
+        response = problem_json(
+            429,
+            TITLES[429],
+            detail,
+            instance=scope["path"],
+            response_headers={"Retry-After": str(retry_after)},
+            route_class=kind,
+            retry_after_s=retry_after,
+        )
+        await response(scope, receive, send)
+        return True
 
     def _too_large(self) -> str:
         return (

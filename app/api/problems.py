@@ -45,6 +45,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     413: "Content too large",
+    429: "Too many requests",
 }
 
 
@@ -116,13 +117,35 @@ def _servable(value: Any) -> Any:
 BAD_REQUEST = 400
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problems a route can answer with (400 always: see
-    BAD_REQUEST)."""
-    return {
-        status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Problem"}
-        for status in sorted({BAD_REQUEST, *statuses})
+RATE_LIMITED = 429
+RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "Seconds until the key's bucket for this route class has a token",
+        "schema": {"type": "integer", "minimum": 1},
     }
+}
+
+
+def problem_responses(
+    *statuses: int, limited: bool | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problems a route can answer with (400 always: see
+    BAD_REQUEST). A keyed route (one that answers 401) is rate-limited (429, with
+    Retry-After) unless `limited` is False."""
+    if limited is None:
+        limited = 401 in statuses
+    codes = {BAD_REQUEST, *statuses, *((RATE_LIMITED,) if limited else ())}
+    responses: dict[int | str, dict[str, Any]] = {
+        status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": "Problem"}
+        for status in sorted(codes)
+    }
+    if limited:
+        responses[RATE_LIMITED] = {
+            **responses[RATE_LIMITED],
+            "description": "Past the key's rate limit (REFGRAPH_RATE_LIMITS)",
+            "headers": RETRY_AFTER_HEADER,
+        }
+    return responses
 
 
 def install_problem_handlers(app: FastAPI) -> None:

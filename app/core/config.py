@@ -18,6 +18,7 @@ from pydantic_settings import (
 
 from app.core.errors import InvalidInput
 from app.core.validation import error_message
+from app.domain.rate_limits import RateLimits, parse_rate_limits
 from app.domain.spend import DEFAULT_SPEND_LADDER, SpendLadder
 from app.domain.tiers import DEFAULT_LADDER, TierLadder
 from app.domain.webhooks import RetrySchedule, WorkerSettings
@@ -79,6 +80,10 @@ class Settings(BaseSettings):
     # How long a leaderboard answer is reused before it is computed again (0: never reused).
     # A board over all members is a scan; the storefront shows it on every page.
     leaderboard_ttl_s: float = Field(default=60.0, ge=0)
+    # Requests a second and burst per API key and route class (reads, writes, jobs), and
+    # optionally per role: `reads=1000/2000,writes=200/400,jobs=1/5,storefront.reads=…`
+    # (NoDecode: that form, not JSON). Past it: 429 with Retry-After. A rate of 0: no limit.
+    rate_limits: Annotated[RateLimits, NoDecode] = RateLimits()
     # The largest request body the API reads (bytes); a larger one is answered 413 before it
     # is read (on Content-Length) or as soon as it passes the limit (a chunked body).
     max_body_bytes: int = Field(default=1_048_576, ge=1)
@@ -153,6 +158,21 @@ class Settings(BaseSettings):
     @classmethod
     def known_roles(cls, value: dict[str, str]) -> dict[str, str]:
         unknown = sorted({role for role in value.values() if role not in ROLES})
+        if unknown:
+            raise ValueError(f"unknown roles {unknown}; roles are {list(ROLES)}")
+        return value
+
+    @field_validator("rate_limits", mode="before")
+    @classmethod
+    def parse_rate_limits(cls, value: Any) -> Any:
+        """`REFGRAPH_RATE_LIMITS=reads=1000/2000,storefront.reads=5000/10000` is the
+        documented form; a dict (the TOML file's table) passes through."""
+        return parse_rate_limits(value) if isinstance(value, str) else value
+
+    @field_validator("rate_limits")
+    @classmethod
+    def rate_limit_roles(cls, value: RateLimits) -> RateLimits:
+        unknown = sorted(set(value.roles) - set(ROLES))
         if unknown:
             raise ValueError(f"unknown roles {unknown}; roles are {list(ROLES)}")
         return value

@@ -30,6 +30,12 @@ HTTP_SECONDS = Histogram(
     buckets=LATENCY_BUCKETS,
     registry=REGISTRY,
 )
+RATE_LIMITED = Counter(
+    "refgraph_rate_limited",
+    "Requests refused by a rate limit (429), by route class",
+    ["route_class"],
+    registry=REGISTRY,
+)
 QUERY_SECONDS = Histogram(
     "refgraph_store_query_seconds",
     "Time of one named query on the graph store, by query and backend",

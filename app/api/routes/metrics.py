@@ -22,7 +22,7 @@ router = APIRouter(tags=["metrics"])
             "content": {CONTENT_TYPE_LATEST: {"example": "refgraph_engine_up 1.0\n"}},
             "description": "Prometheus text format",
         },
-        **problem_responses(401, 403),
+        **problem_responses(401, 403, limited=False),
     },
 )
 def metrics() -> Response:
