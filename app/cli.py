@@ -38,6 +38,7 @@ from app.services.initial_load import initial_load_neo4j, initial_load_statement
 from app.services.orders import release_due_entries
 from app.services.plans import check_plan, list_plans, load_plan
 from app.services.repairs import run_startup_repairs
+from app.services.signals import run_signals
 from app.services.verify import verify_sample, verify_store
 from app.store.backup import BackupRefused, backup_embedded, restore_embedded
 from app.store.catalogue import Backend
@@ -402,6 +403,32 @@ def connectors_run(
     console.print(
         f"{run.members} members scored at {iso_moment(run.computed_at)}"
         + (" (betweenness sampled)" if run.approximate else " (exact)")
+    )
+
+
+@cli.command(name="signals")
+def signals_run() -> None:
+    """Find abuse signals now and store the run (what `POST /v1/jobs/signals` does in the
+    background); prints them counted by kind."""
+    settings = load_settings()
+    store = open_store(settings)
+    try:
+        with Progress(
+            TextColumn("[bold]signals"), BarColumn(), TimeElapsedColumn(), console=console
+        ) as progress:
+            task = progress.add_task("run", total=1.0)
+            run = run_signals(
+                store=store,
+                rules=settings.signal_rules,
+                now=_now(),
+                progress=lambda share: progress.update(task, completed=share),
+            )
+    finally:
+        store.close()
+    counts = ", ".join(f"{kind} {count}" for kind, count in run.counts.items())
+    console.print(
+        f"{run.signals} signals in {run.members} members at {iso_moment(run.computed_at)}: "
+        + counts
     )
 
 

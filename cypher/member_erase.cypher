@@ -1,5 +1,5 @@
-// Erases a member's personal data (a deletion request): her name and attributes, and the
-// name in her search key, are removed and `erased_at` marks it; her id, place in the forest,
+// Erases a member's personal data (a deletion request): her name and attributes, the name
+// in her search key and her identity facts are removed and `erased_at` marks it; her id, place in the forest,
 // counters and every ledger amount stay, so the ledger still adds up. One statement with its
 // audit entry; no row when she is already erased or the change id is taken.
 MATCH (m:Member {id: $member_id})
@@ -15,6 +15,10 @@ SET m.name = null, m.attributes_json = null, m.erased_at = $change.at,
 WITH m
 OPTIONAL MATCH (k:SearchKey {member_id: m.id})
 FOREACH (key IN CASE WHEN k IS NULL THEN [] ELSE [k] END | SET key.name_key = null)
+WITH m
+OPTIONAL MATCH (fact:IdentityFact {member_id: m.id})
+WITH m, collect(fact) AS facts
+FOREACH (fact IN facts | DELETE fact)
 CREATE (:MemberChange {
   id: $change.change_id, member_id: m.id, kind: $change.kind, at: $change.at,
   actor_role: $change.actor.role, actor_key_id: $change.actor.key_id,

@@ -31,6 +31,7 @@ from app.api.routes import (
     plans,
     points,
     referral_codes,
+    risk,
     simulations,
     tree,
     webhooks,
@@ -43,6 +44,7 @@ from app.services.leaderboards import BoardCache
 from app.services.metrics import backlog_gauges
 from app.services.orders import hold_releaser
 from app.services.repairs import run_startup_repairs
+from app.services.signals import signal_schedule
 from app.services.webhook_delivery import WebhookService, WebhookWorker
 from app.store.coalescing import CoalescingStore
 from app.store.cypher_store import CypherStore
@@ -87,6 +89,7 @@ def create_app(
         app.state.store = writes_grouped = CoalescingStore(inner)
         releaser = hold_releaser(inner, settings.release_interval_s)
         scheduled_runs = connector_schedule(inner, settings.tier_ladder, settings.connectors_every)
+        scheduled_signals = signal_schedule(inner, settings.signal_rules, settings.signals_every)
         webhooks = WebhookService(
             WebhookWorker(inner, settings.webhook_worker_settings()), settings.webhook_interval_s
         )
@@ -103,6 +106,7 @@ def create_app(
             supervisor.stop()  # first: no restart of an engine that is being stopped
             releaser.stop()
             scheduled_runs.stop()
+            scheduled_signals.stop()
             webhooks.stop()
             REGISTRY.unregister(gauges)
             if metrics_server is not None:
@@ -151,6 +155,7 @@ def create_app(
     app.include_router(payouts.router)
     app.include_router(points.router)
     app.include_router(webhooks.router)
+    app.include_router(risk.router)
     install_web(app)
     install_docs(app)
     install_tracing(app, settings.otel_endpoint)

@@ -19,6 +19,7 @@ from pydantic_settings import (
 from app.core.errors import InvalidInput
 from app.core.validation import error_message
 from app.domain.rate_limits import RateLimits, parse_rate_limits
+from app.domain.signals import SignalRules
 from app.domain.spend import DEFAULT_SPEND_LADDER, SpendLadder
 from app.domain.tiers import DEFAULT_LADDER, TierLadder
 from app.domain.webhooks import RetrySchedule, WorkerSettings
@@ -77,6 +78,11 @@ class Settings(BaseSettings):
     # Seconds between scheduled connector runs (0: none; runs are started by
     # `POST /v1/jobs/connectors` or `refgraph connectors`).
     connectors_every: float = Field(default=0.0, ge=0)
+    # Seconds between scheduled abuse-signal runs (0: none; `POST /v1/jobs/signals` or
+    # `refgraph signals` start one), and what counts as abuse: JSON, e.g.
+    # REFGRAPH_SIGNAL_RULES='{"burst_invitees": 10, "burst_minutes": 5}'.
+    signals_every: float = Field(default=0.0, ge=0)
+    signal_rules: SignalRules = Field(default_factory=SignalRules)
     # How long a leaderboard answer is reused before it is computed again (0: never reused).
     # A board over all members is a scan; the storefront shows it on every page.
     leaderboard_ttl_s: float = Field(default=60.0, ge=0)

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.domain.identity import IdentityFacts
 from app.domain.members import DisplayName, MemberId
 from app.domain.text import (
     MAX_ATTRIBUTES_BYTES,
@@ -63,6 +64,11 @@ class MemberPatch(BaseModel):
     reason: Reason | None = None
     name: DisplayName | None = None
     attributes: dict[str, Any] | None = None
+    identity: IdentityFacts | None = Field(
+        default=None,
+        description="Identity facts to add to hers (a fact once seen stays; see POST "
+        "/v1/members); never answered to the storefront",
+    )
 
     def fingerprint(self) -> str:
         """What makes two requests with one change_id the same request."""

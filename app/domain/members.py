@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from app.domain.identity import IdentityFacts
 from app.domain.referral_codes import ReferralCode
 from app.domain.spend import (
     PointsGain,
@@ -72,6 +73,11 @@ class MemberCreate(BaseModel):
         default=None,
         description=f"Free-form JSON: at most {MAX_ATTRIBUTES_DEPTH} levels deep and "
         f"{MAX_ATTRIBUTES_BYTES} bytes encoded; valid Unicode and finite numbers only",
+    )
+    identity: IdentityFacts | None = Field(
+        default=None,
+        description="Hashed contact and device facts for abuse signals; never answered to the "
+        "storefront, deleted by an erasure",
     )
 
     @field_validator("attributes")

@@ -30,6 +30,7 @@ from app.domain.members import Member, MemberRecord
 from app.domain.search import search_key
 from app.domain.tiers import TierLadder
 from app.domain.units import iso_moment
+from app.services.identity import record_identity
 from app.services.members import member_record
 from app.services.paid_bonuses import reverse_paid_bonus
 from app.services.tier_histories import settle_sponsors, settle_tier_history
@@ -61,6 +62,9 @@ def edit_member(
                 member_id=member_id,
             )
         name = patch.name if "name" in patch.model_fields_set else record.name
+        identity_paths = (
+            [f"identity.{kind}" for kind, _ in patch.identity.pairs()] if patch.identity else []
+        )
         try:
             attributes = patched_attributes(record.attributes, patch)
         except ValueError as error:
@@ -72,7 +76,8 @@ def edit_member(
             at=now,
             actor=actor,
             reason=patch.reason,
-            changed=changed_paths((record.name, record.attributes), (name, attributes)),
+            changed=changed_paths((record.name, record.attributes), (name, attributes))
+            + identity_paths,
             fingerprint=patch.fingerprint(),
         )
         attributes_json = (
@@ -85,7 +90,11 @@ def edit_member(
             member_id, record.rev, name, attributes_json, name_key, change
         )
 
-    return _change_member(store, member_id, patch.change_id, patch.fingerprint(), "edit", attempt)
+    edited = _change_member(store, member_id, patch.change_id, patch.fingerprint(), "edit", attempt)
+    # After her change is recorded, and again on every retry of it: a crash between the two
+    # writes is mended by the client's retry (the facts are merged, never duplicated).
+    record_identity(store, member_id, patch.identity, now, now)
+    return edited
 
 
 def erase_member(

@@ -25,6 +25,7 @@ from app.domain.spend import SpendLadder
 from app.domain.text import servable_text
 from app.domain.tiers import TierLadder, tier_reached
 from app.domain.units import iso_moment
+from app.services.identity import record_identity
 from app.services.paid_bonuses import grant_paid_bonus
 from app.services.referral_codes import with_inviter_from_code
 from app.services.tier_histories import settle_sponsors
@@ -55,6 +56,7 @@ def register_member(
     # Two tries: an inviter registered concurrently between our write and our check.
     for _ in range(2):
         if store.register_members([row], ladder):
+            record_identity(store, row.id, request.identity, row.joined_at, now)
             return _as_registered(row, ladder), True
         stored = store.get_members([row.id])
         if stored:
@@ -68,6 +70,8 @@ def register_member(
                     member_id=row.id,
                     conflicting_fields=differences,
                 )
+            # A retry: the facts its first try may not have written.
+            record_identity(store, row.id, request.identity, stored[0].joined_at, now)
             return Member.from_record(stored[0]), False
         if row.inviter_id is not None:
             _check_inviter(store, row.inviter_id, row.joined_at, request.joined_at is not None)

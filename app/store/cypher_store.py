@@ -50,6 +50,7 @@ from app.store.referral_code_queries import ReferralCodeQueries
 from app.store.report_queries import ReportQueries
 from app.store.search_queries import SearchQueries
 from app.store.shape_lock import ShapeLock
+from app.store.signal_queries import SignalQueries
 from app.store.simulation_queries import SimulationQueries
 from app.store.tree_queries import TreeQueries
 from app.store.webhook_queries import WebhookQueries
@@ -75,6 +76,7 @@ class CypherStore(
     PayoutQueries,
     PointsQueries,
     WebhookQueries,
+    SignalQueries,
     ABC,
 ):
     backend: Backend

@@ -21,6 +21,7 @@ from app.domain.connectors import (
 )
 from app.domain.forest import BulkBatch, Counters
 from app.domain.groups import Group, GroupCreate
+from app.domain.identity import IdentityFact, IdentityKind
 from app.domain.jobs import Job
 from app.domain.leaderboards import Board
 from app.domain.ledger import (
@@ -59,6 +60,7 @@ from app.domain.points import PointsEntry
 from app.domain.referral_clicks import Click
 from app.domain.referral_codes import ReferralCodeRecord
 from app.domain.search import MemberSearch
+from app.domain.signals import OrderFact, RiskSignal
 from app.domain.spend import SpendLadder
 from app.domain.statements import StatementLine
 from app.domain.super_membership import SuperMembership, SuperMembershipCreate
@@ -381,6 +383,15 @@ class Backlog(NamedTuple):
     new_events: int
     pending_deliveries: int
     failed_deliveries: int
+
+
+class SignalRun(BaseModel):
+    """The signals run readers see."""
+
+    run_id: str
+    computed_at: int
+    signals: int
+    counts: dict[str, int]
 
 
 class GraphStore(Protocol):
@@ -1011,6 +1022,34 @@ class GraphStore(Protocol):
         projects invitations only, and is right only when no member is in a circle.
         GdsUnavailable when there is no GDS or it refused the work."""
         ...
+
+    # --- identity facts and abuse signals (signal_queries.py) ----------------------------
+
+    def put_identity_facts(
+        self, member_id: str, facts: Sequence[tuple[IdentityKind, str]], at: int, now: int
+    ) -> bool:
+        """Adds identity facts to a member, first seen at `at`; a fact she has keeps its
+        first time. False: she is not a member, or was erased."""
+        ...
+
+    def identity_facts(self) -> list[IdentityFact]: ...
+
+    def signal_orders(self) -> list[OrderFact]: ...
+
+    def put_signal_run(self, run_id: str, computed_at: int, signals: Sequence[RiskSignal]) -> None:
+        """Stores a run's signals and makes it the run readers see, then deletes the runs
+        before it."""
+        ...
+
+    def signal_run(self) -> SignalRun | None: ...
+
+    def signals_page(
+        self, kind: str | None, since: int, after: tuple[int, str] | None, limit: int
+    ) -> list[RiskSignal]:
+        """The latest run's signals by score (basis points) down, then id, after `after`."""
+        ...
+
+    def signals_of_member(self, member_id: str) -> list[RiskSignal]: ...
 
     # --- background jobs (job_queries.py) ------------------------------------------------
 

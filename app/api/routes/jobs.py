@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from app.api.deps import GrowthTeam, LadderDep, NowDep, StoreDep
+from app.api.deps import GrowthTeam, LadderDep, NowDep, SettingsDep, StoreDep
 from app.api.problems import problem_responses
 from app.domain.jobs import Job
 from app.domain.members import DerivedId
-from app.services import connectors
+from app.services import connectors, signals
 from app.services.jobs import get_job, start_job
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -34,6 +34,19 @@ def start_connectors_job(store: StoreDep, ladder: LadderDep, now: NowDep) -> dic
         ),
     )
     return {"job_id": job.job_id}
+
+
+@router.post(
+    "/signals",
+    status_code=202,
+    dependencies=[GrowthTeam],
+    responses=problem_responses(401, 403),
+)
+def start_signals_job(store: StoreDep, settings: SettingsDep, now: NowDep) -> dict[str, str]:
+    """Finds abuse signals (shared identities, self-dealing, bursts, bonus farming, trading
+    rings) in the background, read at `GET /v1/risk/signals` once done; follow it at
+    `GET /v1/jobs/{job_id}`. One run at a time, as for connectors."""
+    return {"job_id": signals.start_signals_job(store, settings.signal_rules, now)}
 
 
 @router.get(

@@ -83,6 +83,20 @@ def register_member(
                         "attributes": {"city": "杭州", "channel": "wechat"},
                     },
                 },
+                "with_identity": {
+                    "summary": "With hashed identity facts for abuse signals (never answered)",
+                    "value": {
+                        "id": "m14",
+                        "inviter_id": "m12",
+                        "joined_at": "2026-11-01T09:41:00+08:00",
+                        "identity": {
+                            "phone_hash": "9f86d081884c7d659a2feaa0c55ad015"
+                            "a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                            "device_id": "ios-7F3A9C21-5D",
+                            "ip_prefix": "203.0.113.0/24",
+                        },
+                    },
+                },
                 "root": {
                     "summary": "A member nobody invited (the top of a tree)",
                     "value": {"id": "m1", "name": "李娜", "joined_at": 1767225600000},
@@ -238,7 +252,14 @@ def edit_member(
                         "name": "王芳",
                         "attributes": {"city": "杭州", "nickname": None},
                     },
-                }
+                },
+                "new_device": {
+                    "summary": "Add the device she now uses (identity facts only add)",
+                    "value": {
+                        "change_id": "device-2026-12-02-1",
+                        "identity": {"device_id": "android-4C1E88B0"},
+                    },
+                },
             }
         ),
     ],
