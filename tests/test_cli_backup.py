@@ -140,6 +140,8 @@ def test_a_backup_under_write_load_restores_every_write_acknowledged_before_it(
         "REFGRAPH_API_KEYS": f"{ADMIN_KEY}=admin",
         # The write log folded into a snapshot every few writes: a backup may meet a fold.
         "REFGRAPH_COMPACT_LOG_MB": "0.05",
+        # Writers at full speed: the load is the point, not the rate limit.
+        "REFGRAPH_RATE_LIMITS": "reads=0,writes=0,jobs=0",
         "REFGRAPH_ENGINE_CHECK_INTERVAL_S": "0.2",
     }
     with (tmp_path / "serve.log").open("w") as serve_log:
