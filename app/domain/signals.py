@@ -3,7 +3,7 @@ with its evidence and a score in [0, 1]. No I/O: app/services/signals.py reads t
 and stores what `detect_signals` returns.
 
 Five kinds:
-- `shared_identity`: members in one inviter chain (or one circle) who share a phone, a
+- `shared_identity`: members in one inviter chain (or one small circle) who share a phone, a
   device or a payout account, the self-referral farm;
 - `self_dealing`: a buyer whose sharer or paid upline beneficiary shares such a fact with
   her (one signal per pair, with its orders);
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import combinations
 from typing import Any, Literal, get_args
@@ -40,6 +40,11 @@ FACT_WEIGHTS = {"payout_account_hash": 0.9, "phone_hash": 0.8, "device_id": 0.7,
 MAX_SHARED = 50
 # Ancestors looked at when deciding whether two members are in one chain.
 MAX_CHAIN = 1000
+# A circle relates its members only up to this size: sharing a topic group, a store or a
+# region of hundreds with a stranger is no relation (a household on one tablet, in different
+# trees, would otherwise be a farm whenever both joined one big circle), as a fact shared by
+# more than MAX_SHARED members is no one person's.
+MAX_RELATING_CIRCLE = MAX_SHARED
 
 
 class SignalRules(BaseModel):
@@ -120,8 +125,10 @@ class Forest:
         self.inviter = arrays.inviter
         self.joined_at = arrays.joined_at
         self.circles: dict[int, set[int]] = defaultdict(set)
+        sizes = Counter(arrays.membership_circle)
         for member, circle in zip(arrays.membership_member, arrays.membership_circle, strict=True):
-            self.circles[member].add(circle)
+            if sizes[circle] <= MAX_RELATING_CIRCLE:
+                self.circles[member].add(circle)
 
     def ancestors(self, member: int) -> dict[int, int]:
         """Her ancestors by distance (her own index at 0)."""
@@ -134,7 +141,8 @@ class Forest:
 
     def relation(self, a: int, b: int, sibling_hops: int) -> str | None:
         """'chain' when one invited the other down a chain or both descend from one inviter
-        within `sibling_hops`; 'circle' when they share a circle; else None."""
+        within `sibling_hops`; 'circle' when they share a circle of at most
+        MAX_RELATING_CIRCLE members; else None."""
         above_a = self.ancestors(a)
         at, hops = b, 0
         while at >= 0 and hops <= MAX_CHAIN:
@@ -284,7 +292,10 @@ def self_dealing(
         kinds = [kind for kind, _ in shared[(min(buyer, other), max(buyer, other))]]
         signals.append(
             RiskSignal(
-                id=signal_id("self_dealing", (buyer, other)),
+                # Keyed by the buyer too: a pair dealing both ways (b buys through a's link,
+                # a through b's) is two findings, and an id of the sorted pair alone gave
+                # both one id (which a page cursor, by score then id, skips past).
+                id=signal_id("self_dealing", (buyer, other), key=buyer),
                 kind="self_dealing",
                 score=combined_weight(kinds),
                 members=sorted((buyer, other)),

@@ -17,6 +17,7 @@ from app.domain.connectors import (
 )
 from app.domain.identity import IdentityFact
 from app.domain.signals import (
+    MAX_RELATING_CIRCLE,
     EntryFact,
     Forest,
     OrderFact,
@@ -323,3 +324,31 @@ def test_detect_signals_orders_every_kind_strongest_first() -> None:
         ("trading_ring", 0.75),
     ]
     assert [s.id for s in found[:3]] == sorted(s.id for s in found[:3])
+
+
+def test_a_pair_dealing_both_ways_is_two_signals_with_two_ids() -> None:
+    # a buys through b's link and b through a's: one finding per (buyer, counterpart), each
+    # with an id of its own (ids are what the pages' cursors and the store tell apart).
+    facts = [fact("a", "phone_hash", PHONE), fact("b", "phone_hash", PHONE)]
+    orders = [order("o1", "a", sharer="b", at=5), order("o2", "b", sharer="a", at=7)]
+    found = self_dealing(facts, orders, [])
+    assert sorted((s.evidence["buyer_id"], s.evidence["counterpart_id"]) for s in found) == [
+        ("a", "b"),
+        ("b", "a"),
+    ]
+    assert len({s.id for s in found}) == 2
+
+
+def test_a_crowded_circle_relates_nobody() -> None:
+    # u1 and u2 (trees of their own) share a family tablet. In a club of two they are
+    # related by the circle; in a topic group of 60 (more than MAX_RELATING_CIRCLE) they
+    # are two strangers who happen to share a household, as off any circle.
+    facts = [fact("u1", "device_id", "dev-home-0001"), fact("u2", "device_id", "dev-home-0001")]
+    club = {"club": ["u1", "u2"]}
+    assert [s.members for s in shared_identity(forest(NETWORK, club), facts, RULES)] == [
+        ["u1", "u2"]
+    ]
+    crowd = [("u1", None, 0), ("u2", None, 0), *((f"x{k}", None, 0) for k in range(58))]
+    group = {"topic": [m for m, _, _ in crowd]}
+    assert len(crowd) > MAX_RELATING_CIRCLE
+    assert shared_identity(forest(crowd, group), facts, RULES) == []
