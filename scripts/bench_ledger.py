@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument(
         "--points",
         action="store_true",
-        help="ingest: ledger + points against the ledger alone (not against no plan)",
+        help="ingest: ledger + points + outbox against the ledger alone (not against no plan)",
     )
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results")
     args = parser.parse_args()

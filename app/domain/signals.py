@@ -190,6 +190,12 @@ def _strong_groups(facts: Sequence[IdentityFact]) -> dict[tuple[str, str], list[
     }
 
 
+def members_sharing_facts(facts: Sequence[IdentityFact]) -> set[str]:
+    """The members who share a strong fact with someone: the only buyers whose orders'
+    entries self-dealing reads."""
+    return {f.member_id for held in _strong_groups(facts).values() for f in held}
+
+
 def _shared_facts(facts: Sequence[IdentityFact]) -> dict[tuple[str, str], list[tuple[str, str]]]:
     """For each pair of members (sorted) the strong facts they share, as (kind, value)."""
     shared: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)

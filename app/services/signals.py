@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pydantic import BaseModel, Field
 
 from app.core.errors import InvalidInput
-from app.domain.identity import STRONG_KINDS
 from app.domain.signals import (
     SIGNAL_KINDS,
     EntryFact,
@@ -19,6 +18,7 @@ from app.domain.signals import (
     SignalKind,
     SignalRules,
     detect_signals,
+    members_sharing_facts,
 )
 from app.services.cursors import decode_position, encode_position
 from app.services.jobs import start_job
@@ -71,11 +71,7 @@ def run_signals(
     report(0.5)
     # Entries are read only where a signal can use them: orders refunded (bonus farming)
     # and orders of buyers who share a strong fact with someone (self-dealing).
-    holders: dict[tuple[str, str], set[str]] = {}
-    for fact in facts:
-        if fact.kind in STRONG_KINDS:
-            holders.setdefault((fact.kind, fact.value), set()).add(fact.member_id)
-    sharing = {m for held in holders.values() if len(held) > 1 for m in held}
+    sharing = members_sharing_facts(facts)
     wanted = [o.id for o in orders if o.refunded > 0 or o.buyer_id in sharing]
     entries: list[EntryFact] = []
     for start in range(0, len(wanted), ENTRY_BATCH):
