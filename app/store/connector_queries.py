@@ -18,6 +18,7 @@ from app.domain.connectors import (
     ConnectorScore,
     ProjectedMember,
 )
+from app.store.column_pages import column_pages, integers, texts
 from app.store.port import ConnectorScoreRow, StoredConnectorRun
 
 Record = dict[str, Any]
@@ -54,19 +55,13 @@ class ConnectorQueries:
         inviter_ids: list[str] = []
         joined_at, paid = array("q"), array("q")
         windows: list[Record] = []
-        after: Any = None
-        while True:
-            params = {"after": after, "page": EXPORT_PAGE, "ceiling": ceiling}
-            page = self._read("connector_member_page", params)[0]
+        for after, page in column_pages(self._read, "connector_member_page", EXPORT_PAGE, ceiling):
             count = page["members"]
-            ids.extend(_texts(page["ids"], count))
-            inviter_ids.extend(_texts(page["inviter_ids"], count))
-            joined_at.extend(_integers(page["joined_at"], count))
-            paid.extend(_integers(page["paid_direct_invites"], count))
+            ids.extend(texts(page["ids"], count))
+            inviter_ids.extend(texts(page["inviter_ids"], count))
+            joined_at.extend(integers(page["joined_at"], count))
+            paid.extend(integers(page["paid_direct_invites"], count))
             windows.append({"after": after, "until": page["until"]})
-            after = page["next"]
-            if after is None:
-                break
         index = {member_id: i for i, member_id in enumerate(ids)}
         # A stored inviter that is not a member reads as -2, which `check` refuses.
         inviter = array("q", (index.get(p, -2) if p else -1 for p in inviter_ids))
@@ -77,9 +72,9 @@ class ConnectorQueries:
         for window in windows:
             page = self._read("connector_membership_page", window)[0]
             count = page["memberships"]
-            circle_ids = _texts(page["circle_ids"], count)
+            circle_ids = texts(page["circle_ids"], count)
             for member_id, circle_id in zip(
-                _texts(page["member_ids"], count), circle_ids, strict=True
+                texts(page["member_ids"], count), circle_ids, strict=True
             ):
                 # A member who joined after her page was read is not in this run.
                 if (member := index.get(member_id)) is not None:
@@ -138,29 +133,6 @@ class ConnectorQueries:
 
     def connector_circle_scores(self, circle: str) -> list[ConnectorScore]:
         return [_score(row) for row in self._read("connector_circle_members", {"circle": circle})]
-
-
-def _texts(column: list[str | None] | str, count: int) -> list[str]:
-    """A column of ids as a list ('' for none): a list as Neo4j sends it, or FalkorDB's one
-    string of space-separated values (ids hold no whitespace)."""
-    if isinstance(column, str):
-        values = column.split(" ") if count else []
-    else:
-        values = ["" if value is None else value for value in column]
-    if len(values) != count:
-        raise ValueError(f"an export page said {count} values and held {len(values)}")
-    return values
-
-
-def _integers(column: list[int] | str, count: int) -> array[int]:
-    """A column of integers as machine integers, from a list or a space-separated string."""
-    if not isinstance(column, str):
-        values = array("q", column)
-    else:
-        values = array("q", map(int, column.split(" ")) if count else ())
-    if len(values) != count:
-        raise ValueError(f"an export page said {count} values and held {len(values)}")
-    return values
 
 
 def _score(row: Record) -> ConnectorScore:

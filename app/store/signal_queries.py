@@ -12,11 +12,14 @@ from typing import Any
 
 from app.domain.identity import IdentityFact, IdentityKind
 from app.domain.signals import OrderFact, RiskSignal
+from app.store.column_pages import column_pages, integers, texts
 from app.store.port import SignalRun
 
 Record = dict[str, Any]
 # Signals per write, and stale signals deleted per statement.
 SIGNAL_BATCH = 2_000
+# Members (Neo4j) or internal ids (FalkorDB) per page of an export a run reads.
+EXPORT_PAGE = 100_000
 
 
 class SignalQueries:
@@ -42,10 +45,48 @@ class SignalQueries:
         return bool(self._write("identity_put", params))
 
     def identity_facts(self) -> list[IdentityFact]:
-        return [IdentityFact(**row) for row in self._read("identity_facts", {})]
+        # Models are made without validation: the values were validated when they came in.
+        facts: list[IdentityFact] = []
+        ceiling = self._read("node_id_ceiling", {})[0]["ceiling"]
+        for _, page in column_pages(self._read, "identity_fact_page", EXPORT_PAGE, ceiling):
+            count = page["facts"]
+            facts.extend(
+                IdentityFact.model_construct(member_id=member_id, kind=kind, value=value, at=at)
+                for member_id, kind, value, at in zip(
+                    texts(page["member_ids"], count),
+                    texts(page["kinds"], count),
+                    texts(page["fact_values"], count),
+                    integers(page["at"], count),
+                    strict=True,
+                )
+            )
+        return facts
 
     def signal_orders(self) -> list[OrderFact]:
-        return [OrderFact(**row) for row in self._read("signal_orders", {})]
+        orders: list[OrderFact] = []
+        ceiling = self._read("node_id_ceiling", {})[0]["ceiling"]
+        for _, page in column_pages(self._read, "signal_order_page", EXPORT_PAGE, ceiling):
+            count = page["orders"]
+            orders.extend(
+                OrderFact.model_construct(
+                    id=order_id,
+                    buyer_id=buyer_id,
+                    shared_by=shared_by or None,
+                    placed_at=placed_at,
+                    amount=amount,
+                    refunded=refunded,
+                )
+                for order_id, buyer_id, shared_by, placed_at, amount, refunded in zip(
+                    texts(page["ids"], count),
+                    texts(page["buyer_ids"], count),
+                    texts(page["shared_by"], count),
+                    integers(page["placed_at"], count),
+                    integers(page["amounts"], count),
+                    integers(page["refunded"], count),
+                    strict=True,
+                )
+            )
+        return orders
 
     def put_signal_run(self, run_id: str, computed_at: int, signals: Sequence[RiskSignal]) -> None:
         # Written under a new run id, named as the latest only once complete, then the

@@ -1,0 +1,19 @@
+// One page of the orders a signals run reads, as columns: id, buyer, sharer ('' for none),
+// when, amount and refunded total. Pages are internal id ranges [$after (null: 0),
+// $after + $page) below `$ceiling`; `next` starts the following page, null after the last.
+// Each column is one string of space-separated values (ids hold no whitespace).
+MATCH (o:Order)
+WHERE id(o) >= coalesce($after, 0) AND id(o) < coalesce($after, 0) + $page
+WITH collect(o) AS os
+RETURN
+  CASE
+    WHEN coalesce($after, 0) + $page >= $ceiling THEN null
+    ELSE coalesce($after, 0) + $page
+  END AS next,
+  size(os) AS orders,
+  string.join([o IN os | o.id], ' ') AS ids,
+  string.join([o IN os | o.buyer_id], ' ') AS buyer_ids,
+  string.join([o IN os | coalesce(o.shared_by, '')], ' ') AS shared_by,
+  string.join([o IN os | toString(o.placed_at)], ' ') AS placed_at,
+  string.join([o IN os | toString(o.amount)], ' ') AS amounts,
+  string.join([o IN os | toString(coalesce(o.refunded, 0))], ' ') AS refunded
