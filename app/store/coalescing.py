@@ -14,7 +14,13 @@ only while fewer writes wait than the recent batches held; a lone writer never w
 Without it, 16 writers under one root split into a large batch and a small one in turn (7-9
 writes a statement instead of 16): on Neo4j at 200k members the linger took them from ~900
 to ~1,400 registrations/s; on FalkorDB, whose cost is mostly per row, it changed nothing
-measurable (scripts/bench_core.py, hot_root)."""
+measurable (scripts/bench_core.py, hot_root).
+
+When a statement fails because the store cannot be reached, the writes that queued behind
+it fail with it, unrun: each would wait for the store's whole retry budget again (on Neo4j
+~7 s), so a write queued behind a failing one was answered only after two budgets (~14 s
+under three writers), and one more for every batch ahead of it. Their callers answer 503
+with Retry-After, as the failed statement's do, and nothing of them was written."""
 
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from app.core.errors import StoreUnavailable
 from app.core.metrics import GROUP_COMMIT_ROWS
 from app.domain.members import NewMemberRow, PaidRow
 from app.domain.tiers import TierLadder
@@ -94,8 +101,10 @@ class _Writer(Generic[Row]):
             batch, self._held = self._split(pending)
             self._expected = max(len(batch), self._expected - 1)
             started = time.perf_counter()
-            self._execute(batch)
+            unreachable = self._execute(batch)
             self._last_seconds = time.perf_counter() - started
+            if unreachable is not None:
+                stopping = self._refuse_waiting(unreachable) or stopping
 
     def _linger(self, pending: list[_Write[Row]]) -> bool:
         """Waits for the writes expected back, adding them to `pending`; True on the stop
@@ -137,7 +146,8 @@ class _Writer(Generic[Row]):
                 later.append(write)
         return batch, later
 
-    def _execute(self, batch: list[_Write[Row]]) -> None:
+    def _execute(self, batch: list[_Write[Row]]) -> StoreUnavailable | None:
+        """Runs one statement for the batch; the error when the store could not be reached."""
         rows = [row for write in batch for row in write.rows]
         GROUP_COMMIT_ROWS.labels(self._thread.name).observe(len(rows))
         try:
@@ -145,9 +155,30 @@ class _Writer(Generic[Row]):
         except BaseException as error:  # every waiting caller gets the failure
             for write in batch:
                 write.done.set_exception(error)
-            return
+            return error if isinstance(error, StoreUnavailable) else None
         for write in batch:
             write.done.set_result([row.id for row in write.rows if row.id in written])
+        return None
+
+    def _refuse_waiting(self, error: StoreUnavailable) -> bool:
+        """Fails every write that queued while the store was unreachable (see the module's
+        docstring); True on the stop signal."""
+        waiting, self._held = self._held, []
+        stopping = False
+        # Only what is queued now: a write arriving after this starts the next statement,
+        # which may find the store back.
+        for _ in range(self._queue.qsize()):
+            try:
+                write = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if write is None:
+                stopping = True
+            else:
+                waiting.append(write)
+        for write in waiting:
+            write.done.set_exception(error)
+        return stopping
 
 
 def _admit_registration(batch: list[NewMemberRow], row: NewMemberRow) -> bool:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from app.core.errors import StoreUnavailable
 from app.domain.members import NewMemberRow, PaidRow
 from app.domain.tiers import TierLadder
 from app.store.coalescing import CoalescingStore
@@ -119,3 +121,45 @@ def test_a_failing_statement_fails_every_caller_in_it(store: CypherStore) -> Non
             coalescing.register_members([member("x")], LADDER)
     finally:
         coalescing.stop()
+
+
+@pytest.mark.parametrize(
+    ("error", "statements"),
+    [(StoreUnavailable("Neo4j did not answer"), 1), (RuntimeError("bad batch"), 2)],
+    ids=["unreachable", "other-error"],
+)
+def test_writes_queued_behind_an_unreachable_store_fail_with_it_unrun(
+    store: CypherStore, error: Exception, statements: int
+) -> None:
+    """A write queued behind a statement that found the store unreachable fails at once
+    rather than wait for the store's whole retry budget again; a statement that failed for
+    another reason leaves the writes behind it to run."""
+    ran: list[list[str]] = []
+    entered, release = threading.Event(), threading.Event()
+
+    def failing(rows: Sequence[NewMemberRow], ladder: TierLadder) -> list[str]:
+        ran.append([row.id for row in rows])
+        entered.set()
+        release.wait()
+        raise error
+
+    store.register_members = failing  # type: ignore[method-assign]
+    coalescing = CoalescingStore(store)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            first = pool.submit(coalescing.register_members, [member("a")], LADDER)
+            assert entered.wait(10)
+            queued = [
+                pool.submit(coalescing.register_members, [member(f"q{k}")], LADDER)
+                for k in range(3)
+            ]
+            while coalescing._registrations._queue.qsize() < 3:
+                time.sleep(0.01)
+            release.set()
+            for future in [first, *queued]:
+                with pytest.raises(type(error)):
+                    future.result(timeout=10)
+    finally:
+        coalescing.stop()
+    assert len(ran) == statements
+    assert ran[0] == ["a"]
