@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     # (from a forked engine, which keeps serving).
     compact_interval_s: float = Field(default=3600.0, ge=0)
     compact_log_mb: float = Field(default=8.0, ge=0)
+    # Writes are refused (503) while the embedded engine's data folder has no more than this
+    # free: with appendfsync always, Redis exits on an append it cannot write, which would
+    # cut off the reads too until the watchdog restarts it. The reserve must hold the
+    # largest statement (a group-committed batch of 256 registrations logs ~0.4 MB).
+    embedded_disk_reserve_mb: float = Field(default=64.0, ge=0)
     # The webhook worker (app/services/webhook_delivery.py): how often it looks for new
     # events and due deliveries (0: no worker), how long it waits for a receiver, how many
     # receivers' members it sends to at once, and how long an event waits after it was

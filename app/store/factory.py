@@ -16,7 +16,7 @@ from app.core.config import Settings
 from app.core.errors import InvalidInput
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.cypher_store import CypherStore
-from app.store.embedded import EmbeddedEngine
+from app.store.embedded import MIB, EmbeddedEngine
 from app.store.falkordb_store import FalkorDBStore
 from app.store.migrations import apply_migrations
 from app.store.neo4j_store import Neo4jStore
@@ -46,12 +46,20 @@ def open_store(settings: Settings, *, exclusive: bool = False, migrate: bool = T
     store: CypherStore
     replica = _replica_client(settings, backend)
     if url.startswith("embedded:"):
-        engine = EmbeddedEngine(Path(url.removeprefix("embedded:")), settings.embedded_appendfsync)
+        engine = EmbeddedEngine(
+            Path(url.removeprefix("embedded:")),
+            settings.embedded_appendfsync,
+            disk_reserve_bytes=int(settings.embedded_disk_reserve_mb * MIB),
+        )
         engine.open(exclusive=exclusive)
         engine.warm_up(settings.graph_name)
         client = FalkorDB(unix_socket_path=engine.client_socket())
         store = FalkorDBStore(
-            client, settings.graph_name, catalogue, engine if engine.owned else None
+            client,
+            settings.graph_name,
+            catalogue,
+            engine if engine.owned else None,
+            disk=engine.disk,
         )
     elif backend is Backend.FALKORDB:
         client = _falkordb_client(url)

@@ -20,7 +20,7 @@ from app.domain.points import PointsEntry
 from app.domain.referral_clicks import Click
 from app.store.catalogue import Backend, QueryCatalogue
 from app.store.cypher_store import CypherStore, Record
-from app.store.embedded import EmbeddedEngine, request_rewrite
+from app.store.embedded import DiskReserve, EmbeddedEngine, request_rewrite
 from app.store.port import ForestRow, Migration
 from app.store.read_routing import replica_may_answer_now
 
@@ -91,14 +91,18 @@ class FalkorDBStore(CypherStore):
         *,
         replica: FalkorDB | None = None,
         wait_for_replica_ms: int | None = None,
+        disk: DiskReserve | None = None,
     ) -> None:
         """`replica`: serves the REPLICA_READS. `wait_for_replica_ms`: each write returns
-        once the replica has it (or this many ms passed), so a later read sees it."""
+        once the replica has it (or this many ms passed), so a later read sees it. `disk`:
+        an embedded data folder's write reserve (owner or not): writes are refused while it
+        is short."""
         super().__init__(catalogue)
         self.client = client
         self.graph_name = graph_name
         self.graph = client.select_graph(graph_name)
         self.engine = engine
+        self.disk = disk
         self.replica = replica
         self.replica_graph = replica.select_graph(graph_name) if replica is not None else None
         self.wait_for_replica_ms = wait_for_replica_ms if replica is not None else None
@@ -246,7 +250,12 @@ class FalkorDBStore(CypherStore):
         return self._run(name, params, read_only=True)
 
     def _write(self, name: str, params: Record) -> list[Record]:
+        self._refuse_when_disk_full()
         return self._run(name, params, read_only=False)
+
+    def _refuse_when_disk_full(self) -> None:
+        if self.disk is not None and (refusal := self.disk.refusal()) is not None:
+            raise StoreUnavailable(refusal)
 
     def _run(
         self, name: str, params: Record, *, read_only: bool, graph: Graph | None = None
@@ -271,6 +280,13 @@ class FalkorDBStore(CypherStore):
                 raise  # the caller falls back to the primary
             raise self._unavailable(error) from error
         except redis.ResponseError as error:
+            if _refuses_writes(error):
+                # An engine that cannot persist (appendfsync everysec or no on a full disk, a
+                # FalkorDB server's failing snapshot) refuses every write-mode query until it
+                # can again, and serves read-only ones meanwhile.
+                raise StoreUnavailable(
+                    f"the graph engine refuses writes until it can persist them again: {error}"
+                ) from error
             raise StoreQueryError(f"query {name!r} failed on FalkorDB: {error}") from error
         columns = [column[1] for column in result.header]
         return [dict(zip(columns, _plain(row), strict=True)) for row in result.result_set]
@@ -299,6 +315,8 @@ class FalkorDBStore(CypherStore):
         # Our own engine: a serving owner's supervisor restarts it and logs that (one line,
         # not one per failed call); the detail leaves out the socket's path.
         self.engine.notice_trouble()
+        if self.disk is not None and (refusal := self.disk.refusal()) is not None:
+            return StoreUnavailable(refusal)  # it exited on an append the disk had no room for
         if self.engine.supervised:
             return StoreUnavailable("the embedded graph engine is restarting; retry shortly")
         return StoreUnavailable(f"the embedded graph engine did not answer: {error}")
@@ -308,8 +326,16 @@ class FalkorDBStore(CypherStore):
             # It may answer already, but the start-up repairs have not run yet.
             raise StoreUnavailable("the embedded graph engine is restarting; retry shortly")
         # A write-mode query creates the graph's key: read-only queries on a graph that has
-        # never been written fail with "empty key".
-        self._write("ping", {})
+        # never been written fail with "empty key". It logs nothing, so the write reserve
+        # does not stop it. An engine that cannot persist refuses it all the same (MISCONF)
+        # while it serves reads: then the ping is read-only (the graph was written, or the
+        # engine would have nothing to persist), and the service stays ready for reads.
+        try:
+            self._run("ping", {}, read_only=False)
+        except StoreUnavailable as error:
+            if not _refuses_writes(error.__cause__):
+                raise
+            self._run("ping", {}, read_only=True)
 
     def iter_forest(self) -> Iterator[ForestRow]:
         ceiling = self._read("node_id_ceiling", {})[0]["ceiling"]
@@ -318,6 +344,7 @@ class FalkorDBStore(CypherStore):
             yield from (ForestRow(**record) for record in page)
 
     def apply_migration(self, migration: Migration) -> None:
+        self._refuse_when_disk_full()
         try:
             if migration.kind == "constraint":
                 args = migration.body.split()
@@ -370,6 +397,11 @@ class FalkorDBStore(CypherStore):
             self.replica.connection.close()
         if self.engine is not None:
             self.engine.stop()
+
+
+def _refuses_writes(error: BaseException | None) -> bool:
+    """The engine's answer to any write-mode query while it cannot persist."""
+    return isinstance(error, redis.ResponseError) and str(error).startswith("MISCONF")
 
 
 def _plain(row: list[Any]) -> list[Any]:
