@@ -9,7 +9,8 @@ taken only as its network prefix (at most /24 for IPv4, /64 for IPv6), never an 
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Literal, get_args
+from collections.abc import Sequence
+from typing import Annotated, Literal, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -76,4 +77,12 @@ class IdentityFact(BaseModel):
     member_id: str
     kind: IdentityKind
     value: str
+    at: int
+
+
+class MemberIdentity(NamedTuple):
+    """Facts to add to one member, first seen at `at` (event time)."""
+
+    member_id: str
+    facts: Sequence[tuple[IdentityKind, str]]
     at: int

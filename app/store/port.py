@@ -21,7 +21,7 @@ from app.domain.connectors import (
 )
 from app.domain.forest import BulkBatch, Counters
 from app.domain.groups import Group, GroupCreate
-from app.domain.identity import IdentityFact, IdentityKind
+from app.domain.identity import IdentityFact, IdentityKind, MemberIdentity
 from app.domain.jobs import Job
 from app.domain.leaderboards import Board
 from app.domain.ledger import (
@@ -1030,6 +1030,13 @@ class GraphStore(Protocol):
     ) -> bool:
         """Adds identity facts to a member, first seen at `at`; a fact she has keeps its
         first time. False: she is not a member, or was erased."""
+        ...
+
+    def put_identity_facts_of_members(
+        self, members: Sequence[MemberIdentity], now: int
+    ) -> set[str]:
+        """`put_identity_facts` for many members in one statement (a bulk load); the ids of
+        the members written (the others are not members, or were erased)."""
         ...
 
     def identity_facts(self) -> list[IdentityFact]: ...

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from itertools import islice
 from typing import Any
 
-from app.domain.identity import IdentityFact, IdentityKind
+from app.domain.identity import IdentityFact, IdentityKind, MemberIdentity
 from app.domain.signals import OrderFact, RiskSignal
 from app.store.column_pages import column_pages, integers, texts
 from app.store.port import SignalRun
@@ -34,15 +34,27 @@ class SignalQueries:
     ) -> bool:
         if not facts:
             return True
-        params = {
-            "member_id": member_id,
-            "facts": [
-                {"key": f"{kind}:{value}", "kind": kind, "value": value} for kind, value in facts
-            ],
-            "at": at,
-            "now": now,
-        }
-        return bool(self._write("identity_put", params))
+        written = self.put_identity_facts_of_members([MemberIdentity(member_id, facts, at)], now)
+        return member_id in written
+
+    def put_identity_facts_of_members(
+        self, members: Sequence[MemberIdentity], now: int
+    ) -> set[str]:
+        rows = [
+            {
+                "member_id": member.member_id,
+                "at": member.at,
+                "facts": [
+                    {"key": f"{kind}:{value}", "kind": kind, "value": value}
+                    for kind, value in member.facts
+                ],
+            }
+            for member in members
+            if member.facts
+        ]
+        if not rows:
+            return set()
+        return set(self._write("identity_put", {"members": rows, "now": now})[0]["member_ids"])
 
     def identity_facts(self) -> list[IdentityFact]:
         # Models are made without validation: the values were validated when they came in.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.identity import IdentityKind
+from app.domain.identity import IdentityKind, MemberIdentity
 from app.domain.ledger import OrderCreate, RefundCreate
 from app.domain.members import NewMemberRow
 from app.domain.plans import DAY_MS
@@ -66,6 +66,29 @@ def test_every_identity_fact_is_read_once(store: CypherStore) -> None:
 
     assert len(read) == len(written) == 7 + 3 + 2  # prefixes, devices, phones
     assert set(read) == written
+
+
+def test_facts_go_only_to_members(store: CypherStore) -> None:
+    members(store, 3)
+    device: list[tuple[IdentityKind, str]] = [("device_id", DEVICE)]
+
+    assert not store.put_identity_facts("nobody", device, NOW, NOW)
+    written = store.put_identity_facts_of_members(
+        [
+            MemberIdentity("m0", device, NOW),
+            MemberIdentity("ghost", device, NOW),
+            MemberIdentity("m2", [("phone_hash", PHONE), *device], NOW + 1),
+            MemberIdentity("m1", [], NOW),
+        ],
+        NOW + 5,
+    )
+
+    assert written == {"m0", "m2"}
+    assert sorted((f.member_id, f.kind, f.at) for f in store.identity_facts()) == [
+        ("m0", "device_id", NOW),
+        ("m2", "device_id", NOW + 1),
+        ("m2", "phone_hash", NOW + 1),
+    ]
 
 
 def test_every_order_is_read_once_with_its_sharer_and_refunds(store: CypherStore) -> None:
