@@ -57,9 +57,11 @@ counted and fail the run (a page cursor cannot tell them apart).
 
 Everything is written through the store and the services: members with
 `store.register_members` (one batch per depth), identity facts with
-`store.put_identity_facts`, the seed plan (examples/seed-plan.json, in force from the
-network's start) with `load_plan`, orders and refunds with `post_order` / `post_refund`, so
-ledger entries (referral bonus, commissions, distribution) are the real ones. Then
+`store.put_identity_facts_of_members` (FACT_BATCH members a statement), the seed plan
+(examples/seed-plan.json, in force from the network's start) with `load_plan`, orders in time
+order with `post_orders` (ORDER_BATCH at a time, each buyer once a batch) and refunds with
+`post_refund`, so ledger entries (referral bonus, commissions, distribution) are the real
+ones. Then
 `run_signals` (with the seconds of its store reads, the detectors and its write) and
 `run_connectors` (its default: betweenness sampled from 256 sources past 20,000 members) on
 the same graph, their ratio printed. Exits 1 when a kind misses recall 0.95 or precision
@@ -76,8 +78,7 @@ import random
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -89,7 +90,7 @@ from bench_core import fresh_store, log
 
 from app.core.config import PROJECT_ROOT
 from app.domain.groups import GroupCreate
-from app.domain.identity import IdentityKind
+from app.domain.identity import IdentityKind, MemberIdentity
 from app.domain.ledger import OrderCreate, RefundCreate
 from app.domain.members import NewMemberRow
 from app.domain.plans import DAY_MS, Plan
@@ -97,7 +98,7 @@ from app.domain.signals import MAX_SHARED, RiskSignal, SignalRules
 from app.domain.tiers import DEFAULT_LADDER
 from app.services import signals as signal_service
 from app.services.connectors import run_connectors
-from app.services.orders import post_order, post_refund
+from app.services.orders import post_orders, post_refund
 from app.services.plans import load_plan
 from app.services.signals import run_signals
 from app.store.catalogue import Backend
@@ -115,6 +116,8 @@ QUICK_SHARE = 0.03
 ORDERS_PER_MEMBER = 0.3
 REFUND_SHARE = 0.05
 PAGE = 500
+FACT_BATCH = 2_000
+ORDER_BATCH = 500
 ROWS = (
     "shared_identity",
     "self_dealing",
@@ -189,7 +192,14 @@ def invite_gap(rng: random.Random) -> int:
     return int(36 * HOUR * math.exp(rng.gauss(0, 1.3))) + rng.randrange(1000)
 
 
-def generate(members: int, cases: int, seed: int, circles: int, circle_size: int) -> World:
+def generate(
+    members: int,
+    cases: int,
+    seed: int,
+    circles: int,
+    circle_size: int,
+    orders_per_member: float = ORDERS_PER_MEMBER,
+) -> World:
     rng = random.Random(seed)
     net = Network()
     # The background: preferential attachment over members so far.
@@ -214,7 +224,7 @@ def generate(members: int, cases: int, seed: int, circles: int, circle_size: int
             net.joined[member] = at
     roots = [net.root(m) for m in range(members)]
     background_facts(net, rng, members, roots, seed)
-    orders = background_orders(net, rng, members)
+    orders = background_orders(net, rng, members, orders_per_member)
     world = World(net=net, orders=orders, cases=[], background=members, persons={})
     plant(world, rng, cases, roots, seed)
     # Circles (topic groups, stores) drawn uniformly from the background, as the connector
@@ -286,7 +296,9 @@ def household_partners(net: Network) -> dict[int, set[int]]:
     return partners
 
 
-def background_orders(net: Network, rng: random.Random, members: int) -> list[Planned]:
+def background_orders(
+    net: Network, rng: random.Random, members: int, per_member: float
+) -> list[Planned]:
     partners = household_partners(net)
     orders: list[Planned] = []
 
@@ -313,7 +325,7 @@ def background_orders(net: Network, rng: random.Random, members: int) -> list[Pl
             )
         )
 
-    for _ in range(int(ORDERS_PER_MEMBER * members)):
+    for _ in range(int(per_member * members)):
         buyer = rng.randrange(members)
         draw = rng.random()
         sharer: int | None = None
@@ -504,27 +516,32 @@ def load(store: CypherStore, world: World) -> dict[str, Any]:
         store.add_group_members(pairs[start : start + 50_000])
     figures["register_s"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
-    with ThreadPoolExecutor(2) as pool:
-        list(
-            pool.map(
-                lambda item: store.put_identity_facts(
-                    net.ids[item[0]], item[1], net.joined[item[0]], net.joined[item[0]]
-                ),
-                net.facts.items(),
-            )
-        )
+    facts = [
+        MemberIdentity(net.ids[member], held, net.joined[member])
+        for member, held in net.facts.items()
+    ]
+    for start in range(0, len(facts), FACT_BATCH):
+        batch = facts[start : start + FACT_BATCH]
+        written = store.put_identity_facts_of_members(batch, max(m.at for m in batch))
+        assert len(written) == len(batch), (len(written), len(batch))
     figures["identity_s"] = round(time.perf_counter() - started, 1)
     seed = Plan.model_validate_json(SEED_PLAN.read_text())
     plan = seed.model_copy(update={"version": "bench-signals", "effective_from": T0})
     load_plan(store=store, ladder=DEFAULT_LADDER, plan=plan, now=T0)
     started = time.perf_counter()
     refunds = 0
-    for planned in sorted(world.orders, key=lambda p: (p.order.placed_at, p.order.id)):
-        order = planned.order
-        posted, _ = post_order(
-            store=store, ladder=DEFAULT_LADDER, request=order, now=order.placed_at
+    in_time = sorted(world.orders, key=lambda p: (p.order.placed_at, p.order.id))
+    for batch in order_batches(in_time):
+        posted_batch = post_orders(
+            store=store,
+            ladder=DEFAULT_LADDER,
+            requests=[planned.order for planned in batch],
+            now=batch[-1].order.placed_at,
         )
-        if planned.person is not None:
+        for planned, posted in zip(batch, posted_batch, strict=True):
+            if planned.person is None:
+                continue
+            order = planned.order
             paid = {e.beneficiary_id for e in posted.entries}
             if order.shared_by is not None:
                 paid.add(order.shared_by)
@@ -553,6 +570,21 @@ def load(store: CypherStore, world: World) -> dict[str, Any]:
     figures["refunds_s"] = round(time.perf_counter() - started, 1)
     figures |= {"members": len(net.ids), "orders": len(world.orders), "refunds": refunds}
     return figures
+
+
+def order_batches(in_time: list[Planned]) -> Iterator[list[Planned]]:
+    """Consecutive orders in time, up to ORDER_BATCH at a time and each buyer once (what a
+    bulk post takes): a buyer's orders are priced one after the other, as they came."""
+    batch: list[Planned] = []
+    buyers: set[str] = set()
+    for planned in in_time:
+        if planned.order.buyer_id in buyers or len(batch) == ORDER_BATCH:
+            yield batch
+            batch, buyers = [], set()
+        batch.append(planned)
+        buyers.add(planned.order.buyer_id)
+    if batch:
+        yield batch
 
 
 def read_signals(store: CypherStore) -> list[RiskSignal]:
@@ -733,6 +765,12 @@ def main() -> None:
         "--circles", type=int, default=None, help="circles (default: members / 100)"
     )
     parser.add_argument("--circle-size", type=int, default=300)
+    parser.add_argument(
+        "--orders-per-member",
+        type=float,
+        default=ORDERS_PER_MEMBER,
+        help="ordinary orders per background member (the planted ones come on top)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--backends", default="falkordb,neo4j")
     parser.add_argument("--neo4j-url", default=None, help="default: scripts/neo4j-local url")
@@ -743,7 +781,9 @@ def main() -> None:
     cases = args.cases or max(20, args.members // 500)
     started = time.perf_counter()
     circles = args.members // 100 if args.circles is None else args.circles
-    world = generate(args.members, cases, args.seed, circles, args.circle_size)
+    world = generate(
+        args.members, cases, args.seed, circles, args.circle_size, args.orders_per_member
+    )
     log(
         f"generated {len(world.net.ids):,} members, {len(world.orders):,} orders, "
         f"{len(world.cases):,} cases before pricing in {time.perf_counter() - started:.1f}s"
@@ -752,6 +792,7 @@ def main() -> None:
         "background": args.members,
         "circles": circles,
         "circle_size": args.circle_size,
+        "orders_per_member": args.orders_per_member,
         "cases": cases,
         "seed": args.seed,
         "backends": {},
