@@ -182,6 +182,13 @@ def assert_all_there_after_a_restart(
     assert f"{len(acknowledged)} members checked, 0 problems" in printed, printed
 
 
+def register_first(timed: Timed, acknowledged: list[str], count: int) -> None:
+    """The first `count` members of the test's tree, each acknowledged."""
+    for index in range(count):
+        assert timed.register(f"m{index}", inviter_of(index)).status_code == 201
+        acknowledged.append(f"m{index}")
+
+
 def test_writes_are_refused_before_the_disk_fills_and_resume_when_space_returns(
     tmp_path: Path,
 ) -> None:
@@ -196,9 +203,7 @@ def test_writes_are_refused_before_the_disk_fills_and_resume_when_space_returns(
         refused: list[str] = []
         with TestClient(create_app(settings)) as client:
             timed = Timed(client)
-            for index in range(30):
-                assert timed.register(f"m{index}", inviter_of(index)).status_code == 201
-                acknowledged.append(f"m{index}")
+            register_first(timed, acknowledged, 30)
             engine_pid = EmbeddedEngine(data_dir).engine_pid()
             # Room for a couple of hundred registrations above the reserve.
             ballast = fill(disk, leave=MIB + 256 * 1024)
@@ -238,9 +243,7 @@ def test_an_engine_that_meets_the_full_disk_exits_loses_nothing_and_serves_again
         refused: list[str] = []
         with TestClient(create_app(settings)) as client:
             timed = Timed(client)
-            for index in range(30):
-                assert timed.register(f"m{index}", inviter_of(index)).status_code == 201
-                acknowledged.append(f"m{index}")
+            register_first(timed, acknowledged, 30)
             engine_pid = EmbeddedEngine(data_dir).engine_pid()
             ballast = fill(disk, leave=4096)
             big = {"id": "big", "inviter_id": "m0", "attributes": {"notes": "x" * 8000}}
