@@ -5,8 +5,11 @@
 // after the last. Each column is one string of space-separated values: the client parses
 // every element of a list in Python, ten times slower than splitting one string, and ids
 // hold no whitespace (app/domain/members.py).
+// The bounds are named first: FalkorDB seeks an id range given by variables or parameters,
+// and scans the whole label when a bound is an expression.
+WITH coalesce($after, 0) AS lo, coalesce($after, 0) + $page AS hi
 MATCH (m:Member)
-WHERE id(m) >= coalesce($after, 0) AND id(m) < coalesce($after, 0) + $page
+WHERE id(m) >= lo AND id(m) < hi
 WITH collect(m) AS ms
 RETURN coalesce($after, 0) + $page AS until,
   CASE

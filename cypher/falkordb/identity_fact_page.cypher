@@ -3,8 +3,11 @@
 // $after + $page) below `$ceiling`; `next` starts the following page, null after the last.
 // Each column is one string of space-separated values (no id, kind or value holds
 // whitespace: app/domain/identity.py).
+// The bounds are named first: FalkorDB seeks an id range given by variables or parameters,
+// and scans the whole label when a bound is an expression.
+WITH coalesce($after, 0) AS lo, coalesce($after, 0) + $page AS hi
 MATCH (f:IdentityFact)
-WHERE id(f) >= coalesce($after, 0) AND id(f) < coalesce($after, 0) + $page
+WHERE id(f) >= lo AND id(f) < hi
 WITH collect(f) AS fs
 RETURN
   CASE

@@ -2,8 +2,11 @@
 // when, amount and refunded total. Pages are internal id ranges [$after (null: 0),
 // $after + $page) below `$ceiling`; `next` starts the following page, null after the last.
 // Each column is one string of space-separated values (ids hold no whitespace).
+// The bounds are named first: FalkorDB seeks an id range given by variables or parameters,
+// and scans the whole label when a bound is an expression.
+WITH coalesce($after, 0) AS lo, coalesce($after, 0) + $page AS hi
 MATCH (o:Order)
-WHERE id(o) >= coalesce($after, 0) AND id(o) < coalesce($after, 0) + $page
+WHERE id(o) >= lo AND id(o) < hi
 WITH collect(o) AS os
 RETURN
   CASE
