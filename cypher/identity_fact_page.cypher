@@ -8,10 +8,12 @@ WHERE m.id > coalesce($after, '')
 WITH m
 ORDER BY m.id
 LIMIT $page
-WITH collect(m.id) AS ids
-OPTIONAL MATCH (f:IdentityFact)
-WHERE f.member_id IN ids
-WITH ids, collect(f) AS fs
-RETURN CASE WHEN size(ids) < $page THEN null ELSE last(ids) END AS next, size(fs) AS facts,
-  [f IN fs | f.member_id] AS member_ids, [f IN fs | f.kind] AS kinds,
-  [f IN fs | f.value] AS fact_values, [f IN fs | f.at] AS at
+WITH collect(m) AS ms
+CALL (ms) {
+  UNWIND ms AS m
+  UNWIND range(0, size(coalesce(m.identity_keys, [])) - 1) AS i
+  RETURN count(*) AS facts, collect(m.id) AS member_ids, collect(m.identity_kinds[i]) AS kinds,
+    collect(m.identity_values[i]) AS fact_values, collect(m.identity_at[i]) AS at
+}
+RETURN CASE WHEN size(ms) < $page THEN null ELSE last(ms).id END AS next, facts, member_ids,
+  kinds, fact_values, at

@@ -11,14 +11,11 @@ REMOVE m.lock_
 WITH m, done
 WHERE done IS NULL AND m.erased_at IS NULL
 SET m.name = null, m.attributes_json = null, m.erased_at = $change.at,
-    m.rev = coalesce(m.rev, 0) + 1
+    m.rev = coalesce(m.rev, 0) + 1, m.identity_keys = null, m.identity_kinds = null,
+    m.identity_values = null, m.identity_at = null, m.identity_written_at = null
 WITH m
 OPTIONAL MATCH (k:SearchKey {member_id: m.id})
 FOREACH (key IN CASE WHEN k IS NULL THEN [] ELSE [k] END | SET key.name_key = null)
-WITH m
-OPTIONAL MATCH (fact:IdentityFact {member_id: m.id})
-WITH m, collect(fact) AS facts
-FOREACH (fact IN facts | DELETE fact)
 CREATE (:MemberChange {
   id: $change.change_id, member_id: m.id, kind: $change.kind, at: $change.at,
   actor_role: $change.actor.role, actor_key_id: $change.actor.key_id,

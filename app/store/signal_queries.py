@@ -59,7 +59,7 @@ class SignalQueries:
     def identity_facts(self) -> list[IdentityFact]:
         # Models are made without validation: the values were validated when they came in.
         facts: list[IdentityFact] = []
-        ceiling = self._read("node_id_ceiling", {})[0]["ceiling"]
+        ceiling = self._read("connector_node_ceiling", {})[0]["ceiling"]  # the members
         for _, page in column_pages(self._read, "identity_fact_page", EXPORT_PAGE, ceiling):
             count = page["facts"]
             facts.extend(

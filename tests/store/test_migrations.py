@@ -99,3 +99,59 @@ def every_entry(store: CypherStore) -> list[LedgerEntry]:
 
 def migration(store: CypherStore) -> str:
     return EVENT_TIME[store.backend]
+
+
+FACTS_ON_MEMBERS = {
+    Backend.FALKORDB: "040_identity_facts_on_members",
+    Backend.NEO4J: "023_identity_facts_on_members",
+}
+
+
+def test_identity_facts_kept_as_nodes_move_onto_their_members(store: CypherStore) -> None:
+    rows = [
+        NewMemberRow(id=m, inviter_id=None, name=None, joined_at=1, attributes_json=None)
+        for m in ("ann", "bob", "cat")
+    ]
+    store.register_members(rows, DEFAULT_LADDER)
+    # As an older version wrote them: a node per fact (bob's second device seen later).
+    old = [
+        ("ann", "device_id", "tablet-0001", 10),
+        ("ann", "phone_hash", "ab" * 16, 10),
+        ("bob", "device_id", "tablet-0001", 20),
+        ("bob", "device_id", "phone-00000002", 25),
+    ]
+    for member_id, kind, value, at in old:
+        run_cypher(
+            store,
+            "CREATE (:IdentityFact {member_id: $m, key: $key, kind: $kind, value: $value, "
+            "at: $at, written_at: $at})",
+            {"m": member_id, "key": f"{kind}:{value}", "kind": kind, "value": value, "at": at},
+        )
+    run_cypher(
+        store,
+        "MATCH (m:Migration {name: $name}) DELETE m",
+        {"name": FACTS_ON_MEMBERS[store.backend]},
+    )
+
+    assert apply_migrations(store, ROOT / "migrations") == [FACTS_ON_MEMBERS[store.backend]]
+
+    moved = sorted((f.member_id, f.kind, f.value, f.at) for f in store.identity_facts())
+    assert moved == sorted(old)
+    # A fact sent again keeps its first time; a new one is added.
+    assert store.put_identity_facts(
+        "bob", [("device_id", "tablet-0001"), ("phone_hash", "cd" * 16)], 30, 30
+    )
+    bob = sorted((f.kind, f.value, f.at) for f in store.identity_facts() if f.member_id == "bob")
+    assert bob == [
+        ("device_id", "phone-00000002", 25),
+        ("device_id", "tablet-0001", 20),
+        ("phone_hash", "cd" * 16, 30),
+    ]
+    # The nodes are gone: run again, the migration finds none and leaves the members as they are.
+    run_cypher(
+        store,
+        "MATCH (m:Migration {name: $name}) DELETE m",
+        {"name": FACTS_ON_MEMBERS[store.backend]},
+    )
+    assert apply_migrations(store, ROOT / "migrations") == [FACTS_ON_MEMBERS[store.backend]]
+    assert len(store.identity_facts()) == len(old) + 1
