@@ -64,6 +64,23 @@ def prepare(store: CypherStore, network: Path) -> None:
     )
 
 
+def prepared_engines(
+    stack: ExitStack, members: int, out: Path
+) -> tuple[list[str], CypherStore, CypherStore]:
+    """The ids of a generated network of `members` (kept in `out`), and two fresh embedded
+    engines each holding it with the seed plan (closed with `stack`)."""
+    network = out / f"network-{members}.csv"
+    if not network.exists():
+        generate_network(members=members, out=network, seed=7)
+    ids = [line.split(",", 1)[0] for line in network.read_text().splitlines()[1:]]
+    engines = [stack.enter_context(fresh_store(Backend.FALKORDB, None)) for _ in range(2)]
+    for store in engines:
+        started = time.perf_counter()
+        prepare(store, network)
+        log(f"imported {len(ids):,} members in {time.perf_counter() - started:.0f}s")
+    return ids, engines[0], engines[1]
+
+
 def post_round(store: CypherStore, ids: list[str], rng: random.Random, tag: str, n: int) -> float:
     """Seconds to post `n` orders of random buyers, one at a time."""
     started = time.perf_counter()
@@ -88,17 +105,8 @@ def main() -> None:
     args = parser.parse_args()
 
     args.out.mkdir(parents=True, exist_ok=True)
-    network = args.out / f"network-{args.members}.csv"
-    if not network.exists():
-        generate_network(members=args.members, out=network, seed=7)
-    ids = [line.split(",", 1)[0] for line in network.read_text().splitlines()[1:]]
     with ExitStack() as stack:
-        bare = stack.enter_context(fresh_store(Backend.FALKORDB, None))
-        grown = stack.enter_context(fresh_store(Backend.FALKORDB, None))
-        for store in (bare, grown):
-            started = time.perf_counter()
-            prepare(store, network)
-            log(f"imported {len(ids):,} members in {time.perf_counter() - started:.0f}s")
+        ids, bare, grown = prepared_engines(stack, args.members, args.out)
         started = time.perf_counter()
         for start in range(0, len(ids), FACT_BATCH):
             batch = [

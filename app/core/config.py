@@ -8,7 +8,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -136,6 +136,10 @@ class Settings(BaseSettings):
     # once per expiry date; looked for this often while an endpoint asks for the event.
     webhook_points_expiring_days: int = Field(default=30, ge=1, le=366)
     webhook_points_expiring_every_s: float = Field(default=3600.0, gt=0)
+    # Events dispatched more than this many days ago are deleted with their deliveries once
+    # none of those is pending (0: kept for ever); no fewer days than points.expiring looks
+    # ahead, or a lot's notice could go before the lot expires and be written again.
+    webhook_keep_days: int = Field(default=30, ge=0)
 
     def webhook_worker_settings(self) -> WorkerSettings:
         return WorkerSettings(
@@ -149,6 +153,7 @@ class Settings(BaseSettings):
             concurrency=self.webhook_concurrency,
             expiring_within_ms=self.webhook_points_expiring_days * 86_400_000,
             expiring_every_ms=int(self.webhook_points_expiring_every_s * 1000),
+            keep_ms=self.webhook_keep_days * 86_400_000,
         )
 
     @field_validator("api_keys", mode="before")
@@ -194,6 +199,16 @@ class Settings(BaseSettings):
         if value not in ("always", "everysec", "no"):
             raise ValueError("embedded_appendfsync is one of always, everysec, no")
         return value
+
+    @model_validator(mode="after")
+    def webhook_events_outlive_their_notices(self) -> Settings:
+        if 0 < self.webhook_keep_days < self.webhook_points_expiring_days:
+            raise ValueError(
+                f"webhook_keep_days ({self.webhook_keep_days}) must be 0 (keep for ever) or "
+                f"at least webhook_points_expiring_days ({self.webhook_points_expiring_days}): "
+                "a points.expiring notice deleted before its lot expires is written again"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -194,6 +194,10 @@ class WorkerSettings(NamedTuple):
     # worker's first round), only while an active endpoint asks for the event.
     expiring_within_ms: int = 30 * 86_400_000
     expiring_every_ms: int = 3_600_000
+    # Events dispatched more than keep_ms ago go, with their deliveries, once none of those
+    # is pending (0: kept for ever); looked for this often.
+    keep_ms: int = 30 * 86_400_000
+    prune_every_ms: int = 3_600_000
 
 
 def notice_id(*parts: str) -> str:

@@ -28,6 +28,10 @@ from app.store.port import Dispatch, GraphStore, PendingDelivery, StoredWebhook
 log = logging.getLogger("refgraph.webhooks")
 DISPATCH_BATCH = 500
 PENDING_WINDOW = 2000
+# Events deleted a statement; at most PRUNE_PAGES statements a round, so a first prune of a
+# long-kept outbox does not hold deliveries back (the next round goes on with it).
+PRUNE_BATCH = 1000
+PRUNE_PAGES = 10
 MAX_ERROR = 300
 USER_AGENT = "refgraph-webhooks/1"
 
@@ -66,6 +70,7 @@ class WebhookWorker:
         self._pool = ThreadPoolExecutor(settings.concurrency, thread_name_prefix="webhook")
         self._round = threading.Lock()
         self._expiry_looked_at: int | None = None
+        self._pruned_all_at: int | None = None
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -76,6 +81,7 @@ class WebhookWorker:
             self.notice_expiring_points()
             dispatched = self.dispatch()
             attempted, delivered = self.deliver()
+            self.prune()
             return Round(dispatched, attempted, delivered)
 
     def run_until_idle(self, budget_s: float) -> None:
@@ -103,6 +109,29 @@ class WebhookWorker:
         return notice_expiring_points(
             store=self._store, now=now, within_ms=self._settings.expiring_within_ms
         )
+
+    def prune(self, *, force: bool = False) -> int:
+        """Deletes the events dispatched more than `keep_ms` ago whose deliveries are all
+        done, with those deliveries, when the last prune that got to the end is
+        `prune_every_ms` old; how many events went. A FalkorDB write costs more the more
+        nodes the graph holds, so an outbox kept for ever would slow every write down."""
+        keep_ms = self._settings.keep_ms
+        now = self._clock()
+        last = self._pruned_all_at
+        if keep_ms <= 0 or (
+            not force and last is not None and now - last < self._settings.prune_every_ms
+        ):
+            return 0
+        pruned = 0
+        for _ in range(PRUNE_PAGES):
+            page = self._store.prune_outbox(now - keep_ms, PRUNE_BATCH)
+            pruned += page
+            if page < PRUNE_BATCH:
+                self._pruned_all_at = now
+                break
+        if pruned:
+            log.info("pruned %d webhook events dispatched before %d", pruned, now - keep_ms)
+        return pruned
 
     def dispatch(self) -> int:
         """Dispatches the settled new events; the deliveries made."""

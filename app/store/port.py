@@ -790,6 +790,11 @@ class GraphStore(Protocol):
         """Makes a failed delivery pending again; (the delivery, whether it was resent)."""
         ...
 
+    def prune_outbox(self, dispatched_before: int, limit: int) -> int:
+        """Deletes up to `limit` events dispatched before `dispatched_before` whose deliveries
+        are all delivered or failed, with those deliveries; how many events went."""
+        ...
+
     # --- the auditor's and the reports' reads (report_queries.py) ------------------------
 
     def ledger_entry(self, entry_id: str) -> LedgerEntry | None: ...

@@ -156,3 +156,7 @@ class WebhookQueries:
         params = {"id": delivery_id(event_id, webhook_id), "webhook_id": webhook_id, "now": now}
         rows = self._write("delivery_resend", params)
         return (_delivery(rows[0]["delivery"]), bool(rows[0]["resent"])) if rows else None
+
+    def prune_outbox(self, dispatched_before: int, limit: int) -> int:
+        rows = self._write("outbox_prune", {"before": dispatched_before, "limit": limit})
+        return int(rows[0]["pruned"]) if rows else 0

@@ -96,3 +96,15 @@ def test_the_spend_ladder_defaults_to_the_sources_and_comes_from_the_environment
     monkeypatch.setenv("REFGRAPH_SPEND_LADDER", json.dumps({"levels": levels[::-1]}))
     with pytest.raises(ValidationError, match="start at 0"):
         Settings()
+
+
+def test_webhook_events_are_kept_at_least_as_long_as_points_notices_look_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REFGRAPH_WEBHOOK_KEEP_DAYS", "7")
+    with pytest.raises(ValidationError, match=r"webhook_keep_days \(7\) must be 0"):
+        Settings()
+    monkeypatch.setenv("REFGRAPH_WEBHOOK_POINTS_EXPIRING_DAYS", "7")
+    assert Settings().webhook_worker_settings().keep_ms == 7 * 86_400_000
+    monkeypatch.setenv("REFGRAPH_WEBHOOK_KEEP_DAYS", "0")  # kept for ever
+    assert Settings().webhook_worker_settings().keep_ms == 0

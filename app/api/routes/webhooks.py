@@ -109,7 +109,9 @@ def list_deliveries(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE, examples=[50])] = 100,
 ) -> DeliveryPage:
-    """Its deliveries, newest first, each with its state, attempts and their answers."""
+    """Its deliveries, newest first, each with its state, attempts and their answers. A
+    delivery done (delivered or failed) goes with its event REFGRAPH_WEBHOOK_KEEP_DAYS after
+    the event was dispatched."""
     return service.deliveries(
         store=store, webhook_id=webhook_id, state=state, cursor=cursor, limit=limit
     )
@@ -124,5 +126,5 @@ def resend_delivery(
 ) -> Delivery:
     """Sends a failed (or delivered) delivery again from now, with a new day of retries and
     the same webhook-id; her later events wait for it. A pending one is left as it is, so a
-    retried call changes nothing more."""
+    retried call changes nothing more. A delivery pruned after the days kept is a 404."""
     return service.resend(store=store, webhook_id=webhook_id, event_id=event_id, now=now)

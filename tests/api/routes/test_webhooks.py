@@ -6,6 +6,7 @@ order per member, and each compared with the graph's own facts read back; refusa
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -271,6 +272,39 @@ def test_a_delivery_given_up_is_failed_and_can_be_sent_again(
         client.post("/v1/webhooks/all/deliveries/evt_nope/resend", headers=ADMIN),
         404, "no delivery of event 'evt_nope'",
     )  # fmt: skip
+
+
+def test_events_done_are_pruned_once_kept_for_the_days_set(
+    client: TestClient, store: CypherStore, receiver: Receiver
+) -> None:
+    """b's event fails, a's is delivered; 30 days and a second later both go with their
+    deliveries, while c's, dispatched that day, stays. A resend after the prune finds
+    nothing to send."""
+    receiver.secret = subscribe(client, receiver, "all", ["member.registered"])
+    receiver.fail_first = 1000
+    assert register(client, "b").status_code == 201
+    ahead = {"ms": 0}  # the worker's clock: the wall clock, moved on by the test
+    give_up_fast = RetrySchedule(base_ms=1, cap_ms=2, give_up_after_ms=30)
+    keeping = QUICK._replace(schedule=give_up_fast, keep_ms=30 * DAY)
+    worker = WebhookWorker(store, keeping, clock=lambda: int(time.time() * 1000) + ahead["ms"])
+    try:
+        worker.run_until_idle(budget_s=30)  # b's attempts fail until it gives up
+        receiver.fail_first = 0
+        assert register(client, "a").status_code == 201
+        worker.run_until_idle(budget_s=30)
+        listed = client.get("/v1/webhooks/all/deliveries", headers=ADMIN).json()["items"]
+        assert {d["member_id"]: d["state"] for d in listed} == {"a": "delivered", "b": "failed"}
+        ahead["ms"] = 30 * DAY + 1000
+        assert register(client, "c").status_code == 201
+        worker.run_until_idle(budget_s=30)
+    finally:
+        worker.close()
+    listed = client.get("/v1/webhooks/all/deliveries", headers=ADMIN).json()["items"]
+    assert [(d["member_id"], d["state"]) for d in listed] == [("c", "delivered")]
+    assert [a.body["data"]["member_id"] for a in receiver.delivered()] == ["a", "c"]
+    b_event = next(a.webhook_id for a in receiver.arrivals if a.body["data"]["member_id"] == "b")
+    resend = client.post(f"/v1/webhooks/all/deliveries/{b_event}/resend", headers=ADMIN)
+    assert resend.status_code == 404
 
 
 def test_a_disabled_endpoint_is_sent_nothing_more(
