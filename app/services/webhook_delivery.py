@@ -110,7 +110,7 @@ class WebhookWorker:
             store=self._store, now=now, within_ms=self._settings.expiring_within_ms
         )
 
-    def prune(self, *, force: bool = False) -> int:
+    def prune(self) -> int:
         """Deletes the events dispatched more than `keep_ms` ago whose deliveries are all
         done, with those deliveries, when the last prune that got to the end is
         `prune_every_ms` old; how many events went. A FalkorDB write costs more the more
@@ -118,9 +118,7 @@ class WebhookWorker:
         keep_ms = self._settings.keep_ms
         now = self._clock()
         last = self._pruned_all_at
-        if keep_ms <= 0 or (
-            not force and last is not None and now - last < self._settings.prune_every_ms
-        ):
+        if keep_ms <= 0 or (last is not None and now - last < self._settings.prune_every_ms):
             return 0
         pruned = 0
         for _ in range(PRUNE_PAGES):
